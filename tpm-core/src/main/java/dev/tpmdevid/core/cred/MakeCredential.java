@@ -27,9 +27,11 @@ import java.util.Objects;
  * §C.6.4 ECC):
  *
  * <ul>
- *   <li>RSA: {@code seed} = {@code symKeyBits/8} random bytes (16 for AES-128, as the Go server
- *       does; a TPM accepts any seed up to the nameAlg digest size), encrypted with RSA-OAEP
- *       (hash and MGF1 = EK nameAlg, label {@code "IDENTITY\0"}).
+ *   <li>RSA: {@code seed} = {@code symKeyBits/8} random bytes (16 for AES-128), encrypted with
+ *       RSA-OAEP (hash and MGF1 = EK nameAlg, label {@code "IDENTITY\0"}). This is the seed size
+ *       of SPIRE's Go server (go-tpm); TPM2_MakeCredential and tpm2-tools use digestSize(nameAlg)
+ *       instead. TPM2_ActivateCredential accepts any seed of 1..digestSize(nameAlg) bytes and
+ *       returns TPM_RC_VALUE for a longer one (checked on swtpm 0.7.1 / libtpms 0.9.2).
  *   <li>ECC (P-256, P-384): an ephemeral key pair on the EK's curve; {@code Z} = x-coordinate of
  *       the ECDH product; {@code seed = KDFe(nameAlg, Z, "IDENTITY", ephemeral.x, ek.x,
  *       8*digestSize)}; the encrypted secret is {@code TPM2B(ephemeral.x) || TPM2B(ephemeral.y)}
