@@ -15,3 +15,9 @@ require_jar() {
 java_cmd() {
   if [ -n "${JAVA_HOME:-}" ] && [ -x "$JAVA_HOME/bin/java" ]; then printf '%s\n' "$JAVA_HOME/bin/java"; else printf '%s\n' java; fi
 }
+
+# JVM flags for the plugin processes. Anything the JVM prints on stdout before the go-plugin handshake
+# line fails the plugin load ("Unrecognized remote plugin message"), and unified-logging warnings go to
+# stdout by default: send all JVM output to stderr. C1-only and SerialGC shorten start-up (proto/README).
+PLUGIN_JVM_FLAGS=(-Xlog:disable -Xlog:all=warning:stderr -XX:+DisplayVMOutputToStderr
+                  -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xshare:auto)
