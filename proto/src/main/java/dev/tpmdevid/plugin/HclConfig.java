@@ -39,6 +39,13 @@ public final class HclConfig {
     /** Largest magnitude a double holds exactly as an integer; beyond it hcl4j has lost digits. */
     private static final double MAX_EXACT = 9007199254740992d; // 2^53
 
+    /**
+     * {@code key = 0x10} / {@code key = 1e3}: HCL v1 reads these as numbers, hcl4j silently turns them
+     * into strings ({@code x10}, {@code e3}).
+     */
+    private static final java.util.regex.Pattern ODD_NUMBER = java.util.regex.Pattern.compile(
+            "(?m)^\\s*(\"?[A-Za-z_][\\w.-]*\"?)\\s*=\\s*[+-]?(?:0[xX][0-9a-fA-F]+|[0-9]+(?:\\.[0-9]*)?[eE][+-]?[0-9]+)\\s*,?\\s*$");
+
     private final Map<String, Object> values;
 
     private HclConfig(Map<String, Object> values) {
@@ -57,6 +64,11 @@ public final class HclConfig {
         if (hclText.indexOf(DOLLAR) >= 0 || hclText.indexOf(PERCENT) >= 0) {
             throw invalid("invalid configuration: text contains the unsupported characters U+E024/U+E025");
         }
+        java.util.regex.Matcher odd = ODD_NUMBER.matcher(hclText);
+        if (odd.find()) {
+            throw invalid("invalid configuration: " + unquote(odd.group(1))
+                    + ": hexadecimal and exponent number forms are not supported; write a plain decimal");
+        }
         String shielded = hclText.replace('$', DOLLAR).replace('%', PERCENT);
         Map<String, Object> raw;
         try {
@@ -68,6 +80,10 @@ public final class HclConfig {
             raw = Collections.emptyMap();
         }
         Map<String, Object> restored = restoreMap(raw);
+        String noValue = firstNull(restored, "");
+        if (noValue != null) {
+            throw invalid("invalid configuration: " + noValue + " has no value");
+        }
         if (restored.isEmpty() && hasContent(hclText)) {
             throw invalid("invalid configuration: expected a body of key = value pairs");
         }
@@ -256,6 +272,33 @@ public final class HclConfig {
             return key.substring(1, key.length() - 1);
         }
         return key;
+    }
+
+    /**
+     * The dotted path of the first null value: hcl4j yields null for {@code a = }, an unterminated string
+     * or a function call, all of which HCL v1 rejects.
+     */
+    private static String firstNull(Object v, String path) {
+        if (v == null) {
+            return path.isEmpty() ? "configuration" : path;
+        }
+        if (v instanceof Map) {
+            for (Map.Entry<?, ?> e : ((Map<?, ?>) v).entrySet()) {
+                String p = firstNull(e.getValue(), path.isEmpty() ? String.valueOf(e.getKey()) : path + "." + e.getKey());
+                if (p != null) {
+                    return p;
+                }
+            }
+        } else if (v instanceof List) {
+            List<?> l = (List<?>) v;
+            for (int i = 0; i < l.size(); i++) {
+                String p = firstNull(l.get(i), path + "[" + i + "]");
+                if (p != null) {
+                    return p;
+                }
+            }
+        }
+        return null;
     }
 
     /** Whether the text has anything besides whitespace and comments. */
