@@ -27,6 +27,10 @@ import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollDomainSocketChannel;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
+import io.grpc.netty.shaded.io.netty.util.concurrent.DefaultThreadFactory;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.io.ByteArrayOutputStream;
@@ -37,6 +41,7 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -57,6 +62,7 @@ import org.junit.jupiter.api.io.TempDir;
 class GoPluginServerProcessTest {
 
     static final Pattern HANDSHAKE = Pattern.compile("1\\|1\\|tcp\\|127\\.0\\.0\\.1:(\\d+)\\|grpc\n");
+    static final Pattern UNIX_HANDSHAKE = Pattern.compile("1\\|1\\|unix\\|(/[^|\n]+)\\|grpc\n");
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Set<String> LEVELS = Set.of("trace", "debug", "info", "warn", "error");
 
@@ -233,6 +239,38 @@ class GoPluginServerProcessTest {
         assertThat(plugin.port).isEqualTo(port);
     }
 
+    @Test
+    void servesOnPrivateUnixSocketWhenAsked() throws Exception {
+        Map<String, String> env = spireEnv();
+        env.put(GoPluginServer.NETWORK_ENV, "unix");
+        env.put("PLUGIN_UNIX_SOCKET_DIR", tmp.toString());
+        Plugin plugin = startUnix(env);
+        assertThat(plugin.socket).startsWith(tmp);
+        assertThat(Files.getPosixFilePermissions(plugin.socket.getParent()))
+                .isEqualTo(PosixFilePermissions.fromString("rwx------"));
+        EpollEventLoopGroup group = new EpollEventLoopGroup(1, new DefaultThreadFactory("test-uds", true));
+        try {
+            ManagedChannel ch = NettyChannelBuilder.forAddress(new DomainSocketAddress(plugin.socket.toString()))
+                    .channelType(EpollDomainSocketChannel.class).eventLoopGroup(group)
+                    .usePlaintext().overrideAuthority("unused").build();
+            channels.add(ch);
+            assertThat(HealthGrpc.newBlockingStub(ch)
+                    .check(HealthCheckRequest.newBuilder().setService("plugin").build()).getStatus())
+                    .isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
+            assertThat(InitGrpc.newBlockingStub(ch).init(InitRequest.getDefaultInstance()).getPluginServiceNamesList())
+                    .hasSize(2);
+            GRPCControllerGrpc.newBlockingStub(ch).shutdown(Empty.getDefaultInstance());
+            assertThat(plugin.process.waitFor(2, TimeUnit.SECONDS)).isTrue();
+            assertThat(plugin.process.exitValue()).isZero();
+            assertThat(plugin.socket).doesNotExist();
+            assertThat(plugin.socket.getParent()).doesNotExist();
+            assertThat(plugin.restOfStdout()).isEmpty();
+            plugin.stderrJson();
+        } finally {
+            group.shutdownGracefully(0, 100, TimeUnit.MILLISECONDS);
+        }
+    }
+
     // ---------------------------------------------------------------------------------------------
 
     /** The environment go-plugin gives the child, on top of an inherited one (spec 02 §1.1). */
@@ -259,6 +297,15 @@ class GoPluginServerProcessTest {
         Matcher m = HANDSHAKE.matcher(line);
         assertThat(m.matches()).as("handshake line %s", line).isTrue();
         p.port = Integer.parseInt(m.group(1));
+        return p;
+    }
+
+    private Plugin startUnix(Map<String, String> env) throws Exception {
+        Plugin p = launch(env);
+        String line = CompletableFuture.supplyAsync(p::readLineRaw).get(60, TimeUnit.SECONDS);
+        Matcher m = UNIX_HANDSHAKE.matcher(line);
+        assertThat(m.matches()).as("handshake line %s", line).isTrue();
+        p.socket = Path.of(m.group(1));
         return p;
     }
 
@@ -341,6 +388,7 @@ class GoPluginServerProcessTest {
         final Process process;
         final Path stderr;
         int port;
+        Path socket;
 
         Plugin(Process process, Path stderr) {
             this.process = process;
