@@ -27,10 +27,12 @@ import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollServerDomainSocketChannel;
+import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollDomainSocketChannel;
-import io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
-import io.grpc.netty.shaded.io.netty.util.concurrent.DefaultThreadFactory;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.io.ByteArrayOutputStream;
@@ -72,8 +74,17 @@ class GoPluginServerProcessTest {
     private final List<Process> processes = new ArrayList<>();
     private final List<ManagedChannel> channels = new ArrayList<>();
 
+    private final List<io.grpc.Server> hostServers = new ArrayList<>();
+    private final List<EventLoopGroup> loops = new ArrayList<>();
+
     @AfterEach
     void cleanUp() throws InterruptedException {
+        for (io.grpc.Server s : hostServers) {
+            s.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+        for (EventLoopGroup g : loops) {
+            g.shutdownGracefully(0, 100, TimeUnit.MILLISECONDS);
+        }
         for (ManagedChannel c : channels) {
             c.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
         }
@@ -101,8 +112,10 @@ class GoPluginServerProcessTest {
         CompletableFuture<Status> brokerEnd = new CompletableFuture<>();
         StreamObserver<ConnInfo> broker = GRPCBrokerGrpc.newStub(ch).startStream(recorder(new ArrayList<>(),
                 brokerEnd));
-        broker.onNext(ConnInfo.newBuilder().setServiceId(1).setNetwork("unix").setAddress("/tmp/plugin4242")
-                .build());
+        // like SPIRE: serve "host services" on a unix socket and announce it as broker service 1
+        String hostSocket = tmp.resolve("host.sock").toString();
+        startHostServices(hostSocket);
+        broker.onNext(ConnInfo.newBuilder().setServiceId(1).setNetwork("unix").setAddress(hostSocket).build());
 
         InitResponse init = InitGrpc.newBlockingStub(ch).init(InitRequest.newBuilder()
                 .addHostServiceNames("spire.hostservice.server.agentstore.v1.AgentStore")
@@ -158,7 +171,8 @@ class GoPluginServerProcessTest {
         JsonNode configured = find(log, "test plugin configured");
         assertThat(configured.get("trust_domain").asText()).isEqualTo("example.org");
         assertThat(configured.get("host_services_network").asText()).isEqualTo("unix");
-        assertThat(configured.get("host_services_address").asText()).isEqualTo("/tmp/plugin4242");
+        assertThat(configured.get("host_services_address").asText()).isEqualTo(hostSocket);
+        assertThat(configured.get("host_health").asText()).isEqualTo("SERVING");
         assertThat(configured.get("host_service_names").asText())
                 .isEqualTo("spire.hostservice.server.agentstore.v1.AgentStore,spire.hostservice.common.metrics.v1.Metrics");
         assertThat(find(log, "deinit hook ran").get("@level").asText()).isEqualTo("info");
@@ -248,7 +262,7 @@ class GoPluginServerProcessTest {
         assertThat(plugin.socket).startsWith(tmp);
         assertThat(Files.getPosixFilePermissions(plugin.socket.getParent()))
                 .isEqualTo(PosixFilePermissions.fromString("rwx------"));
-        EpollEventLoopGroup group = new EpollEventLoopGroup(1, new DefaultThreadFactory("test-uds", true));
+        EventLoopGroup group = UnixSocketListener.loop(1, "test-uds");
         try {
             ManagedChannel ch = NettyChannelBuilder.forAddress(new DomainSocketAddress(plugin.socket.toString()))
                     .channelType(EpollDomainSocketChannel.class).eventLoopGroup(group)
@@ -330,6 +344,19 @@ class GoPluginServerProcessTest {
                 .overrideAuthority("unused").build();
         channels.add(ch);
         return ch;
+    }
+
+    /** A host-side gRPC server on a unix socket with a health service standing in for SPIRE's host services. */
+    private void startHostServices(String socketPath) throws IOException {
+        HealthStatusManager health = new HealthStatusManager();
+        health.setStatus("test.HostService", HealthCheckResponse.ServingStatus.SERVING);
+        EventLoopGroup boss = UnixSocketListener.loop(1, "test-host-boss");
+        EventLoopGroup workers = UnixSocketListener.loop(1, "test-host-worker");
+        loops.add(boss);
+        loops.add(workers);
+        hostServers.add(NettyServerBuilder.forAddress(new DomainSocketAddress(socketPath))
+                .channelType(EpollServerDomainSocketChannel.class).bossEventLoopGroup(boss)
+                .workerEventLoopGroup(workers).addService(health.getHealthService()).build().start());
     }
 
     private static void sendSigint(Process p) throws Exception {
