@@ -355,6 +355,7 @@ public final class GoPluginServer {
             LOG.debug("plugin shutting down", "reason", reason);
             Thread watchdog = new Thread(() -> {
                 sleepQuietly(1500);
+                LOG.warn("plugin did not exit 1.5 s after shutdown; halting the JVM");
                 Runtime.getRuntime().halt(0);
             }, "plugin-exit-watchdog");
             watchdog.setDaemon(true);
@@ -381,6 +382,7 @@ public final class GoPluginServer {
             if (unix != null) {
                 unix.close();
             }
+            LOG.debug("plugin stopped");
             stopped.countDown();
         }
 

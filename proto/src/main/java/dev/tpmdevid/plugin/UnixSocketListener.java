@@ -2,6 +2,7 @@ package dev.tpmdevid.plugin;
 
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.netty.shaded.io.netty.channel.ChannelOption;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.epoll.Epoll;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollDomainSocketChannel;
@@ -73,14 +74,18 @@ final class UnixSocketListener implements AutoCloseable {
         return NettyServerBuilder.forAddress(new DomainSocketAddress(socket.toString()))
                 .channelType(EpollServerDomainSocketChannel.class)
                 .bossEventLoopGroup(boss)
-                .workerEventLoopGroup(workers);
+                .workerEventLoopGroup(workers)
+                // grpc sets TCP keep-alive on every accepted channel; unix sockets do not know it (and Netty
+                // would log a warning per connection), null removes it
+                .withChildOption(ChannelOption.SO_KEEPALIVE, null);
     }
 
     /** A channel builder for a unix socket path (shared daemon epoll event loop). */
     static NettyChannelBuilder channelBuilder(String path) {
         return NettyChannelBuilder.forAddress(new DomainSocketAddress(path))
                 .channelType(EpollDomainSocketChannel.class)
-                .eventLoopGroup(ClientLoop.GROUP);
+                .eventLoopGroup(ClientLoop.GROUP)
+                .withOption(ChannelOption.SO_KEEPALIVE, null);
     }
 
     /** Lazily created event loop for client channels over unix sockets. */

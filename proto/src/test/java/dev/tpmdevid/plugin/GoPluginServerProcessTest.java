@@ -30,7 +30,7 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollServerDomainSocketChannel;
 import io.grpc.protobuf.services.HealthStatusManager;
-import io.grpc.netty.shaded.io.netty.channel.epoll.EpollDomainSocketChannel;
+import io.grpc.netty.shaded.io.netty.channel.ChannelOption;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
 import io.grpc.stub.ClientCallStreamObserver;
@@ -179,6 +179,11 @@ class GoPluginServerProcessTest {
         assertThat(find(log, "ignoring SIGINT; the host unloads this plugin").get("@level").asText())
                 .isEqualTo("trace");
         assertThat(find(log, "configuration rejected").get("@level").asText()).isEqualTo("error");
+        find(log, "plugin stopped");
+        assertThat(log).as("no warnings (gRPC, Netty and JVM noise included)")
+                .noneMatch(n -> n.get("@level").asText().equals("warn"));
+        assertThat(log).as("exited by itself, not through the watchdog's halt")
+                .noneMatch(n -> n.get("@message").asText().startsWith("plugin did not exit"));
     }
 
     @Test
@@ -262,10 +267,8 @@ class GoPluginServerProcessTest {
         assertThat(plugin.socket).startsWith(tmp);
         assertThat(Files.getPosixFilePermissions(plugin.socket.getParent()))
                 .isEqualTo(PosixFilePermissions.fromString("rwx------"));
-        EventLoopGroup group = UnixSocketListener.loop(1, "test-uds");
-        try {
-            ManagedChannel ch = NettyChannelBuilder.forAddress(new DomainSocketAddress(plugin.socket.toString()))
-                    .channelType(EpollDomainSocketChannel.class).eventLoopGroup(group)
+        {
+            ManagedChannel ch = UnixSocketListener.channelBuilder(plugin.socket.toString())
                     .usePlaintext().overrideAuthority("unused").build();
             channels.add(ch);
             assertThat(HealthGrpc.newBlockingStub(ch)
@@ -279,9 +282,8 @@ class GoPluginServerProcessTest {
             assertThat(plugin.socket).doesNotExist();
             assertThat(plugin.socket.getParent()).doesNotExist();
             assertThat(plugin.restOfStdout()).isEmpty();
-            plugin.stderrJson();
-        } finally {
-            group.shutdownGracefully(0, 100, TimeUnit.MILLISECONDS);
+            assertThat(plugin.stderrJson()).as("no warnings or errors")
+                    .noneMatch(n -> Set.of("warn", "error").contains(n.get("@level").asText()));
         }
     }
 
@@ -356,7 +358,8 @@ class GoPluginServerProcessTest {
         loops.add(workers);
         hostServers.add(NettyServerBuilder.forAddress(new DomainSocketAddress(socketPath))
                 .channelType(EpollServerDomainSocketChannel.class).bossEventLoopGroup(boss)
-                .workerEventLoopGroup(workers).addService(health.getHealthService()).build().start());
+                .workerEventLoopGroup(workers).withChildOption(ChannelOption.SO_KEEPALIVE, null)
+                .addService(health.getHealthService()).build().start());
     }
 
     private static void sendSigint(Process p) throws Exception {
