@@ -121,6 +121,16 @@ public final class GoPluginServer {
     private GoPluginServer() {
     }
 
+    /**
+     * Reserves stdout for the handshake right now (also done by {@code serve}): lines printed to
+     * System.out/System.err from here on become debug log lines on stderr, java.util.logging goes to
+     * {@link PluginLog}. Call it first in {@code main} if anything constructed before {@code serve} might
+     * print.
+     */
+    public static void guardStdio() {
+        StdioGuard.install();
+    }
+
     /** The process-wide broker state: ConnInfo per service_id (host services = 1) and host service names. */
     public static PluginBroker broker() {
         return BROKER;

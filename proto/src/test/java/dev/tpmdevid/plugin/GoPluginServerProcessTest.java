@@ -166,7 +166,7 @@ class GoPluginServerProcessTest {
         assertThat(plugin.restOfStdout()).as("nothing after the handshake on stdout").isEmpty();
 
         List<JsonNode> log = plugin.stderrJson();
-        assertThat(messages(log, "stdout")).contains("stray stdout line from configure");
+        assertThat(messages(log, "stdout")).contains("stray stdout line before serve", "stray stdout line from configure");
         assertThat(messages(log, "stderr")).contains("stray stderr line from configure");
         JsonNode configured = find(log, "test plugin configured");
         assertThat(configured.get("trust_domain").asText()).isEqualTo("example.org");

@@ -45,6 +45,8 @@ public final class TestPluginMain {
     }
 
     public static void main(String[] args) {
+        GoPluginServer.guardStdio();
+        System.out.println("stray stdout line before serve");
         NodeAttestorGrpc.NodeAttestorImplBase attestor = new NodeAttestorGrpc.NodeAttestorImplBase() { };
         ConfigHandler config = new ConfigHandler() {
             @Override
