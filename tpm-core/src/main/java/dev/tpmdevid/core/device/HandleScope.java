@@ -1,6 +1,8 @@
 package dev.tpmdevid.core.device;
 
 import java.lang.System.Logger.Level;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -86,7 +88,32 @@ public final class HandleScope implements AutoCloseable {
         TPM_HANDLE h = tpm().Load(parent.handle(), inPrivate, inPublic);
         track(h);
         h.AuthValue = objectAuth == null ? NO_BYTES : objectAuth.clone();
-        return new TpmObject(h, inPublic, inPublic.getName());
+        return new TpmObject(h, inPublic, nameOf(inPublic));
+    }
+
+    /** nameAlg ‖ H_nameAlg(TPMT_PUBLIC), with JCA digests (TSS.Java's would load Bouncy Castle as a provider). */
+    static byte[] nameOf(TPMT_PUBLIC pub) {
+        int alg = pub.nameAlg.toInt();
+        String jca = switch (alg) {
+            case 0x0004 -> "SHA-1";
+            case 0x000B -> "SHA-256";
+            case 0x000C -> "SHA-384";
+            case 0x000D -> "SHA-512";
+            default -> null;
+        };
+        if (jca == null) {
+            return pub.getName();
+        }
+        try {
+            byte[] digest = MessageDigest.getInstance(jca).digest(pub.toTpm());
+            byte[] name = new byte[2 + digest.length];
+            name[0] = (byte) (alg >>> 8);
+            name[1] = (byte) alg;
+            System.arraycopy(digest, 0, name, 2, digest.length);
+            return name;
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(jca + " missing from the JRE", e);
+        }
     }
 
     /**

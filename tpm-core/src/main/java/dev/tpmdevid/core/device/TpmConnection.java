@@ -13,6 +13,8 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.regex.Pattern;
 import tss.Tpm;
 import tss.tpm.GetCapabilityResponse;
@@ -252,24 +254,28 @@ public final class TpmConnection implements AutoCloseable {
 
     /** Transient object handles currently loaded in the TPM ({@code GetCapability(HANDLES, 0x80000000)}). */
     public List<Integer> transientHandles() {
-        return handles(0x80000000);
+        return handles(0x80000000, 0x80, 0x80);
     }
 
-    /** Loaded and saved session handles ({@code GetCapability(HANDLES)} for 0x02000000 and 0x03000000). */
+    /**
+     * Handles of all sessions the TPM holds: loaded ({@code GetCapability(HANDLES, 0x02000000)}) and saved
+     * ({@code 0x03000000}). HMAC session handles start with 0x02, policy session handles with 0x03.
+     */
     public List<Integer> sessionHandles() {
-        List<Integer> all = new ArrayList<>(handles(0x02000000));
-        all.addAll(handles(0x03000000));
-        return all;
+        Set<Integer> all = new TreeSet<>(handles(0x02000000, 0x02, 0x03));
+        all.addAll(handles(0x03000000, 0x02, 0x03));
+        return List.copyOf(all);
     }
 
-    private List<Integer> handles(int first) {
+    private List<Integer> handles(int first, int minType, int maxType) {
         List<Integer> out = new ArrayList<>();
         int next = first;
         while (true) {
             GetCapabilityResponse r = tpm.GetCapability(TPM_CAP.HANDLES, next, 64);
             TPM_HANDLE[] hs = ((TPML_HANDLE) r.capabilityData).handle;
             for (TPM_HANDLE h : hs) {
-                if ((h.handle >>> 24) != (first >>> 24)) {
+                int type = h.handle >>> 24;
+                if (type < minType || type > maxType) {
                     return out;
                 }
                 out.add(h.handle);
