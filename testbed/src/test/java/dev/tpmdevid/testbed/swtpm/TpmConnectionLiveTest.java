@@ -151,7 +151,8 @@ class TpmConnectionLiveTest {
                         TpmCommandException.class);
                 assertThat(e.getMessage()).startsWith("TPM_RC_").contains(" on PolicySecret(endorsement): "
                         + "wrong endorsement_hierarchy_password?");
-                assertThat(scope.ownedHandles()).hasSize(1); // the session started before PolicySecret failed
+                assertThat(scope.ownedHandles()).isEmpty(); // the session was flushed when PolicySecret failed
+                assertThat(c.sessionHandles()).isEmpty();
             }
             assertThat(c.sessionHandles()).isEmpty();
         }
