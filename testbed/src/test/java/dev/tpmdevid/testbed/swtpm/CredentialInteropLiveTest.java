@@ -70,7 +70,7 @@ class CredentialInteropLiveTest {
     }
 
     private static TpmtPublic ours(TPMT_PUBLIC pub) throws Exception {
-        return TpmtPublic.parse(pub.toTpm());
+        return TpmtPublic.parse(pub.toBytes());
     }
 
     @ParameterizedTest
@@ -112,7 +112,7 @@ class CredentialInteropLiveTest {
             Keys k = createKeys(scope, c, ekType, null);
             byte[] secret = new byte[32];
             RNG.nextBytes(secret);
-            Path ekPub = Files.write(dir.resolve("ek.pub"), new TPM2B_PUBLIC(k.ek().outPublic()).toTpm());
+            Path ekPub = Files.write(dir.resolve("ek.pub"), new TPM2B_PUBLIC(k.ek().outPublic()).toBytes());
             Path secretFile = Files.write(dir.resolve("secret.bin"), secret);
             Path out = dir.resolve("mkcred.out");
             run(null, "tpm2_makecredential", "-T", "none", "-u", ekPub.toString(), "-s", secretFile.toString(),
@@ -169,9 +169,8 @@ class CredentialInteropLiveTest {
             try (HandleScope scope = c.scope()) {
                 Keys k = createKeys(scope, c, ekType, endorsementPw);
                 CredentialBlob blob = MakeCredential.make(ours(k.ek().outPublic()), k.ak().name(), new byte[32], RNG);
-                TpmCommandException e = org.assertj.core.api.Assertions.catchThrowableOfType(
-                        () -> scope.activateCredential(k.ak(), k.ek(), blob.credential(), blob.encryptedSecret(),
-                                "wrong".getBytes(StandardCharsets.UTF_8)), TpmCommandException.class);
+                TpmCommandException e = org.assertj.core.api.Assertions.catchThrowableOfType(TpmCommandException.class, () -> scope.activateCredential(k.ak(), k.ek(), blob.credential(), blob.encryptedSecret(),
+                                "wrong".getBytes(StandardCharsets.UTF_8)));
                 assertThat(e.is(ResponseCode.BAD_AUTH) || e.is(ResponseCode.AUTH_FAIL)).isTrue();
                 assertThat(e.getMessage()).contains("on PolicySecret(endorsement): wrong "
                         + "endorsement_hierarchy_password?");

@@ -107,7 +107,7 @@ public final class HandleScope implements AutoCloseable {
             return pub.getName();
         }
         try {
-            byte[] digest = MessageDigest.getInstance(jca).digest(pub.toTpm());
+            byte[] digest = MessageDigest.getInstance(jca).digest(pub.toBytes());
             byte[] name = new byte[2 + digest.length];
             name[0] = (byte) (alg >>> 8);
             name[1] = (byte) alg;
@@ -124,7 +124,7 @@ public final class HandleScope implements AutoCloseable {
      */
     public TPM_HANDLE startPolicySession() {
         StartAuthSessionResponse r = tpm().StartAuthSession(TPM_HANDLE.NULL, TPM_HANDLE.NULL, new byte[16], NO_BYTES,
-                TPM_SE.POLICY, TPMT_SYM_DEF.nullObject(), TPM_ALG_ID.SHA256);
+                TPM_SE.POLICY, new TPMT_SYM_DEF(TPM_ALG_ID.NULL, 0, TPM_ALG_ID.NULL), TPM_ALG_ID.SHA256);
         return track(r.handle);
     }
 

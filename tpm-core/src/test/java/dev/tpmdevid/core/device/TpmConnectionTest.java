@@ -59,7 +59,7 @@ class TpmConnectionTest {
     void retryGivesUpAfterTenTries() {
         ScriptedTransport t = new ScriptedTransport().forever(ScriptedTransport.errorResponse(0x922));
         try (TpmConnection c = connect(t)) {
-            TpmCommandException e = catchThrowableOfType(() -> c.tpm().GetRandom(8), TpmCommandException.class);
+            TpmCommandException e = catchThrowableOfType(TpmCommandException.class, () -> c.tpm().GetRandom(8));
             assertThat(e.is(ResponseCode.RETRY)).isTrue();
             assertThat(e.getMessage()).startsWith("TPM_RC_RETRY on GetRandom");
             assertThat(t.sent).hasSize(1 + TransportDevice.MAX_TRIES);
@@ -73,8 +73,8 @@ class TpmConnectionTest {
         try (TpmConnection c = connect(t)) {
             TPM_HANDLE key = new TPM_HANDLE(0x80000001);
             key.AuthValue = "hunter2".getBytes(StandardCharsets.UTF_8);
-            TpmCommandException e = catchThrowableOfType(() -> c.tpm().Sign(key, new byte[32],
-                    new TPMS_NULL_SIG_SCHEME(), TPMT_TK_HASHCHECK.nullTicket()), TpmCommandException.class);
+            TpmCommandException e = catchThrowableOfType(TpmCommandException.class, () -> c.tpm().Sign(key, new byte[32],
+                    new TPMS_NULL_SIG_SCHEME(), TPMT_TK_HASHCHECK.nullTicket()));
             assertThat(e).hasMessage("TPM_RC_AUTH_FAIL on Sign: wrong devid_password? (rc 0x98E, session 1)");
             assertThat(e.commandName()).isEqualTo("Sign");
             assertThat(e.rc()).isEqualTo(0x98E);
@@ -87,9 +87,9 @@ class TpmConnectionTest {
     void badAuthOnCreatePrimaryNamesTheHierarchy() {
         ScriptedTransport t = new ScriptedTransport().thenRc(0x9A2);
         try (TpmConnection c = connect(t); HandleScope scope = c.scope()) {
-            TpmCommandException e = catchThrowableOfType(() -> scope.createPrimary(
+            TpmCommandException e = catchThrowableOfType(TpmCommandException.class, () -> scope.createPrimary(
                     Hierarchy.OWNER.withPassword("s3cret-owner".getBytes(StandardCharsets.UTF_8)),
-                    new tss.tpm.TPMT_PUBLIC(), "objpw".getBytes(StandardCharsets.UTF_8)), TpmCommandException.class);
+                    new tss.tpm.TPMT_PUBLIC(), "objpw".getBytes(StandardCharsets.UTF_8)));
             assertThat(e).hasMessage("TPM_RC_BAD_AUTH on CreatePrimary(owner): wrong owner_hierarchy_password? "
                     + "(rc 0x9A2, session 1)");
             assertNoSecret(e, "s3cret-owner");
