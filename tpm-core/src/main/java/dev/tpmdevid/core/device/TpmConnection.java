@@ -195,7 +195,8 @@ public final class TpmConnection implements AutoCloseable {
             throw new TpmDeviceException(device.description() + ": device is not a TPM 2.0 (" + e.getMessage() + ")",
                     e);
         } catch (TpmDeviceException e) {
-            throw e;
+            throw new TpmDeviceException(device.description() + ": device is not a TPM 2.0 (" + e.getMessage() + ")",
+                    e);
         } catch (RuntimeException e) {
             throw new TpmDeviceException(device.description() + ": device is not a TPM 2.0 (" + e + ")", e);
         }

@@ -187,6 +187,16 @@ class TpmConnectionTest {
     }
 
     @Test
+    void characterDevicesThatAreNotTpmsFailTheProbe() {
+        assertThatThrownBy(() -> TpmConnection.open("/dev/null")).isInstanceOf(TpmDeviceException.class)
+                .hasMessage("/dev/null: device is not a TPM 2.0 (GetCapability failed: TPM device /dev/null "
+                        + "returned no response)");
+        assertThatThrownBy(() -> TpmConnection.open("/dev/zero")).isInstanceOf(TpmDeviceException.class)
+                .hasMessageStartingWith("/dev/zero: device is not a TPM 2.0 (")
+                .hasMessageContaining("unknown tag 0x0000");
+    }
+
+    @Test
     void autodetectPrefersTpmrm(@TempDir Path dir) throws Exception {
         Files.createFile(dir.resolve("tpm0"));
         Files.createFile(dir.resolve("tpmrm0"));
