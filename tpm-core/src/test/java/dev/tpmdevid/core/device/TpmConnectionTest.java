@@ -142,6 +142,32 @@ class TpmConnectionTest {
     }
 
     @Test
+    void allowErrorsKeepsTssSemanticsWithoutPrinting() {
+        byte[] random = {9, 8, 7, 6};
+        ScriptedTransport t = new ScriptedTransport().thenRc(0x98E).thenRc(0x18B).thenRc(0x9A2)
+                .then(ScriptedTransport.randomResponse(random)).thenRc(0x98E);
+        PrintStream original = System.out;
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
+        try (TpmConnection c = connect(t)) {
+            // _allowErrors: returns, the code is readable afterwards
+            c.tpm()._allowErrors().GetRandom(4);
+            assertThat(c.tpm()._getLastResponseCode().toInt()).isEqualTo(ResponseCode.AUTH_FAIL);
+            // _expectError with the code that comes: returns
+            c.tpm()._expectError(tss.tpm.TPM_RC.HANDLE).GetRandom(4);
+            // _expectError with another code: TSS.Java's own exception, and the marker does not stick
+            assertThatThrownBy(() -> c.tpm()._expectError(tss.tpm.TPM_RC.HANDLE).GetRandom(4))
+                    .isInstanceOf(tss.TpmException.class).isNotInstanceOf(TpmCommandException.class);
+            assertThat(c.tpm().GetRandom(4)).containsExactly(random);
+            // markers apply to one command only
+            assertThatThrownBy(() -> c.tpm().GetRandom(4)).isInstanceOf(TpmCommandException.class);
+        } finally {
+            System.setOut(original);
+        }
+        assertThat(captured.toString(StandardCharsets.UTF_8)).isEmpty();
+    }
+
+    @Test
     void ioFailureBecomesDeviceException() {
         ScriptedTransport t = new ScriptedTransport(); // script exhausted after the probe
         try (TpmConnection c = connect(t)) {
