@@ -101,6 +101,11 @@ public final class Swtpm implements AutoCloseable {
         return launch(transport, null);
     }
 
+    /** {@link #startFromCopy(Path, Transport)} on a free TCP port pair. */
+    public static Swtpm startFromCopy(Path sourceStateDir) throws IOException {
+        return startFromCopy(sourceStateDir, Transport.TCP);
+    }
+
     /**
      * Starts a TPM whose state is a copy of {@code sourceStateDir} (e.g. one manufactured once by
      * {@code swtpm_setup --create-ek-cert}). The source is only read; the copy lives in this instance's temp dir.

@@ -189,7 +189,7 @@ public final class HandleScope implements AutoCloseable {
 
     /** Flushes one handle of this scope now; failures only logged. */
     public void flush(TPM_HANDLE handle) {
-        if (!owned.removeIf(h -> h == handle)) {
+        if (!owned.removeIf(h -> h.handle == handle.handle)) {
             throw new IllegalArgumentException(String.format("0x%08X is not owned by this scope", handle.handle));
         }
         flushQuietly(handle);
@@ -200,7 +200,7 @@ public final class HandleScope implements AutoCloseable {
      * continueSession was clear).
      */
     public void forget(TPM_HANDLE handle) {
-        owned.removeIf(h -> h == handle);
+        owned.removeIf(h -> h.handle == handle.handle);
     }
 
     /** Handles this scope still owns, most recent first. */
