@@ -8,6 +8,7 @@ import tss.tpm.TPMS_NULL_KDF_SCHEME;
 import tss.tpm.TPMS_RSA_PARMS;
 import tss.tpm.TPM2B_PUBLIC_KEY_RSA;
 import tss.tpm.TPMS_SIG_SCHEME_ECDSA;
+import tss.tpm.TPMS_SIG_SCHEME_RSASSA;
 import tss.tpm.TPMT_PUBLIC;
 import tss.tpm.TPMT_SYM_DEF_OBJECT;
 import tss.tpm.TPM_ALG_ID;
@@ -77,5 +78,38 @@ final class LiveTemplates {
                         new TPMS_SIG_SCHEME_ECDSA(TPM_ALG_ID.SHA256), TPM_ECC_CURVE.NIST_P256,
                         new TPMS_NULL_KDF_SCHEME()),
                 new TPMS_ECC_POINT());
+    }
+
+    /** SPIRE's SRK for RSA DevIDs (SRKTemplateHighRSA: noDA, AES-128-CFB, empty unique), spec 04 §5.1. */
+    static TPMT_PUBLIC rsaSrk() {
+        return new TPMT_PUBLIC(TPM_ALG_ID.SHA256,
+                new TPMA_OBJECT(TPMA_OBJECT.fixedTPM, TPMA_OBJECT.fixedParent, TPMA_OBJECT.sensitiveDataOrigin,
+                        TPMA_OBJECT.userWithAuth, TPMA_OBJECT.noDA, TPMA_OBJECT.restricted, TPMA_OBJECT.decrypt),
+                new byte[0],
+                new TPMS_RSA_PARMS(new TPMT_SYM_DEF_OBJECT(TPM_ALG_ID.AES, 128, TPM_ALG_ID.CFB),
+                        new TPMS_NULL_ASYM_SCHEME(), 2048, 0),
+                new TPM2B_PUBLIC_KEY_RSA());
+    }
+
+    /** SPIRE's AK (go-tpm-tools AKTemplateRSA): restricted RSASSA-SHA256 signing key. */
+    static TPMT_PUBLIC rsaAk() {
+        return new TPMT_PUBLIC(TPM_ALG_ID.SHA256,
+                new TPMA_OBJECT(TPMA_OBJECT.fixedTPM, TPMA_OBJECT.fixedParent, TPMA_OBJECT.sensitiveDataOrigin,
+                        TPMA_OBJECT.userWithAuth, TPMA_OBJECT.restricted, TPMA_OBJECT.sign),
+                new byte[0],
+                new TPMS_RSA_PARMS(new TPMT_SYM_DEF_OBJECT(TPM_ALG_ID.NULL, 0, TPM_ALG_ID.NULL),
+                        new TPMS_SIG_SCHEME_RSASSA(TPM_ALG_ID.SHA256), 2048, 0),
+                new TPM2B_PUBLIC_KEY_RSA());
+    }
+
+    /** An RSA DevID: unrestricted RSASSA-SHA256 signing key. */
+    static TPMT_PUBLIC rsaDevId() {
+        return new TPMT_PUBLIC(TPM_ALG_ID.SHA256,
+                new TPMA_OBJECT(TPMA_OBJECT.fixedTPM, TPMA_OBJECT.fixedParent, TPMA_OBJECT.sensitiveDataOrigin,
+                        TPMA_OBJECT.userWithAuth, TPMA_OBJECT.sign),
+                new byte[0],
+                new TPMS_RSA_PARMS(new TPMT_SYM_DEF_OBJECT(TPM_ALG_ID.NULL, 0, TPM_ALG_ID.NULL),
+                        new TPMS_SIG_SCHEME_RSASSA(TPM_ALG_ID.SHA256), 2048, 0),
+                new TPM2B_PUBLIC_KEY_RSA());
     }
 }
