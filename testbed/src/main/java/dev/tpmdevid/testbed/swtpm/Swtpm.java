@@ -178,7 +178,7 @@ public final class Swtpm implements AutoCloseable {
         List<String> cmd = new ArrayList<>(List.of(exe.toString(), "socket", "--tpm2",
                 "--tpmstate", "dir=" + stateDir,
                 "--flags", "not-need-init,startup-clear",
-                "--log", "file=" + logFile + ",level=2"));
+                "--log", "file=" + logFile + ",level=1")); // level 2 would log every command, auth areas included
         int port = -1;
         Path server = null;
         Path ctrl = null;
