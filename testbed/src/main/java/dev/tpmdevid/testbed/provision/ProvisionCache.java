@@ -23,7 +23,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * manufactured <b>once per cache</b> (EK certificates + DevID, by {@link Provisioner}) into a golden
  * state dir; every {@link #start} then launches a new swtpm from a <b>copy</b> of that state. All copies
  * share the seeds, EKs and SPS, so the DevID blobs load on every copy (spec 04 §7.1). The DevID
- * certificate is re-issued per start when the options ask for another CN, validity or issuer.
+ * certificate is re-issued per start when the options ask for another CN, validity or issuer. All TPMs
+ * of one cache with the same {@link ProvisionOptions#caKeyType()} share one {@link TestPki}.
  *
  * <p>Thread-safe: concurrent starts of the same configuration manufacture it once. One line in a test:
  * <pre>{@code try (ProvisionedTpm tpm = ProvisionCache.shared().start(ProvisionOptions.defaults())) { ... }}</pre>
@@ -34,6 +35,7 @@ public final class ProvisionCache {
 
     private final ConcurrentMap<ProvisionOptions, CompletableFuture<Golden>> goldens = new ConcurrentHashMap<>();
     private final AtomicInteger manufactured = new AtomicInteger();
+    private final ConcurrentMap<KeyType, TestPki> pkis = new ConcurrentHashMap<>();
     private volatile Path root;
 
     /** A golden TPM state and what was provisioned into it. */
@@ -121,6 +123,15 @@ public final class ProvisionCache {
         return manufactured.get();
     }
 
+    /**
+     * The test CAs of every TPM this cache manufactures with CA keys of {@code caKeyType} (created once:
+     * RSA key generation is slow). Tests that need a foreign manufacturer or DevID CA create their own
+     * {@link TestPki}.
+     */
+    public TestPki pki(KeyType caKeyType) {
+        return pkis.computeIfAbsent(caKeyType, TestPki::create);
+    }
+
     private Golden manufacture(ProvisionOptions options) {
         manufactured.incrementAndGet();
         long start = System.nanoTime();
@@ -131,7 +142,7 @@ public final class ProvisionCache {
             try (Swtpm swtpm = Swtpm.start(Swtpm.Transport.TCP)) {
                 try (TpmConnection connection = ProvisionedTpm.connect(swtpm.devicePath())) {
                     provisioned = Provisioner.provision(connection.tpm(), swtpm.devicePath(), options,
-                            dir.resolve("files"));
+                            pki(options.caKeyType()), dir.resolve("files"));
                 }
                 swtpm.stop(); // SIGTERM: swtpm writes its state
                 copyFiles(swtpm.stateDir(), state);

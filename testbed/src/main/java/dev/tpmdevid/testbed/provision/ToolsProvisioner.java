@@ -19,6 +19,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -52,7 +53,9 @@ public final class ToolsProvisioner {
     private ToolsProvisioner(Path work, int tcpPort, ProvisionOptions options) {
         this.work = work;
         this.options = options;
-        Set<String> secrets = Set.of(options.devIdPassword(), options.ownerPassword(), options.endorsementPassword());
+        Set<String> secrets = new HashSet<>(List.of(options.devIdPassword(), options.ownerPassword(),
+                options.endorsementPassword()));
+        secrets.remove("");
         this.tpmTools = new ToolRunner(work, Map.of("TPM2TOOLS_TCTI", "swtpm:host=127.0.0.1,port=" + tcpPort), secrets);
         this.openssl = new ToolRunner(work, Map.of(), secrets);
     }

@@ -84,6 +84,7 @@ class ProvisionCacheTest {
             assertThat(cache.manufacturedCount()).isEqualTo(1);
             for (ProvisionedTpm p : tpms) {
                 assertWorks(p);
+                assertThat(p.pki()).isSameAs(cache.pki(KeyType.RSA));
             }
         } finally {
             pool.shutdown();

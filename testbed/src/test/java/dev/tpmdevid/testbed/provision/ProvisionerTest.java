@@ -92,6 +92,23 @@ class ProvisionerTest {
     }
 
     @Test
+    void certificatesVerifyWithOpenssl() throws Exception {
+        try (ProvisionedTpm p = ProvisionCache.shared().start(ProvisionOptions.defaults())) {
+            Path work = Files.createDirectories(dir.resolve("openssl"));
+            ToolRunner openssl = new ToolRunner(work, java.util.Map.of(), java.util.Set.of());
+            Pem.write(work.resolve("leaf.pem"), List.of(p.devIdChain().get(0)));
+            Pem.write(work.resolve("int.pem"), List.of(p.devIdChain().get(1)));
+            assertThat(openssl.run(List.of("openssl", "verify", "-CAfile", p.devIdCaPath().toString(),
+                    "-untrusted", "int.pem", "leaf.pem"))).contains("leaf.pem: OK");
+            for (KeyType ekType : KeyType.values()) {
+                Pem.write(work.resolve("ek.pem"), List.of(p.ekCertificate(ekType).orElseThrow()));
+                assertThat(openssl.run(List.of("openssl", "verify", "-CAfile", p.endorsementCaPath().toString(), "ek.pem")))
+                        .contains("ek.pem: OK");
+            }
+        }
+    }
+
+    @Test
     void hierarchyPasswordsAreSetLastAndGuardTheSrk() throws Exception {
         ProvisionOptions options = ProvisionOptions.defaults().withSpirePasswords().withDevIdIntermediate(false);
         try (Swtpm sw = Swtpm.start()) {
