@@ -64,12 +64,13 @@ public final class Provisioner {
         Objects.requireNonNull(tpm, "tpm");
         Objects.requireNonNull(options, "options");
         Map<KeyType, X509Certificate> ekCerts = new EnumMap<>(KeyType.class);
+        TpmIdentity identity = TpmIdentity.read(tpm);
         if (options.rsaEk()) {
-            ekCerts.put(KeyType.RSA, TpmProvisioning.provisionEkCertificate(tpm, KeyType.RSA, pki, TpmIdentity.SWTPM,
+            ekCerts.put(KeyType.RSA, TpmProvisioning.provisionEkCertificate(tpm, KeyType.RSA, pki, identity,
                     options.ekNvPadding()));
         }
         if (options.eccEk()) {
-            ekCerts.put(KeyType.ECC, TpmProvisioning.provisionEkCertificate(tpm, KeyType.ECC, pki, TpmIdentity.SWTPM,
+            ekCerts.put(KeyType.ECC, TpmProvisioning.provisionEkCertificate(tpm, KeyType.ECC, pki, identity,
                     options.ekNvPadding()));
         }
         TpmProvisioning.DevIdKey devId = TpmProvisioning.createDevId(tpm, options.devIdKeyType(), new byte[0],

@@ -44,6 +44,8 @@ class ProvisionerTest {
                 X509Certificate cert = TpmChecks.parseCertificate(der);
                 assertThat(cert).isEqualTo(p.ekCertificate(ekType).orElseThrow());
                 assertThat(cert.getPublicKey()).isEqualTo(TpmKeys.toPublicKey(TpmChecks.createEk(tpm, ekType, new byte[0])));
+                assertThat(new org.bouncycastle.asn1.x500.X500Name((String) cert.getSubjectAlternativeNames().iterator().next().get(1))
+                        .toString()).contains("id:" + "49424D00").contains("id:20191023");
                 // ppwrite|writedefine|ppread|ownerread|authread|no_da|written|platformcreate
                 assertThat(TpmChecks.nvAttributes(tpm, index)).isEqualTo(0x62072001);
                 TestPkiTest.validate(List.of(cert, p.pki().manufacturerIntermediate().certificate()),
