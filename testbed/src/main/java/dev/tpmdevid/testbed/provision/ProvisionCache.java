@@ -24,7 +24,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * state dir; every {@link #start} then launches a new swtpm from a <b>copy</b> of that state. All copies
  * share the seeds, EKs and SPS, so the DevID blobs load on every copy (spec 04 §7.1). The DevID
  * certificate is re-issued per start when the options ask for another CN, validity or issuer. All TPMs
- * of one cache with the same {@link ProvisionOptions#caKeyType()} share one {@link TestPki}.
+ * with the same {@link ProvisionOptions#caKeyType()} share one {@link TestPki} (per JVM).
  *
  * <p>Thread-safe: concurrent starts of the same configuration manufacture it once. One line in a test:
  * <pre>{@code try (ProvisionedTpm tpm = ProvisionCache.shared().start(ProvisionOptions.defaults())) { ... }}</pre>
@@ -35,7 +35,8 @@ public final class ProvisionCache {
 
     private final ConcurrentMap<ProvisionOptions, CompletableFuture<Golden>> goldens = new ConcurrentHashMap<>();
     private final AtomicInteger manufactured = new AtomicInteger();
-    private final ConcurrentMap<KeyType, TestPki> pkis = new ConcurrentHashMap<>();
+    /** JVM-wide: RSA key generation for four CAs costs 0.5–10 s depending on load. */
+    private static final ConcurrentMap<KeyType, TestPki> PKIS = new ConcurrentHashMap<>();
     private volatile Path root;
 
     /** A golden TPM state and what was provisioned into it. */
@@ -124,12 +125,12 @@ public final class ProvisionCache {
     }
 
     /**
-     * The test CAs of every TPM this cache manufactures with CA keys of {@code caKeyType} (created once:
-     * RSA key generation is slow). Tests that need a foreign manufacturer or DevID CA create their own
-     * {@link TestPki}.
+     * The test CAs of every TPM manufactured by any cache in this JVM with CA keys of {@code caKeyType}
+     * (created once: RSA key generation is slow). Tests that need a foreign manufacturer or DevID CA
+     * create their own {@link TestPki}.
      */
     public TestPki pki(KeyType caKeyType) {
-        return pkis.computeIfAbsent(caKeyType, TestPki::create);
+        return PKIS.computeIfAbsent(caKeyType, TestPki::create);
     }
 
     private Golden manufacture(ProvisionOptions options) {
