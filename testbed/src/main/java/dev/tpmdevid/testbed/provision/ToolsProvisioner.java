@@ -233,12 +233,20 @@ public final class ToolsProvisioner {
         return Arrays.copyOfRange(tpm2b, 2, tpm2b.length);
     }
 
+    /** Runs a TPM tool, then flushes the transient objects it left; after a failure also its sessions. */
     private void tpm(String... command) {
         try {
             tpmTools.run(List.of(command));
-        } finally {
-            tpmTools.run(List.of("tpm2_flushcontext", "-t"));
+        } catch (ToolRunner.ToolException e) {
+            try {
+                tpmTools.run(List.of("tpm2_flushcontext", "-t"));
+                tpmTools.run(List.of("tpm2_flushcontext", "-s"));
+            } catch (ToolRunner.ToolException cleanup) {
+                e.addSuppressed(cleanup);
+            }
+            throw e;
         }
+        tpmTools.run(List.of("tpm2_flushcontext", "-t"));
     }
 
     private void openssl(String... command) {

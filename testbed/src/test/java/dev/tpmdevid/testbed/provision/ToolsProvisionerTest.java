@@ -98,6 +98,23 @@ class ToolsProvisionerTest {
     }
 
     @Test
+    void aSecondProvisioningFailsAtNvDefineWithTheToolsErrorAndLeavesNothingLoaded() throws Exception {
+        ProvisionOptions options = ProvisionOptions.defaults().withDevIdKeyType(KeyType.ECC).withCaKeyType(KeyType.ECC)
+                .withEkCertificates(true, false);
+        try (Swtpm sw = Swtpm.start()) {
+            ToolsProvisioner.provision(sw, options, dir.resolve("first"));
+            assertThatThrownBy(() -> ToolsProvisioner.provision(sw, options, dir.resolve("second")))
+                    .isInstanceOf(ToolRunner.ToolException.class)
+                    .hasMessageStartingWith("tpm2_nvdefine 0x01c00002 -C p")
+                    .hasMessageContaining("exit 1");
+            try (TpmConnection c = TpmConnection.open(sw.devicePath())) {
+                assertThat(c.transientHandles()).isEmpty();
+                assertThat(c.sessionHandles()).isEmpty();
+            }
+        }
+    }
+
+    @Test
     void stripsOnlyARealTpm2bSize() {
         assertThat(ToolsProvisioner.stripTpm2bSize(new byte[] {0, 2, 7, 8})).containsExactly(7, 8);
         assertThatThrownBy(() -> ToolsProvisioner.stripTpm2bSize(new byte[] {0, 1, 0, 0x0b}))
