@@ -1,5 +1,8 @@
 package dev.tpmdevid.testbed.provision;
 
+import dev.tpmdevid.core.device.TpmConnection;
+import dev.tpmdevid.core.device.TpmDeviceException;
+import dev.tpmdevid.testbed.swtpm.Swtpm;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -10,9 +13,6 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import dev.tpmdevid.core.device.TpmConnection;
-import dev.tpmdevid.core.device.TpmDeviceException;
-import dev.tpmdevid.testbed.swtpm.Swtpm;
 
 /**
  * A TPM provisioned like a fleet machine, and the files SPIRE's {@code tpm_devid} plugins read

@@ -1,5 +1,7 @@
 package dev.tpmdevid.testbed.provision;
 
+import dev.tpmdevid.core.device.TpmConnection;
+import dev.tpmdevid.testbed.swtpm.Swtpm;
 import java.nio.file.Path;
 import java.security.PublicKey;
 import java.security.cert.X509Certificate;
@@ -7,8 +9,6 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import dev.tpmdevid.core.device.TpmConnection;
-import dev.tpmdevid.testbed.swtpm.Swtpm;
 import tss.Tpm;
 
 /**

@@ -3,6 +3,8 @@ package dev.tpmdevid.testbed.provision;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.tpmdevid.core.device.TpmConnection;
+import dev.tpmdevid.testbed.swtpm.Swtpm;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
@@ -13,8 +15,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-import dev.tpmdevid.core.device.TpmConnection;
-import dev.tpmdevid.testbed.swtpm.Swtpm;
 import tss.Tpm;
 import tss.tpm.TPMT_PUBLIC;
 
