@@ -157,9 +157,9 @@ public final class ProvisionedTpm implements AutoCloseable {
     }
 
     /**
-     * {@link TpmConnection#open(String)}, retried for up to 3 s while the device refuses: a just-started
-     * swtpm answers on its control channel (what {@code Swtpm} waits for) slightly before its data
-     * channel listens (seen under load).
+     * {@link TpmConnection#open(String)}, retried for up to 3 s while the device refuses. Seen under load
+     * as "Connection refused" right after swtpm started (its control channel answered before the data
+     * channel listened; {@code Swtpm} now waits for CMD_GET_CAPABILITY, this stays as a safety net).
      */
     static TpmConnection connect(String devicePath) {
         long deadline = System.nanoTime() + 3_000_000_000L;
