@@ -147,6 +147,12 @@ public final class ChainVerifier {
     /** Null when {@code path + anchor} is valid, otherwise a Go-style reason. */
     private String validate(List<Cert> path, TrustBundle.Anchor anchor) {
       X509Certificate a = anchor.cert().x509();
+      for (Cert c : path) {
+        String sigProblem = SignatureAlgorithms.goRefusal(c.x509().getSigAlgOID());
+        if (sigProblem != null) {
+          return "x509: " + sigProblem; // Go refuses before looking at anything else
+        }
+      }
       String issuerProblem = issuerConstraintProblem(a);
       if (issuerProblem != null) {
         return issuerProblem;
