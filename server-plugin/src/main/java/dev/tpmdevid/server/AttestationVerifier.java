@@ -153,6 +153,10 @@ final class AttestationVerifier {
       return AttestationRequest.fromJson(payload);
     } catch (WireFormatException e) {
       throw invalid("unable to unmarshall attestation data: " + e.getMessage());
+    } catch (RuntimeException e) {
+      // Work-around: tpm-core's GoJson can throw a NullPointerException on some inputs (e.g.
+      // nesting beyond Jackson's depth limit); it is still malformed input, not our fault.
+      throw invalid("unable to unmarshall attestation data: malformed JSON");
     }
   }
 
@@ -463,6 +467,8 @@ final class AttestationVerifier {
       return ChallengeResponse.fromJson(response);
     } catch (WireFormatException e) {
       throw invalid("unable to unmarshall challenges response: " + e.getMessage());
+    } catch (RuntimeException e) {
+      throw invalid("unable to unmarshall challenges response: malformed JSON"); // see above
     }
   }
 

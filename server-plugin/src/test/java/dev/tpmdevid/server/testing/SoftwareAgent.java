@@ -61,11 +61,11 @@ public final class SoftwareAgent {
     devIdRoot = TestPki.rootCa("devid-root");
     devIdIntermediate = TestPki.intermediateCa("devid-intermediate", devIdRoot);
     ekCa = TestPki.rootCa("ek-root");
-    devIdKey = devId == KeyType.RSA ? TestPki.rsa() : TestPki.p256();
+    devIdKey = devId == KeyType.RSA ? TestPki.newRsa(2048) : TestPki.p256();
     devIdCert = TestPki.cert("devid-leaf").issuedBy(devIdIntermediate)
         .key(devIdKey.getPublic()).build();
-    akKey = ak == KeyType.RSA ? TestPki.rsa() : TestPki.p256();
-    ekKey = ek == KeyType.RSA ? TestPki.rsa() : TestPki.p256();
+    akKey = ak == KeyType.RSA ? TestPki.newRsa(2048) : TestPki.p256();
+    ekKey = ek == KeyType.RSA ? TestPki.newRsa(2048) : TestPki.p256();
     ekCert = TestPki.cert("").issuedBy(ekCa).key(ekKey.getPublic()).tcgEkSan().build();
     devIdPub = TpmtPublic.fromPublicKey(devIdKey.getPublic(),
         ObjectAttributes.fromBits(GO_DEVID_ATTRIBUTES));
@@ -162,14 +162,22 @@ public final class SoftwareAgent {
 
   /** Answers the challenge: DevID signs the nonce (SHA-256), the EK activates the credential. */
   public byte[] respond(byte[] challengeJson) {
+    return respondWith(challengeJson, devIdKey, this);
+  }
+
+  /**
+   * Answers with the proof of possession made by {@code popKey} and the credential activated by
+   * {@code activator}'s EK and AK (for attacks mixing a stolen DevID key with another TPM).
+   */
+  public static byte[] respondWith(byte[] challengeJson, KeyPair popKey, SoftwareAgent activator) {
     try {
       ChallengeRequest ch = ChallengeRequest.fromJson(challengeJson);
       Signature s = Signature.getInstance(
-          devIdKey.getPublic() instanceof ECPublicKey ? "SHA256withECDSA" : "SHA256withRSA");
-      s.initSign(devIdKey.getPrivate());
+          popKey.getPublic() instanceof ECPublicKey ? "SHA256withECDSA" : "SHA256withRSA");
+      s.initSign(popKey.getPrivate());
       s.update(ch.devId());
       byte[] pop = s.sign();
-      byte[] secret = activate(ch);
+      byte[] secret = activator.activate(ch);
       return new ChallengeResponse(pop, secret).toJson();
     } catch (Exception e) {
       throw new IllegalStateException(e);
