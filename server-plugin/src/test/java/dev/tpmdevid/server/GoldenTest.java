@@ -88,7 +88,7 @@ class GoldenTest {
 
   @Test
   void challengeJson_andCredentialBlobLayout_matchTheGoServer() throws Exception {
-    for (KeyType ek : KeyType.values()) {
+    for (KeyType ek : new KeyType[] {KeyType.RSA, KeyType.ECC}) {
       SoftwareAgent agent = SoftwareAgent.of(ek, KeyType.RSA, KeyType.RSA);
       try (PluginHarness h = new PluginHarness(agent, null)) {
         PluginHarness.Conversation c = h.open();
