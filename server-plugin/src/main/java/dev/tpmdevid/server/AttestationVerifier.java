@@ -154,8 +154,8 @@ final class AttestationVerifier {
     } catch (WireFormatException e) {
       throw invalid("unable to unmarshall attestation data: " + e.getMessage());
     } catch (RuntimeException e) {
-      // Work-around: tpm-core's GoJson can throw a NullPointerException on some inputs (e.g.
-      // nesting beyond Jackson's depth limit); it is still malformed input, not our fault.
+      // Defensive: a decoder RuntimeException on untrusted bytes is malformed input, not our
+      // fault (an early GoJson threw a NullPointerException on nesting beyond Jackson's limit).
       throw invalid("unable to unmarshall attestation data: malformed JSON");
     }
   }
