@@ -23,6 +23,7 @@ import io.grpc.StatusException;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
+import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -483,6 +484,7 @@ public final class GoPluginServer {
                     return;
                 }
                 openStreams.add(out);
+                ((ServerCallStreamObserver<StdioData>) out).setOnCancelHandler(() -> openStreams.remove(out));
             }
         }
 
