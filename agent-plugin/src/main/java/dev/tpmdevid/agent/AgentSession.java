@@ -72,6 +72,8 @@ public final class AgentSession implements AutoCloseable {
     private final Map<Integer, NV_ReadPublicResponse> nvPublicSeen = new HashMap<>();
     private boolean solved;
     private boolean closed;
+    private long finalCount;
+    private java.util.Map<String, Long> finalCounts = java.util.Map.of();
 
     AgentSession(DevIdAttestor attestor, TpmLink link, Runnable release) {
         this.attestor = attestor;
@@ -343,9 +345,14 @@ public final class AgentSession implements AutoCloseable {
         return akBlob;
     }
 
-    /** TPM commands sent since the TPM was opened for this session (incl. the device probe). */
+    /** TPM commands sent since the TPM was opened for this session (incl. the open probe and, after close, the flushes). */
     public long tpmCommands() {
-        return link.commandCount();
+        return closed ? finalCount : link.commandCount();
+    }
+
+    /** Commands per command name (e.g. {@code Sign → 1}) so far. */
+    public java.util.Map<String, Long> tpmCommandCounts() {
+        return closed ? finalCounts : link.commandCounts();
     }
 
     /** Wall time since the session started, in milliseconds. */
@@ -368,6 +375,12 @@ public final class AgentSession implements AutoCloseable {
             }
         } finally {
             policySession = devId = ak = ek = srk = null;
+            try {
+                finalCount = link.commandCount();
+                finalCounts = link.commandCounts();
+            } catch (RuntimeException e) {
+                finalCount = -1;
+            }
             try {
                 link.close();
             } finally {

@@ -22,6 +22,7 @@ import dev.tpmdevid.core.wire.AttestationRequest;
 import dev.tpmdevid.core.wire.ChallengeResponse;
 import dev.tpmdevid.testbed.provision.KeyType;
 import dev.tpmdevid.testbed.provision.ProvisionOptions;
+import dev.tpmdevid.testbed.swtpm.Swtpm;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -54,7 +55,7 @@ class AgentAttestationTest {
         "RSA, ecc, UNIX, true",
         "ECC, ecc, UNIX, false",
     })
-    void attestsAndAnswersTheChallenge(KeyType devIdType, String akType, AgentSwtpm.Transport transport,
+    void attestsAndAnswersTheChallenge(KeyType devIdType, String akType, Swtpm.Transport transport,
             boolean passwords) throws Exception {
         ProvisionOptions options = ProvisionOptions.defaults().withDevIdKeyType(devIdType).withEkNvPadding(16);
         if (passwords) {
