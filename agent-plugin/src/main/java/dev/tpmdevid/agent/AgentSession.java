@@ -18,6 +18,7 @@ import tss.tpm.NV_ReadPublicResponse;
 import tss.tpm.StartAuthSessionResponse;
 import tss.tpm.TPM2B_PRIVATE;
 import tss.tpm.TPMA_NV;
+import tss.tpm.TPMS_CONTEXT;
 import tss.tpm.TPMS_ECC_PARMS;
 import tss.tpm.TPMS_ID_OBJECT;
 import tss.tpm.TPMS_NULL_SIG_SCHEME;
@@ -65,6 +66,8 @@ public final class AgentSession implements AutoCloseable {
     private TPM_HANDLE ek;
     private TPM_HANDLE policySession;
     private AkBlob akBlob;
+    private byte[] srkContext;
+    private byte[] srkAuthValue;
     private TPMT_PUBLIC ekArea;
     private byte[] ekPub;
     private AgentConfig.EkType ekType;
@@ -93,13 +96,79 @@ public final class AgentSession implements AutoCloseable {
             throw new AgentException(AgentException.Kind.CONFIG, "the saved AK was created under " + resumeAk
                     + " but this configuration uses parent " + parentKind);
         }
+        SavedContexts saved = cfg.reuseContexts() ? attestor.savedContexts() : null;
+        if (saved != null) {
+            try {
+                startFromContexts(saved, resumeAk, parentKind);
+                return;
+            } catch (AgentException e) {
+                // e.g. the TPM was reset since the contexts were saved: start over from the templates
+                attestor.forgetContexts();
+                flushLoaded();
+                Log.debug("saved TPM contexts not usable, recreating the keys", "error", e.getMessage());
+            }
+        }
+        startFromTemplates(resumeAk, parentKind);
+        if (cfg.reuseContexts()) {
+            saveContexts();
+        }
+    }
+
+    private void startFromTemplates(AkBlob resumeAk, AkBlob.Parent parentKind) throws AgentException {
+        AgentConfig cfg = attestor.config();
+        DevIdMaterial devIdFiles = attestor.material();
         TPM_HANDLE parent = openSrk(cfg);
+        if (srk != null && cfg.reuseContexts()) {
+            srkContext = contextSave(srk);
+        }
 
         byte[] devIdAuth = cfg.devIdPassword();
         devId = call("cannot load DevID key on TPM", "TPM2_Load",
                 () -> tpm.Load(parent, new TPM2B_PRIVATE(devIdFiles.priv()), devIdFiles.pubArea()));
         devId.AuthValue = devIdAuth;
 
+        loadOrCreateAk(parent, resumeAk, parentKind);
+        if (srk != null) {
+            flush(srk);
+            srk = null;
+        }
+        ekType = attestor.resolveEkType(this);
+        createEk(ekType);
+    }
+
+    /** Later attestations of this process: ContextLoad instead of CreatePrimary/Load (no RSA prime search). */
+    private void startFromContexts(SavedContexts saved, AkBlob resumeAk, AkBlob.Parent parentKind)
+            throws AgentException {
+        AgentConfig cfg = attestor.config();
+        devId = contextLoad(saved.devId());
+        devId.AuthValue = cfg.devIdPassword();
+        if (resumeAk == null && cfg.reuseAk() && saved.ak() != null) {
+            ak = contextLoad(saved.ak());
+            akBlob = saved.akBlob();
+            ak.AuthValue = akBlob.auth();
+        } else {
+            TPM_HANDLE parent;
+            if (saved.srk() != null) {
+                srk = contextLoad(saved.srk());
+                srk.AuthValue = saved.srkAuth();
+                parent = srk;
+            } else {
+                parent = openSrk(cfg);
+            }
+            loadOrCreateAk(parent, resumeAk, parentKind);
+            if (srk != null) {
+                flush(srk);
+                srk = null;
+            }
+        }
+        ek = contextLoad(saved.ek());
+        ekPub = saved.ekPub();
+        ekArea = TPMT_PUBLIC.fromTpm(ekPub);
+        ekType = saved.ekType();
+    }
+
+    private void loadOrCreateAk(TPM_HANDLE parent, AkBlob resumeAk, AkBlob.Parent parentKind) throws AgentException {
+        AgentConfig cfg = attestor.config();
         AkBlob candidate = resumeAk != null ? resumeAk : (cfg.reuseAk() ? attestor.cachedAk() : null);
         if (candidate != null) {
             try {
@@ -120,12 +189,41 @@ public final class AgentSession implements AutoCloseable {
                 attestor.rememberAk(akBlob);
             }
         }
-        if (srk != null) {
-            flush(srk);
-            srk = null;
+    }
+
+    private void saveContexts() {
+        try {
+            byte[] devIdCtx = contextSave(devId);
+            byte[] akCtx = attestor.config().reuseAk() && resumeFree() ? contextSave(ak) : null;
+            byte[] ekCtx = contextSave(ek);
+            attestor.rememberContexts(new SavedContexts(srkContext, srkAuthValue,
+                    devIdCtx, akCtx, akCtx == null ? null : akBlob, ekCtx, ekPub.clone(), ekType));
+        } catch (AgentException e) {
+            Log.debug("TPM contexts not saved; later attestations recreate the keys", "error", e.getMessage());
         }
-        ekType = attestor.resolveEkType(this);
-        createEk(ekType);
+    }
+
+    private boolean resumeFree() {
+        return akBlob != null && akBlob == attestor.cachedAk();
+    }
+
+    private byte[] contextSave(TPM_HANDLE h) throws AgentException {
+        return call("cannot save a TPM context", "TPM2_ContextSave", () -> tpm.ContextSave(h)).toTpm();
+    }
+
+    private TPM_HANDLE contextLoad(byte[] context) throws AgentException {
+        return call("cannot load a saved TPM context", "TPM2_ContextLoad",
+                () -> tpm.ContextLoad(TPMS_CONTEXT.fromTpm(context)));
+    }
+
+    private void flushLoaded() {
+        for (TPM_HANDLE h : new TPM_HANDLE[] {devId, ak, ek, srk}) {
+            if (h != null) {
+                flush(h);
+            }
+        }
+        devId = ak = ek = srk = null;
+        akBlob = null;
     }
 
     private TPM_HANDLE openSrk(AgentConfig cfg) throws AgentException {
@@ -136,6 +234,7 @@ public final class AgentSession implements AutoCloseable {
             return h;
         }
         byte[] srkAuth = random32();
+        srkAuthValue = srkAuth;
         TPMT_PUBLIC template = attestor.material().isEcc() ? Templates.srkEcc() : Templates.srkRsa();
         TPM_HANDLE owner = hierarchy(TPM_RH.OWNER, cfg.ownerPassword());
         CreatePrimaryResponse r = call("cannot create storage root key", "TPM2_CreatePrimary(owner)",

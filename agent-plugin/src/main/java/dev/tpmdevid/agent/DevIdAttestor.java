@@ -51,6 +51,7 @@ public final class DevIdAttestor {
     private final Semaphore tpmInUse = new Semaphore(1, true);
 
     private volatile AkBlob cachedAk;
+    private volatile SavedContexts savedContexts;
     private volatile AgentConfig.EkType resolvedEkType;
     private volatile byte[] cachedEkPub;
     private volatile byte[] cachedEkCert;
@@ -253,6 +254,18 @@ public final class DevIdAttestor {
 
     void forgetAk() {
         cachedAk = null;
+    }
+
+    SavedContexts savedContexts() {
+        return savedContexts;
+    }
+
+    void rememberContexts(SavedContexts contexts) {
+        savedContexts = contexts;
+    }
+
+    void forgetContexts() {
+        savedContexts = null;
     }
 
     private static byte[] loadEkCertFile(Path path) throws AgentException {

@@ -77,19 +77,56 @@ class AgentReuseTest {
             System.out.println("first attestation: " + first.commands() + " commands " + first.perCommand());
             System.out.println("later attestation: " + second.commands() + " commands " + second.perCommand());
             assertThat(second.request().akPub()).isEqualTo(first.request().akPub());
-            assertThat(first.perCommand()).containsEntry("Create", 1L).containsEntry("CreatePrimary", 2L);
-            assertThat(second.perCommand()).doesNotContainKey("Create").doesNotContainKey("NV_Read")
-                    .containsEntry("CreatePrimary", 2L);
-            assertThat(first.commands()).isEqualTo(19);
-            assertThat(second.commands()).isEqualTo(15);
+            assertThat(first.perCommand()).containsEntry("Create", 1L).containsEntry("CreatePrimary", 2L)
+                    .containsEntry("ContextSave", 4L);
+            assertThat(second.perCommand()).doesNotContainKeys("Create", "CreatePrimary", "Load", "NV_Read")
+                    .containsEntry("ContextLoad", 3L);
+            assertThat(first.commands()).isEqualTo(23);
+            assertThat(second.commands()).isEqualTo(13);
+
+            DevIdAttestor noContexts = DevIdAttestor.create(AgentConfig.fromHcl(tpm.agentHcl("reuse_contexts = false\n")));
+            attest(noContexts, tpm);
+            Attestation loads = attest(noContexts, tpm);
+            assertThat(loads.perCommand()).doesNotContainKeys("Create", "ContextLoad", "ContextSave")
+                    .containsEntry("CreatePrimary", 2L).containsEntry("Load", 2L);
+            assertThat(loads.commands()).isEqualTo(15);
             assertThat(tpm.handlesInUse()).isEmpty();
 
             DevIdAttestor noReuse = DevIdAttestor.create(AgentConfig.fromHcl(tpm.agentHcl("reuse_ak = false\n")));
             Attestation third = attest(noReuse, tpm);
             Attestation fourth = attest(noReuse, tpm);
             assertThat(fourth.request().akPub()).isNotEqualTo(third.request().akPub());
-            assertThat(fourth.perCommand()).containsEntry("Create", 1L);
+            assertThat(fourth.perCommand()).containsEntry("Create", 1L).containsEntry("ContextLoad", 3L)
+                    .doesNotContainKey("CreatePrimary");
             assertThat(tpm.handlesInUse()).isEmpty();
+        }
+    }
+
+    @Test
+    void savedContextsAreDroppedAfterATpmReset() throws Exception {
+        try (AgentSwtpm tpm = new AgentSwtpm(dir, Swtpm.Transport.TCP, ProvisionOptions.defaults())) {
+            DevIdAttestor a = DevIdAttestor.create(AgentConfig.fromHcl(tpm.agentHcl("")));
+            attest(a, tpm);
+            assertThat(attest(a, tpm).commands()).isEqualTo(13);
+            resetTpm(tpm);
+            Attestation afterReset = attest(a, tpm);
+            assertThat(afterReset.perCommand()).containsEntry("CreatePrimary", 2L);
+            assertThat(attest(a, tpm).commands()).isEqualTo(13);
+            assertThat(tpm.handlesInUse()).isEmpty();
+        }
+    }
+
+    /** TPM Reset as after a reboot: swtpm CMD_INIT on the control channel, then TPM2_Startup(CLEAR). */
+    private static void resetTpm(AgentSwtpm tpm) throws Exception {
+        try (java.net.Socket ctrl = new java.net.Socket("127.0.0.1", tpm.swtpm.port() + 1)) {
+            ctrl.getOutputStream().write(new byte[] {0, 0, 0, 2, 0, 0, 0, 0});
+            assertThat(new java.io.DataInputStream(ctrl.getInputStream()).readInt()).isZero();
+        }
+        try (java.net.Socket data = new java.net.Socket("127.0.0.1", tpm.swtpm.port())) {
+            data.getOutputStream().write(new byte[] {(byte) 0x80, 1, 0, 0, 0, 12, 0, 0, 1, 0x44, 0, 0});
+            byte[] resp = new byte[10];
+            new java.io.DataInputStream(data.getInputStream()).readFully(resp);
+            assertThat(java.nio.ByteBuffer.wrap(resp, 6, 4).getInt()).isZero();
         }
     }
 
@@ -107,7 +144,8 @@ class AgentReuseTest {
                 c.tpm().EvictControl(TPM_HANDLE.from(TPM_RH.OWNER), srk.handle, TPM_HANDLE.persistent(1));
                 c.tpm().FlushContext(srk.handle);
             }
-            DevIdAttestor a = DevIdAttestor.create(AgentConfig.fromHcl(tpm.agentHcl("srk_handle = \"0x81000001\"\n")));
+            DevIdAttestor a = DevIdAttestor.create(AgentConfig.fromHcl(tpm.agentHcl(
+                    "srk_handle = \"0x81000001\"\nreuse_contexts = false\n")));
             Attestation first = attest(a, tpm);
             Attestation second = attest(a, tpm);
             System.out.println("persisted SRK, later attestation: " + second.commands() + " commands "
