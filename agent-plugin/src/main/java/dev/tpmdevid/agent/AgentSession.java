@@ -194,7 +194,7 @@ public final class AgentSession implements AutoCloseable {
     private void saveContexts() {
         try {
             byte[] devIdCtx = contextSave(devId);
-            byte[] akCtx = attestor.config().reuseAk() && resumeFree() ? contextSave(ak) : null;
+            byte[] akCtx = attestor.config().reuseAk() && akIsTheCachedOne() ? contextSave(ak) : null;
             byte[] ekCtx = contextSave(ek);
             attestor.rememberContexts(new SavedContexts(srkContext, srkAuthValue,
                     devIdCtx, akCtx, akCtx == null ? null : akBlob, ekCtx, ekPub.clone(), ekType));
@@ -203,7 +203,7 @@ public final class AgentSession implements AutoCloseable {
         }
     }
 
-    private boolean resumeFree() {
+    private boolean akIsTheCachedOne() {
         return akBlob != null && akBlob == attestor.cachedAk();
     }
 
@@ -545,13 +545,6 @@ public final class AgentSession implements AutoCloseable {
         } catch (RuntimeException e) {
             throw tpmFailure(context, command, e);
         }
-    }
-
-    private void callVoid(String context, String command, Runnable op) throws AgentException {
-        call(context, command, () -> {
-            op.run();
-            return null;
-        });
     }
 
     static int rawRc(RuntimeException e) {
