@@ -3,7 +3,6 @@ package dev.tpmdevid.agent;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -20,7 +19,6 @@ import tss.tpm.TPM2B_PRIVATE;
 import tss.tpm.TPMA_NV;
 import tss.tpm.TPMS_CONTEXT;
 import tss.tpm.TPMS_ECC_PARMS;
-import tss.tpm.TPMS_ID_OBJECT;
 import tss.tpm.TPMS_NULL_SIG_SCHEME;
 import tss.tpm.TPMS_PCR_SELECTION;
 import tss.tpm.TPMS_SENSITIVE_CREATE;
@@ -41,12 +39,11 @@ import tss.tpm.TPM_SE;
  * and the EK are loaded when the session starts and stay loaded until {@link #close()}, which flushes
  * every transient object and session on every path.
  *
- * <p>Command sequence (RSA DevID, fresh AK, SRK from template; at most 3 transient objects):
- * CreatePrimary(SRK) · Load(DevID) · Create(AK) · Load(AK) · FlushContext(SRK) · CreatePrimary(EK) ·
- * [NV_ReadPublic · NV_Read… (EK certificate, skipped when the cached one matches the EK)] · Certify —
- * payload — Sign · StartAuthSession · PolicySecret · ActivateCredential · FlushContext(session) —
- * FlushContext(DevID, AK, EK). With a cached AK, Create(AK) is skipped; with a persistent SRK, the SRK
- * CreatePrimary and its FlushContext are.
+ * <p>First attestation of a process (at most 3 transient objects): CreatePrimary(SRK) · Load(DevID) ·
+ * Create(AK) · Load(AK) · FlushContext(SRK) · NV_ReadPublic · CreatePrimary(EK) · NV_Read… · Certify —
+ * payload — Sign · StartAuthSession · PolicySecret · ActivateCredential (closes the session) —
+ * FlushContext(DevID, AK, EK); plus ContextSave of SRK, DevID, AK and EK. Later attestations of the process
+ * ContextLoad DevID, AK and EK instead (12 commands in all, no key derivation). See docs/agent.md.
  *
  * <p>Not thread-safe; one session uses the TPM at a time (see {@link DevIdAttestor#begin()}).
  */
@@ -406,8 +403,6 @@ public final class AgentSession implements AutoCloseable {
             throw new AgentException(AgentException.Kind.CHALLENGE,
                     "unable to unmarshall challenges: CredActivation.Credential integrity size exceeds the blob");
         }
-        TPMS_ID_OBJECT idObject = new TPMS_ID_OBJECT(Arrays.copyOfRange(credential, 2, 2 + hmacLen),
-                Arrays.copyOfRange(credential, 2 + hmacLen, credential.length));
         StartAuthSessionResponse s = call("unable to solve proof of residency challenge",
                 "TPM2_StartAuthSession", () -> tpm.StartAuthSession(TPM_HANDLE.from(TPM_RH.NULL),
                         TPM_HANDLE.from(TPM_RH.NULL), new byte[16], new byte[0], TPM_SE.POLICY,
@@ -418,8 +413,7 @@ public final class AgentSession implements AutoCloseable {
                 () -> tpm.PolicySecret(endorsement, policySession, new byte[0], new byte[0], new byte[0], 0));
         byte[] certInfo;
         try {
-            certInfo = tpm._withSessions(TPM_HANDLE.pwSession(new byte[0]), policySession)
-                    .ActivateCredential(ak, ek, idObject, secret);
+            certInfo = activateCredentialClosingSession(credential, secret);
         } catch (TpmException e) {
             int rc = rawRc(e);
             if (rc >= 0 && (TpmRc.where(rc).startsWith("parameter") || TpmRc.base(rc) == TpmRc.INTEGRITY)) {
@@ -433,10 +427,65 @@ public final class AgentSession implements AutoCloseable {
             throw tpmFailure("unable to solve proof of residency challenge: failed to activate credential",
                     "TPM2_ActivateCredential", e);
         }
-        TPM_HANDLE done = policySession;
-        policySession = null;
-        flush(done);
+        policySession = null; // continueSession was clear: the TPM closed the session
         return certInfo;
+    }
+
+    /**
+     * TPM2_ActivateCredential (Part 3 §12.5) marshalled here rather than through TSS.Java, because TSS.Java
+     * always sets continueSession: with it clear on the policy session (as go-tpm sends it) the TPM closes the
+     * session on success and no FlushContext is needed. Sent through the connection's device, so it is counted,
+     * RETRY is handled and a failure is a {@link TpmException}.
+     */
+    private byte[] activateCredentialClosingSession(byte[] credential, byte[] encryptedSecret) {
+        byte[] akAuth = ak.AuthValue == null ? new byte[0] : ak.AuthValue;
+        java.io.ByteArrayOutputStream auth = new java.io.ByteArrayOutputStream();
+        writeU32(auth, 0x40000009);            // TPM_RS_PW for the AK (ADMIN role, authValue)
+        writeU16(auth, 0);
+        auth.write(0x01);
+        writeU16(auth, akAuth.length);
+        auth.writeBytes(akAuth);
+        writeU32(auth, policySession.handle);  // policy session for the EK, continueSession clear
+        writeU16(auth, 0);
+        auth.write(0x00);
+        writeU16(auth, 0);
+        java.io.ByteArrayOutputStream cmd = new java.io.ByteArrayOutputStream();
+        writeU16(cmd, 0x8002);
+        writeU32(cmd, 0);                      // size, patched below
+        writeU32(cmd, 0x00000147);
+        writeU32(cmd, ak.handle);
+        writeU32(cmd, ek.handle);
+        writeU32(cmd, auth.size());
+        cmd.writeBytes(auth.toByteArray());
+        writeU16(cmd, credential.length);
+        cmd.writeBytes(credential);
+        writeU16(cmd, encryptedSecret.length);
+        cmd.writeBytes(encryptedSecret);
+        byte[] bytes = cmd.toByteArray();
+        java.nio.ByteBuffer.wrap(bytes).putInt(2, bytes.length);
+        tss.TpmDevice device = tpm._getDevice();
+        device.dispatchCommand(bytes);
+        java.nio.ByteBuffer r = java.nio.ByteBuffer.wrap(device.getResponse());
+        if (r.remaining() < 16 || r.getInt(6) != 0) {
+            throw new TpmException("malformed TPM2_ActivateCredential response");
+        }
+        int n = r.getShort(14) & 0xFFFF;
+        if (16 + n > r.limit()) {
+            throw new TpmException("malformed TPM2_ActivateCredential response");
+        }
+        byte[] certInfo = new byte[n];
+        r.get(16, certInfo);
+        return certInfo;
+    }
+
+    private static void writeU16(java.io.ByteArrayOutputStream out, int v) {
+        out.write(v >>> 8);
+        out.write(v);
+    }
+
+    private static void writeU32(java.io.ByteArrayOutputStream out, int v) {
+        writeU16(out, v >>> 16);
+        writeU16(out, v & 0xFFFF);
     }
 
     /** The attestation key as blobs (to save it for a later {@link DevIdAttestor#resume(AkBlob)}). */
