@@ -13,6 +13,8 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.regex.Pattern;
 import tss.Tpm;
 import tss.tpm.GetCapabilityResponse;
@@ -34,7 +36,9 @@ import tss.tpm.TPM_PT;
  * <p>Through this connection:
  * <ul>
  *   <li>a failed command throws {@link TpmCommandException} with a readable message, and nothing is printed on
- *       stdout (TSS.Java's {@code TPM ERROR} print is never reached); {@code _allowErrors()} has no effect;</li>
+ *       stdout (TSS.Java's {@code TPM ERROR} print is never reached). TSS.Java's {@code _allowErrors()} and
+ *       {@code _expectError(rc)} keep their meaning for the next command (returns / {@code _getLastResponseCode()}
+ *       / TSS.Java's own exception), also silently;</li>
  *   <li>TPM_RC_RETRY / YIELDED / TESTING are retried at most 10 times with 50→500 ms back-off;</li>
  *   <li>transport failures throw {@link TpmDeviceException} naming the device (sockets have timeouts);</li>
  *   <li>commands are counted ({@link #commandCount()}, {@link #commandCounts()}).</li>
@@ -62,8 +66,7 @@ public final class TpmConnection implements AutoCloseable {
 
     private TpmConnection(TransportDevice device) {
         this.device = device;
-        this.tpm = new Tpm();
-        this.tpm._setDevice(device);
+        this.tpm = new GuardedTpm(device);
         this.manufacturer = probe();
     }
 
@@ -193,7 +196,8 @@ public final class TpmConnection implements AutoCloseable {
             throw new TpmDeviceException(device.description() + ": device is not a TPM 2.0 (" + e.getMessage() + ")",
                     e);
         } catch (TpmDeviceException e) {
-            throw e;
+            throw new TpmDeviceException(device.description() + ": device is not a TPM 2.0 (" + e.getMessage() + ")",
+                    e);
         } catch (RuntimeException e) {
             throw new TpmDeviceException(device.description() + ": device is not a TPM 2.0 (" + e + ")", e);
         }
@@ -252,24 +256,28 @@ public final class TpmConnection implements AutoCloseable {
 
     /** Transient object handles currently loaded in the TPM ({@code GetCapability(HANDLES, 0x80000000)}). */
     public List<Integer> transientHandles() {
-        return handles(0x80000000);
+        return handles(0x80000000, 0x80, 0x80);
     }
 
-    /** Loaded and saved session handles ({@code GetCapability(HANDLES)} for 0x02000000 and 0x03000000). */
+    /**
+     * Handles of all sessions the TPM holds: loaded ({@code GetCapability(HANDLES, 0x02000000)}) and saved
+     * ({@code 0x03000000}). HMAC session handles start with 0x02, policy session handles with 0x03.
+     */
     public List<Integer> sessionHandles() {
-        List<Integer> all = new ArrayList<>(handles(0x02000000));
-        all.addAll(handles(0x03000000));
-        return all;
+        Set<Integer> all = new TreeSet<>(handles(0x02000000, 0x02, 0x03));
+        all.addAll(handles(0x03000000, 0x02, 0x03));
+        return List.copyOf(all);
     }
 
-    private List<Integer> handles(int first) {
+    private List<Integer> handles(int first, int minType, int maxType) {
         List<Integer> out = new ArrayList<>();
         int next = first;
         while (true) {
             GetCapabilityResponse r = tpm.GetCapability(TPM_CAP.HANDLES, next, 64);
             TPM_HANDLE[] hs = ((TPML_HANDLE) r.capabilityData).handle;
             for (TPM_HANDLE h : hs) {
-                if ((h.handle >>> 24) != (first >>> 24)) {
+                int type = h.handle >>> 24;
+                if (type < minType || type > maxType) {
                     return out;
                 }
                 out.add(h.handle);
