@@ -49,7 +49,13 @@ public final class Transcript {
     }
 
     private final List<Entry> entries = new ArrayList<>();
+    private final java.time.Instant startedAt = java.time.Instant.now();
     private final long startNanos = System.nanoTime();
+
+    /** Wall-clock time the attestation started (entry {@code at} values are relative to it). */
+    public java.time.Instant startedAt() {
+        return startedAt;
+    }
 
     synchronized void add(Kind kind, String from, byte[] bytes, long requestedAtNanos) {
         long now = System.nanoTime();
