@@ -1,0 +1,17 @@
+package dev.tpmdevid.agent;
+
+import dev.tpmdevid.plugin.GoPluginServer;
+
+/** Entry point of {@code tpm-devid-agent-plugin.jar}: SPIRE starts it as an external agent NodeAttestor. */
+public final class AgentPluginMain {
+
+    /** gRPC service name SPIRE looks for (spec 02 §3.2). */
+    static final String SERVICE_NAME = "spire.plugin.agent.nodeattestor.v1.NodeAttestor";
+
+    private AgentPluginMain() {}
+
+    public static void main(String[] args) {
+        AgentPlugin plugin = new AgentPlugin();
+        GoPluginServer.serve(SERVICE_NAME, new NodeAttestorService(plugin::attestor), plugin);
+    }
+}

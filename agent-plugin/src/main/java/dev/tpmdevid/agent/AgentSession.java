@@ -1,0 +1,474 @@
+package dev.tpmdevid.agent;
+
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.util.Arrays;
+import java.util.function.Supplier;
+
+import tss.Tpm;
+import tss.TpmException;
+import tss.tpm.CertifyResponse;
+import tss.tpm.CreatePrimaryResponse;
+import tss.tpm.CreateResponse;
+import tss.tpm.HashResponse;
+import tss.tpm.NV_ReadPublicResponse;
+import tss.tpm.StartAuthSessionResponse;
+import tss.tpm.TPM2B_PRIVATE;
+import tss.tpm.TPMA_NV;
+import tss.tpm.TPMS_ECC_PARMS;
+import tss.tpm.TPMS_ID_OBJECT;
+import tss.tpm.TPMS_NULL_SIG_SCHEME;
+import tss.tpm.TPMS_PCR_SELECTION;
+import tss.tpm.TPMS_SENSITIVE_CREATE;
+import tss.tpm.TPMS_SIGNATURE_ECC;
+import tss.tpm.TPMS_SIGNATURE_RSA;
+import tss.tpm.TPMT_PUBLIC;
+import tss.tpm.TPMT_SIGNATURE;
+import tss.tpm.TPMT_SYM_DEF;
+import tss.tpm.TPMT_TK_HASHCHECK;
+import tss.tpm.TPMU_SIGNATURE;
+import tss.tpm.TPM_ALG_ID;
+import tss.tpm.TPM_HANDLE;
+import tss.tpm.TPM_RH;
+import tss.tpm.TPM_SE;
+
+/**
+ * One tpm_devid attestation on the agent side (spec 01 §5.3, with fewer TPM commands): the DevID, the AK
+ * and the EK are loaded when the session starts and stay loaded until {@link #close()}, which flushes
+ * every transient object and session on every path.
+ *
+ * <p>Command sequence (RSA DevID, fresh AK, SRK from template; at most 3 transient objects):
+ * CreatePrimary(SRK) · Load(DevID) · Create(AK) · Load(AK) · FlushContext(SRK) · CreatePrimary(EK) ·
+ * [NV_ReadPublic · NV_Read… (EK certificate, skipped when the cached one matches the EK)] · Certify —
+ * payload — Sign · StartAuthSession · PolicySecret · ActivateCredential · FlushContext(session) —
+ * FlushContext(DevID, AK, EK). With a cached AK, Create(AK) is skipped; with a persistent SRK, the SRK
+ * CreatePrimary and its FlushContext are.
+ *
+ * <p>Not thread-safe; one session uses the TPM at a time (see {@link DevIdAttestor#begin()}).
+ */
+public final class AgentSession implements AutoCloseable {
+
+    private static final SecureRandom RNG = new SecureRandom();
+
+    private final DevIdAttestor attestor;
+    private final TpmLink link;
+    private final Tpm tpm;
+    private final Runnable release;
+    private final long started = System.nanoTime();
+
+    private TPM_HANDLE srk;          // transient SRK (null once flushed, or when persistent)
+    private TPM_HANDLE devId;
+    private TPM_HANDLE ak;
+    private TPM_HANDLE ek;
+    private TPM_HANDLE policySession;
+    private AkBlob akBlob;
+    private TPMT_PUBLIC ekArea;
+    private byte[] ekPub;
+    private AgentConfig.EkType ekType;
+    private byte[] payload;
+    private boolean solved;
+    private boolean closed;
+
+    AgentSession(DevIdAttestor attestor, TpmLink link, Runnable release) {
+        this.attestor = attestor;
+        this.link = link;
+        this.tpm = link.tpm();
+        this.release = release;
+    }
+
+    /** Loads the DevID, loads or creates the AK ({@code resumeAk} first if given) and creates the EK. */
+    void start(AkBlob resumeAk) throws AgentException {
+        AgentConfig cfg = attestor.config();
+        DevIdMaterial devIdFiles = attestor.material();
+        AkBlob.Parent parentKind = cfg.srkHandle() != null ? AkBlob.Parent.PERSISTENT
+                : devIdFiles.isEcc() ? AkBlob.Parent.SRK_ECC : AkBlob.Parent.SRK_RSA;
+        if (resumeAk != null && (resumeAk.parent() != parentKind
+                || (parentKind == AkBlob.Parent.PERSISTENT && resumeAk.srkHandle() != cfg.srkHandle()))) {
+            throw new AgentException(AgentException.Kind.CONFIG, "the saved AK was created under " + resumeAk
+                    + " but this configuration uses parent " + parentKind);
+        }
+        TPM_HANDLE parent = openSrk(cfg);
+
+        byte[] devIdAuth = cfg.devIdPassword();
+        devId = call("cannot load DevID key on TPM", "TPM2_Load",
+                () -> tpm.Load(parent, new TPM2B_PRIVATE(devIdFiles.priv()), devIdFiles.pubArea()));
+        devId.AuthValue = devIdAuth;
+
+        AkBlob candidate = resumeAk != null ? resumeAk : (cfg.reuseAk() ? attestor.cachedAk() : null);
+        if (candidate != null) {
+            try {
+                ak = loadAk(parent, candidate);
+                akBlob = candidate;
+            } catch (AgentException e) {
+                if (resumeAk != null) {
+                    throw e;
+                }
+                attestor.forgetAk();
+                Log.warn("cached attestation key could not be loaded, creating a new one", "error", e.getMessage());
+            }
+        }
+        if (ak == null) {
+            akBlob = createAk(parent, cfg.akType(), parentKind, cfg.srkHandle() == null ? 0 : cfg.srkHandle());
+            ak = loadAk(parent, akBlob);
+            if (cfg.reuseAk()) {
+                attestor.rememberAk(akBlob);
+            }
+        }
+        if (srk != null) {
+            flush(srk);
+            srk = null;
+        }
+        ekType = attestor.resolveEkType(this);
+        createEk(ekType);
+    }
+
+    private TPM_HANDLE openSrk(AgentConfig cfg) throws AgentException {
+        if (cfg.srkHandle() != null) {
+            TPM_HANDLE h = TPM_HANDLE.persistent(cfg.srkHandle() & 0x00FFFFFF);
+            h.handle = cfg.srkHandle();
+            h.AuthValue = new byte[0];
+            return h;
+        }
+        byte[] srkAuth = random32();
+        TPMT_PUBLIC template = attestor.material().isEcc() ? Templates.srkEcc() : Templates.srkRsa();
+        TPM_HANDLE owner = hierarchy(TPM_RH.OWNER, cfg.ownerPassword());
+        CreatePrimaryResponse r = call("cannot create storage root key", "TPM2_CreatePrimary(owner)",
+                () -> tpm.CreatePrimary(owner, new TPMS_SENSITIVE_CREATE(srkAuth, new byte[0]), template,
+                        new byte[0], new TPMS_PCR_SELECTION[0]));
+        srk = r.handle;
+        srk.AuthValue = srkAuth;
+        return srk;
+    }
+
+    private AkBlob createAk(TPM_HANDLE parent, AgentConfig.AkType type, AkBlob.Parent kind, int srkHandle)
+            throws AgentException {
+        byte[] akAuth = random32();
+        TPMT_PUBLIC template = type == AgentConfig.AkType.ECC ? Templates.akEcc() : Templates.akRsa();
+        CreateResponse r = call("cannot create attestation key", "TPM2_Create(AK)",
+                () -> tpm.Create(parent, new TPMS_SENSITIVE_CREATE(akAuth, new byte[0]), template, new byte[0],
+                        new TPMS_PCR_SELECTION[0]));
+        return new AkBlob(r.outPublic.toTpm(), r.outPrivate.buffer, akAuth, kind, srkHandle);
+    }
+
+    private TPM_HANDLE loadAk(TPM_HANDLE parent, AkBlob blob) throws AgentException {
+        TPM_HANDLE h = call("cannot load attestation key", "TPM2_Load(AK)",
+                () -> tpm.Load(parent, new TPM2B_PRIVATE(blob.priv()), TPMT_PUBLIC.fromTpm(blob.pub())));
+        h.AuthValue = blob.auth();
+        return h;
+    }
+
+    private void createEk(AgentConfig.EkType type) throws AgentException {
+        TPMT_PUBLIC template = type == AgentConfig.EkType.ECC ? Templates.ekEcc() : Templates.ekRsa();
+        TPM_HANDLE endorsement = hierarchy(TPM_RH.ENDORSEMENT, attestor.config().endorsementPassword());
+        CreatePrimaryResponse r = call("cannot create endorsement key", "TPM2_CreatePrimary(endorsement)",
+                () -> tpm.CreatePrimary(endorsement, new TPMS_SENSITIVE_CREATE(new byte[0], new byte[0]), template,
+                        new byte[0], new TPMS_PCR_SELECTION[0]));
+        ek = r.handle;
+        ekArea = r.outPublic;
+        ekPub = r.outPublic.toTpm();
+    }
+
+    /** NV_ReadPublic of {@code index}; {@code null} if the index does not exist. */
+    NV_ReadPublicResponse nvReadPublic(int index) throws AgentException {
+        try {
+            return tpm.NV_ReadPublic(TPM_HANDLE.NV(index & 0x00FFFFFF));
+        } catch (TpmException e) {
+            int rc = rawRc(e);
+            if (rc >= 0 && TpmRc.base(rc) == TpmRc.HANDLE) {
+                return null;
+            }
+            throw tpmFailure("unable to get endorsement certificate", "TPM2_NV_ReadPublic", e);
+        } catch (RuntimeException e) {
+            throw tpmFailure("unable to get endorsement certificate", "TPM2_NV_ReadPublic", e);
+        }
+    }
+
+    /** Reads the whole NV index in chunks of the TPM's NV buffer size. */
+    byte[] nvReadAll(int index, NV_ReadPublicResponse pub) throws AgentException {
+        int size = pub.nvPublic.dataSize;
+        int chunk = attestor.nvBufferMax(this);
+        boolean authRead = pub.nvPublic.attributes.hasAttr(TPMA_NV.AUTHREAD);
+        TPM_HANDLE auth = authRead ? TPM_HANDLE.NV(index & 0x00FFFFFF)
+                : hierarchy(TPM_RH.OWNER, attestor.config().ownerPassword());
+        if (authRead) {
+            auth.AuthValue = new byte[0];
+        }
+        TPM_HANDLE nv = TPM_HANDLE.NV(index & 0x00FFFFFF);
+        byte[] out = new byte[size];
+        for (int off = 0; off < size; off += chunk) {
+            int n = Math.min(chunk, size - off);
+            int at = off;
+            byte[] part = call("unable to get endorsement certificate: failed to read NV index "
+                    + String.format("%08x", index), "TPM2_NV_Read", () -> tpm.NV_Read(auth, nv, n, at));
+            if (part.length != n) {
+                throw new AgentException(AgentException.Kind.TPM, "unable to get endorsement certificate: NV_Read of "
+                        + n + " bytes returned " + part.length);
+            }
+            System.arraycopy(part, 0, out, off, n);
+        }
+        return out;
+    }
+
+    int readNvBufferMax() throws AgentException {
+        return call("cannot query the TPM", "TPM2_GetCapability(TPM_PT_NV_BUFFER_MAX)",
+                () -> tss.TpmHelpers.getTpmProperty(tpm, tss.tpm.TPM_PT.NV_BUFFER_MAX));
+    }
+
+    /**
+     * The attestation payload (JSON of AttestationRequest, byte-identical to the Go agent's encoding).
+     * The first call reads the EK certificate and certifies the DevID with the AK.
+     */
+    public synchronized byte[] payload() throws AgentException {
+        ensureOpen();
+        if (payload == null) {
+            byte[] ekCert = attestor.ekCertificate(this, ekType, ekArea, ekPub);
+            CertifyResponse c = call("unable to certify DevID key", "TPM2_Certify",
+                    () -> tpm.Certify(devId, ak, new byte[0], new TPMS_NULL_SIG_SCHEME()));
+            byte[] certified = c.certifyInfo.toTpm();
+            byte[] signature = new TPMT_SIGNATURE(c.signature).toTpm();
+            payload = Payloads.attestationRequest(attestor.material().certChain(), attestor.material().pub(),
+                    ekCert, ekPub, akBlob.pub(), certified, signature);
+        }
+        return payload.clone();
+    }
+
+    /**
+     * Answers the server's challenge (JSON of ChallengeRequest): signs the nonce with the DevID key and
+     * activates the credential with the AK and EK. Returns the JSON of ChallengeResponse. One challenge per
+     * session.
+     */
+    public synchronized byte[] solve(byte[] challengeJson) throws AgentException {
+        ensureOpen();
+        if (solved) {
+            throw new AgentException(AgentException.Kind.CHALLENGE, "a second challenge on the same attestation");
+        }
+        solved = true;
+        Payloads.Challenge challenge = Payloads.challenge(challengeJson);
+        byte[] popSignature = signNonce(challenge.nonce());
+        byte[] secret = activateCredential(challenge.credential(), challenge.secret());
+        return Payloads.challengeResponse(popSignature, secret);
+    }
+
+    private byte[] signNonce(byte[] nonce) throws AgentException {
+        DevIdMaterial m = attestor.material();
+        TPM_ALG_ID hashAlg = m.signHash();
+        byte[] digest;
+        TPMT_TK_HASHCHECK ticket;
+        if (m.isRestricted()) {
+            // A restricted signing key only signs digests the TPM hashed itself (ticket proves it).
+            if (nonce.length > 1024) {
+                throw new AgentException(AgentException.Kind.CHALLENGE, "unable to solve proof of possession "
+                        + "challenge: nonce of " + nonce.length + " bytes is too long for TPM2_Hash");
+            }
+            HashResponse h = call("unable to solve proof of possession challenge: failed to sign nonce",
+                    "TPM2_Hash", () -> tpm.Hash(nonce, hashAlg, TPM_HANDLE.from(TPM_RH.OWNER)));
+            digest = h.outHash;
+            ticket = h.validation;
+        } else {
+            // Unrestricted key: the TPM checks no ticket, so hashing in software saves a command.
+            digest = softwareHash(hashAlg, nonce);
+            ticket = new TPMT_TK_HASHCHECK(TPM_HANDLE.from(TPM_RH.NULL), new byte[0]);
+        }
+        TPMU_SIGNATURE sig = call("unable to solve proof of possession challenge: failed to sign nonce",
+                "TPM2_Sign", () -> tpm.Sign(devId, digest, new TPMS_NULL_SIG_SCHEME(), ticket));
+        if (sig instanceof TPMS_SIGNATURE_RSA) {
+            return ((TPMS_SIGNATURE_RSA) sig).sig;
+        }
+        if (sig instanceof TPMS_SIGNATURE_ECC) {
+            TPMS_SIGNATURE_ECC e = (TPMS_SIGNATURE_ECC) sig;
+            return Signatures.ecdsaDer(e.signatureR, e.signatureS);
+        }
+        throw new AgentException(AgentException.Kind.INTERNAL, "unexpected DevID signature type "
+                + sig.GetUnionSelector());
+    }
+
+    private byte[] activateCredential(byte[] credential, byte[] secret) throws AgentException {
+        if (credential.length < 2) {
+            throw new AgentException(AgentException.Kind.CHALLENGE,
+                    "unable to unmarshall challenges: CredActivation.Credential is too short");
+        }
+        int hmacLen = DevIdMaterial.u16(credential, 0);
+        if (hmacLen + 2 > credential.length) {
+            throw new AgentException(AgentException.Kind.CHALLENGE,
+                    "unable to unmarshall challenges: CredActivation.Credential integrity size exceeds the blob");
+        }
+        TPMS_ID_OBJECT idObject = new TPMS_ID_OBJECT(Arrays.copyOfRange(credential, 2, 2 + hmacLen),
+                Arrays.copyOfRange(credential, 2 + hmacLen, credential.length));
+        StartAuthSessionResponse s = call("unable to solve proof of residency challenge",
+                "TPM2_StartAuthSession", () -> tpm.StartAuthSession(TPM_HANDLE.from(TPM_RH.NULL),
+                        TPM_HANDLE.from(TPM_RH.NULL), new byte[16], new byte[0], TPM_SE.POLICY,
+                        new TPMT_SYM_DEF(TPM_ALG_ID.NULL, 0, TPM_ALG_ID.NULL), TPM_ALG_ID.SHA256));
+        policySession = s.handle;
+        TPM_HANDLE endorsement = hierarchy(TPM_RH.ENDORSEMENT, attestor.config().endorsementPassword());
+        call("unable to solve proof of residency challenge", "TPM2_PolicySecret(endorsement)",
+                () -> tpm.PolicySecret(endorsement, policySession, new byte[0], new byte[0], new byte[0], 0));
+        byte[] certInfo;
+        try {
+            certInfo = tpm._withSessions(TPM_HANDLE.pwSession(new byte[0]), policySession)
+                    .ActivateCredential(ak, ek, idObject, secret);
+        } catch (TpmException e) {
+            int rc = rawRc(e);
+            if (rc >= 0 && (TpmRc.where(rc).startsWith("parameter") || TpmRc.base(rc) == TpmRc.INTEGRITY)) {
+                throw new AgentException(AgentException.Kind.CHALLENGE, "unable to solve proof of residency "
+                        + "challenge: failed to activate credential: the TPM rejected the credential ("
+                        + TpmRc.describe(rc) + "); it was not made for this TPM's EK and AK", e);
+            }
+            throw tpmFailure("unable to solve proof of residency challenge: failed to activate credential",
+                    "TPM2_ActivateCredential", e);
+        } catch (RuntimeException e) {
+            throw tpmFailure("unable to solve proof of residency challenge: failed to activate credential",
+                    "TPM2_ActivateCredential", e);
+        }
+        TPM_HANDLE done = policySession;
+        policySession = null;
+        flush(done);
+        return certInfo;
+    }
+
+    /** The attestation key as blobs (to save it for a later {@link DevIdAttestor#resume(AkBlob)}). */
+    public AkBlob attestationKey() {
+        return akBlob;
+    }
+
+    /** TPM commands sent since the TPM was opened for this session (incl. the device probe). */
+    public long tpmCommands() {
+        return link.commandCount();
+    }
+
+    /** Wall time since the session started, in milliseconds. */
+    public double elapsedMillis() {
+        return (System.nanoTime() - started) / 1e6;
+    }
+
+    /** Flushes the policy session, DevID, AK, EK and SRK (whichever are loaded) and closes the TPM. Idempotent. */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            for (TPM_HANDLE h : new TPM_HANDLE[] {policySession, devId, ak, ek, srk}) {
+                if (h != null) {
+                    flush(h);
+                }
+            }
+        } finally {
+            policySession = devId = ak = ek = srk = null;
+            try {
+                link.close();
+            } finally {
+                release.run();
+            }
+        }
+    }
+
+    boolean isClosed() {
+        return closed;
+    }
+
+    private void ensureOpen() throws AgentException {
+        if (closed) {
+            throw new AgentException(AgentException.Kind.INTERNAL, "attestation session already closed");
+        }
+    }
+
+    private void flush(TPM_HANDLE h) {
+        try {
+            tpm.FlushContext(h);
+        } catch (RuntimeException e) {
+            Log.warn("unable to flush TPM handle", "handle", String.format("0x%08X", h.handle),
+                    "error", String.valueOf(e.getMessage()));
+        }
+    }
+
+    private static TPM_HANDLE hierarchy(TPM_RH rh, byte[] password) {
+        TPM_HANDLE h = TPM_HANDLE.from(rh);
+        h.AuthValue = password;
+        return h;
+    }
+
+    private static byte[] random32() {
+        byte[] b = new byte[32];
+        RNG.nextBytes(b);
+        return b;
+    }
+
+    private static byte[] softwareHash(TPM_ALG_ID alg, byte[] data) throws AgentException {
+        String name;
+        int a = alg.toInt();
+        if (a == TPM_ALG_ID.SHA256.toInt()) {
+            name = "SHA-256";
+        } else if (a == TPM_ALG_ID.SHA384.toInt()) {
+            name = "SHA-384";
+        } else if (a == TPM_ALG_ID.SHA512.toInt()) {
+            name = "SHA-512";
+        } else {
+            throw new AgentException(AgentException.Kind.CONFIG, "unsupported DevID signature hash " + alg);
+        }
+        try {
+            return MessageDigest.getInstance(name).digest(data);
+        } catch (NoSuchAlgorithmException e) {
+            throw new AgentException(AgentException.Kind.INTERNAL, name + " not available", e);
+        }
+    }
+
+    /** Runs one TSS.Java command and turns its failure into an {@link AgentException} that says what to fix. */
+    <T> T call(String context, String command, Supplier<T> op) throws AgentException {
+        try {
+            return op.get();
+        } catch (RuntimeException e) {
+            throw tpmFailure(context, command, e);
+        }
+    }
+
+    private void callVoid(String context, String command, Runnable op) throws AgentException {
+        call(context, command, () -> {
+            op.run();
+            return null;
+        });
+    }
+
+    static int rawRc(RuntimeException e) {
+        if (e instanceof TpmException) {
+            TpmException t = (TpmException) e;
+            if (t.EncodedError != 0) {
+                return t.EncodedError;
+            }
+            if (t.ResponseCode != null) {
+                return t.ResponseCode.toInt();
+            }
+        }
+        return -1;
+    }
+
+    private AgentException tpmFailure(String context, String command, RuntimeException e) {
+        int rc = rawRc(e);
+        if (rc < 0) {
+            return new AgentException(AgentException.Kind.TPM, context + ": " + command
+                    + " failed: cannot talk to the TPM (" + describeTransport(e) + ")", e);
+        }
+        String hint = Hints.forFailure(command, rc);
+        return new AgentException(AgentException.Kind.TPM, context + ": " + command + " failed: "
+                + TpmRc.describe(rc) + (hint.isEmpty() ? "" : "; " + hint), e);
+    }
+
+    private static String describeTransport(Throwable e) {
+        StringBuilder sb = new StringBuilder();
+        for (Throwable t = e; t != null && sb.length() < 300; t = t.getCause()) {
+            if (sb.length() > 0) {
+                sb.append(": ");
+            }
+            sb.append(t.getMessage() != null ? t.getMessage() : t.getClass().getSimpleName());
+            if (t.getCause() == t) {
+                break;
+            }
+        }
+        return sb.toString();
+    }
+
+    boolean isEccEk() {
+        return ekArea != null && ekArea.parameters instanceof TPMS_ECC_PARMS;
+    }
+}
