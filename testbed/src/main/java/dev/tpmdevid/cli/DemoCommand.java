@@ -38,9 +38,9 @@ import picocli.CommandLine.Option;
  * on Ctrl-C.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Run one complete tpm_devid node attestation against a software TPM (swtpm) and explain each step.",
-                "Starts swtpm in a temporary directory, provisions an EK certificate and an LDevID,",
-                "launches the agent and server plugins the way SPIRE does, and relays the attestation."})
+        description = {"Run one complete tpm_devid node attestation against a software TPM (swtpm) and explain"
+                + " each step: starts swtpm in a temporary directory, provisions an EK certificate and an LDevID,"
+                + " launches the agent and server plugins the way SPIRE does, relays the attestation, and cleans up."})
 final class DemoCommand implements Callable<Integer> {
     enum Alg { rsa, ecc }
 
