@@ -66,6 +66,11 @@ public final class TestCa {
         this.issuer = issuer;
     }
 
+    /** A CA made elsewhere (e.g. by openssl); {@code issuer} is {@code null} for a root. */
+    static TestCa of(KeyType keyType, KeyPair keyPair, X509Certificate certificate, TestCa issuer) {
+        return new TestCa(keyType, keyPair, certificate, issuer);
+    }
+
     /** A self-signed root CA: BC critical CA:TRUE, KU critical keyCertSign|cRLSign, subject key identifier. */
     public static TestCa root(String commonName, KeyType keyType, Validity validity) {
         KeyPair kp = generateKeyPair(keyType);

@@ -42,6 +42,12 @@ public final class TestPki {
         return new TestPki(caKeyType, mRoot, mInt, dRoot, dInt);
     }
 
+    /** CAs made elsewhere (e.g. by openssl). */
+    static TestPki of(KeyType caKeyType, TestCa manufacturerRoot, TestCa manufacturerIntermediate, TestCa devIdRoot,
+            TestCa devIdIntermediate) {
+        return new TestPki(caKeyType, manufacturerRoot, manufacturerIntermediate, devIdRoot, devIdIntermediate);
+    }
+
     /** An EK certificate from the manufacturer intermediate, valid until 9999-12-31. */
     public X509Certificate issueEkCertificate(PublicKey ekPublicKey, TpmIdentity tpm) {
         return manufacturerIntermediate.issueEkCertificate(ekPublicKey, tpm, Validity.untilForever());

@@ -1,0 +1,65 @@
+package dev.tpmdevid.server;
+
+import dev.tpmdevid.server.x509.Cert;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import org.bouncycastle.asn1.ASN1Encodable;
+import org.bouncycastle.asn1.ASN1String;
+import org.bouncycastle.asn1.x500.AttributeTypeAndValue;
+import org.bouncycastle.asn1.x500.RDN;
+import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x500.style.BCStyle;
+
+/**
+ * The agent's SPIFFE ID and selector values, exactly as SPIRE's tpm_devid server builds them (spec
+ * 01 §7): {@code spiffe://<td>/spire/agent/tpm_devid/<sha1 hex of the DevID leaf DER>}, then
+ * {@code subject:cn:<CN>}, {@code issuer:cn:<CN>} (each only when non-empty; Go keeps the last CN
+ * attribute) and {@code ca:fingerprint:<sha1 hex>} for every certificate after the leaf in every
+ * verified chain, chain by chain, without duplicates.
+ */
+final class AgentIdentity {
+  private AgentIdentity() {}
+
+  static String spiffeId(String trustDomain, Cert leaf) {
+    return "spiffe://" + trustDomain + "/spire/agent/tpm_devid/" + leaf.fingerprint();
+  }
+
+  static List<String> selectorValues(Cert leaf, List<List<Cert>> chains) {
+    List<String> out = new ArrayList<>();
+    String subjectCn = lastCommonName(leaf.x509().getSubjectX500Principal().getEncoded());
+    if (!subjectCn.isEmpty()) {
+      out.add("subject:cn:" + subjectCn);
+    }
+    String issuerCn = lastCommonName(leaf.x509().getIssuerX500Principal().getEncoded());
+    if (!issuerCn.isEmpty()) {
+      out.add("issuer:cn:" + issuerCn);
+    }
+    Set<String> fingerprints = new LinkedHashSet<>();
+    for (List<Cert> chain : chains) {
+      for (int i = 1; i < chain.size(); i++) {
+        fingerprints.add(chain.get(i).fingerprint());
+      }
+    }
+    for (String f : fingerprints) {
+      out.add("ca:fingerprint:" + f);
+    }
+    return out;
+  }
+
+  /** Go's {@code pkix.Name.CommonName}: the value of the last CN attribute, "" when none. */
+  static String lastCommonName(byte[] encodedName) {
+    String cn = "";
+    X500Name name = X500Name.getInstance(encodedName);
+    for (RDN rdn : name.getRDNs()) {
+      for (AttributeTypeAndValue atv : rdn.getTypesAndValues()) {
+        if (BCStyle.CN.equals(atv.getType())) {
+          ASN1Encodable v = atv.getValue();
+          cn = v instanceof ASN1String ? ((ASN1String) v).getString() : "";
+        }
+      }
+    }
+    return cn;
+  }
+}

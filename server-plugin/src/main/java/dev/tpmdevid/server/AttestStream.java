@@ -1,0 +1,168 @@
+package dev.tpmdevid.server;
+
+import dev.tpmdevid.plugin.PluginLog;
+import dev.tpmdevid.proto.spire.server.nodeattestor.v1.AgentAttributes;
+import dev.tpmdevid.proto.spire.server.nodeattestor.v1.AttestRequest;
+import dev.tpmdevid.proto.spire.server.nodeattestor.v1.AttestResponse;
+import com.google.protobuf.ByteString;
+import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
+import java.time.Duration;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One {@code Attest} stream (spec 02 §4.1, spec 01 §6.2 steps 1 and 19): payload, exactly one
+ * challenge, exactly one response, then {@code agent_attributes} and the stream is completed.
+ *
+ * <p>The configuration snapshot is taken when the stream opens and kept to the end (atomic
+ * reconfiguration). Protocol abuse (spec 03 #12) ends the stream with INVALID_ARGUMENT: a challenge
+ * response before the payload, a second payload, a half-close before the result; a stream that
+ * does not deliver the payload or the response within {@code challenge_timeout} ends with
+ * DEADLINE_EXCEEDED. After the result or an error the stream is DONE: the pending secret and nonce
+ * are dropped, the timer is cancelled and later messages are ignored. Nothing outlives the stream.
+ *
+ * <p>Any unexpected {@link RuntimeException} becomes INTERNAL "internal error" with the details
+ * only in the log.
+ */
+final class AttestStream implements StreamObserver<AttestRequest> {
+  private static final PluginLog LOG = PluginLog.get("tpm_devid");
+
+  private enum State { AWAITING_PAYLOAD, AWAITING_RESPONSE, DONE }
+
+  private final StreamObserver<AttestResponse> out;
+  private final ServerConfig config;
+  private final AttestationVerifier verifier;
+  private final ScheduledExecutorService timers;
+  private State state = State.AWAITING_PAYLOAD;
+  private AttestationVerifier.Pending pending;
+  private ScheduledFuture<?> timer;
+
+  AttestStream(StreamObserver<AttestResponse> out, ServerConfig config,
+      AttestationVerifier verifier, ScheduledExecutorService timers) {
+    this.out = out;
+    this.config = config;
+    this.verifier = verifier;
+    this.timers = timers;
+  }
+
+  /** Starts the payload timer; called once by the service right after construction. */
+  synchronized void start() {
+    armTimer("no attestation payload received within the challenge timeout");
+  }
+
+  @Override
+  public synchronized void onNext(AttestRequest request) {
+    if (state == State.DONE) {
+      LOG.debug("message after the end of the attestation ignored");
+      return;
+    }
+    try {
+      if (state == State.AWAITING_PAYLOAD) {
+        onPayload(request);
+      } else {
+        onChallengeResponse(request);
+      }
+    } catch (AttestationException e) {
+      fail(e.code(), e.getMessage());
+    } catch (RuntimeException e) {
+      LOG.error("attestation failed with an internal error", e);
+      fail(Status.Code.INTERNAL, "internal error");
+    }
+  }
+
+  /** Step 1: first message; then steps 2-14 and sending the challenge. */
+  private void onPayload(AttestRequest request) throws AttestationException {
+    if (config == null) {
+      throw AttestationException.of(Status.Code.FAILED_PRECONDITION, "not configured");
+    }
+    if (request.getRequestCase() == AttestRequest.RequestCase.CHALLENGE_RESPONSE) {
+      throw AttestationException.invalid("challenge response received before the attestation payload");
+    }
+    ByteString payload = request.getPayload();
+    if (payload.isEmpty()) {
+      throw AttestationException.invalid("missing attestation payload");
+    }
+    if (payload.size() > config.maxPayloadBytes()) {
+      throw AttestationException.invalid("attestation payload larger than max_payload_bytes");
+    }
+    AttestationVerifier.Pending p = verifier.verifyPayload(config, payload.toByteArray());
+    pending = p;
+    state = State.AWAITING_RESPONSE;
+    armTimer("no challenge response received within the challenge timeout");
+    out.onNext(AttestResponse.newBuilder().setChallenge(ByteString.copyFrom(p.challenge())).build());
+  }
+
+  /** Steps 15-18, then 19: send the attributes and complete. */
+  private void onChallengeResponse(AttestRequest request) throws AttestationException {
+    if (request.getRequestCase() == AttestRequest.RequestCase.PAYLOAD) {
+      throw AttestationException.invalid("attestation payload received twice");
+    }
+    ByteString response = request.getChallengeResponse();
+    if (response.isEmpty()) {
+      throw AttestationException.invalid("missing challenge response");
+    }
+    if (response.size() > AttestationVerifier.MAX_CHALLENGE_RESPONSE_BYTES) {
+      throw AttestationException.invalid("challenge response too large");
+    }
+    AttestationVerifier.Pending p = pending;
+    finish(); // exactly one response per challenge, whatever its outcome
+    AttestationVerifier.AgentAttributes attrs =
+        verifier.verifyResponse(config, p, response.toByteArray());
+    LOG.info("agent attested", "spiffe_id", attrs.spiffeId());
+    out.onNext(AttestResponse.newBuilder()
+        .setAgentAttributes(AgentAttributes.newBuilder()
+            .setSpiffeId(attrs.spiffeId())
+            .addAllSelectorValues(attrs.selectorValues())
+            .setCanReattest(true))
+        .build());
+    out.onCompleted();
+  }
+
+  @Override
+  public synchronized void onError(Throwable t) {
+    finish(); // peer cancelled or the transport failed: drop all state
+  }
+
+  @Override
+  public synchronized void onCompleted() {
+    if (state != State.DONE) {
+      fail(Status.Code.INVALID_ARGUMENT, "stream closed before the attestation completed");
+    }
+  }
+
+  private synchronized void onTimeout(String message) {
+    if (state != State.DONE) {
+      fail(Status.Code.DEADLINE_EXCEEDED, message);
+    }
+  }
+
+  private void armTimer(String message) {
+    if (timer != null) {
+      timer.cancel(false);
+    }
+    Duration d = config != null ? config.challengeTimeout()
+        : ServerConfigLoader.DEFAULT_CHALLENGE_TIMEOUT;
+    timer = timers.schedule(() -> onTimeout(message), d.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  private void finish() {
+    state = State.DONE;
+    pending = null;
+    if (timer != null) {
+      timer.cancel(false);
+      timer = null;
+    }
+  }
+
+  private void fail(Status.Code code, String message) {
+    finish();
+    LOG.info("attestation refused", "code", code.name(), "reason", message);
+    try {
+      out.onError(Status.fromCode(code).withDescription(message).asException());
+    } catch (RuntimeException e) {
+      LOG.debug("could not report the error, stream already closed");
+    }
+  }
+}

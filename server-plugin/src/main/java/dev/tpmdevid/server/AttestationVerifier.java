@@ -1,0 +1,550 @@
+package dev.tpmdevid.server;
+
+import static dev.tpmdevid.server.AttestationException.internal;
+import static dev.tpmdevid.server.AttestationException.invalid;
+
+import dev.tpmdevid.core.cred.CredentialBlob;
+import dev.tpmdevid.core.cred.MakeCredential;
+import dev.tpmdevid.core.tpm.ObjectAttribute;
+import dev.tpmdevid.core.tpm.ObjectAttributes;
+import dev.tpmdevid.core.tpm.TpmAlg;
+import dev.tpmdevid.core.tpm.TpmFormatException;
+import dev.tpmdevid.core.tpm.TpmName;
+import dev.tpmdevid.core.tpm.TpmsAttest;
+import dev.tpmdevid.core.tpm.TpmtPublic;
+import dev.tpmdevid.core.tpm.TpmtSignature;
+import dev.tpmdevid.core.wire.AttestationRequest;
+import dev.tpmdevid.core.wire.ChallengeRequest;
+import dev.tpmdevid.core.wire.ChallengeResponse;
+import dev.tpmdevid.core.wire.CredActivation;
+import dev.tpmdevid.core.wire.WireFormatException;
+import dev.tpmdevid.server.x509.Cert;
+import dev.tpmdevid.server.x509.ChainVerificationException;
+import dev.tpmdevid.server.x509.ChainVerifier;
+import dev.tpmdevid.server.x509.TrustBundle;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.security.PublicKey;
+import java.security.SecureRandom;
+import java.security.Signature;
+import java.security.cert.CertificateException;
+import java.security.interfaces.ECPublicKey;
+import java.security.interfaces.RSAPublicKey;
+import java.util.ArrayList;
+import java.util.Date;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The server half of tpm_devid: every verification step of spec 01 §6.2 in the Go server's order,
+ * one method per step (named after it, Javadoc citing it), plus the hardening of spec 03 ("What
+ * binds to what") as separate steps placed next to the step they strengthen:
+ *
+ * <pre>
+ *  payload:   2 decodeAttestationRequest   3 requireDevIdCertificate   4 parseDevIdCertificates
+ *             5 verifyDevIdChain           6 generatePopNonce          7 requireTpmBlobs
+ *             8 parseEkCertificate         9 decodeTpmPublics
+ *                H1 checkDevIdKeyBinding   H2 checkDevIdKeyAttributes
+ *            10 verifyEkKeyMatch
+ *                H3 checkEkAttributes
+ *            11 verifyEkChain
+ *                H4 checkAkAttributes
+ *            12 verifyCertify             13 makeCredentialChallenge  14 marshalChallenge
+ *  response: 15 decodeChallengeResponse   16 verifyProofOfPossession  17 verifyProofOfResidency
+ *            18 buildAgentAttributes
+ * </pre>
+ *
+ * Step 1 (receive, "not configured", size limit) and 19 (send) belong to {@link AttestStream}.
+ * Stateless and thread-safe; per-attestation state lives in {@link Pending}.
+ */
+final class AttestationVerifier {
+  /** PoP nonce size (spec 01 §6.2 step 6). */
+  static final int NONCE_SIZE = 32;
+  /** Leaf plus intermediates an agent may send (Go has no limit; a Go agent sends a handful). */
+  static final int MAX_DEVID_CERTIFICATES = 16;
+  /** Largest challenge response accepted (a Go agent's is about 400 bytes). */
+  static final int MAX_CHALLENGE_RESPONSE_BYTES = 16 * 1024;
+
+  private static final Set<String> EK_LEAF_HANDLED = Set.of("2.5.29.17");
+
+  /** DevID: a non-exportable, TPM-generated, unrestricted signing key (spec 03). */
+  static final ObjectAttributes DEVID_REQUIRED = ObjectAttributes.of(
+      ObjectAttribute.FIXED_TPM, ObjectAttribute.FIXED_PARENT,
+      ObjectAttribute.SENSITIVE_DATA_ORIGIN, ObjectAttribute.SIGN);
+  static final ObjectAttributes DEVID_FORBIDDEN =
+      ObjectAttributes.of(ObjectAttribute.RESTRICTED, ObjectAttribute.DECRYPT);
+  /** AK: restricted signing key (spec 01 §8.1; the Go agent's AK is 0x00050072). */
+  static final ObjectAttributes AK_REQUIRED = ObjectAttributes.of(
+      ObjectAttribute.FIXED_TPM, ObjectAttribute.FIXED_PARENT,
+      ObjectAttribute.SENSITIVE_DATA_ORIGIN, ObjectAttribute.RESTRICTED, ObjectAttribute.SIGN);
+  static final ObjectAttributes AK_FORBIDDEN = ObjectAttributes.of(ObjectAttribute.DECRYPT);
+  /** EK: restricted decryption (storage-type) key as in the TCG EK templates. */
+  static final ObjectAttributes EK_REQUIRED = ObjectAttributes.of(
+      ObjectAttribute.FIXED_TPM, ObjectAttribute.FIXED_PARENT,
+      ObjectAttribute.SENSITIVE_DATA_ORIGIN, ObjectAttribute.RESTRICTED, ObjectAttribute.DECRYPT);
+  static final ObjectAttributes EK_FORBIDDEN = ObjectAttributes.of(ObjectAttribute.SIGN);
+
+  private final SecureRandom rng;
+
+  AttestationVerifier(SecureRandom rng) {
+    this.rng = rng;
+  }
+
+  /** What the server keeps between the challenge and the response (never persisted). */
+  static final class Pending {
+    final Cert devIdLeaf;
+    final List<List<Cert>> devIdChains;
+    final byte[] nonce;
+    final byte[] secret;
+    final byte[] challenge;
+
+    Pending(Cert devIdLeaf, List<List<Cert>> chains, byte[] nonce, byte[] secret,
+        byte[] challenge) {
+      this.devIdLeaf = devIdLeaf;
+      this.devIdChains = chains;
+      this.nonce = nonce;
+      this.secret = secret;
+      this.challenge = challenge;
+    }
+
+    /** The JSON ChallengeRequest to send. */
+    byte[] challenge() {
+      return challenge;
+    }
+  }
+
+  /** The three TPM public areas of a payload, decoded, with their keys. */
+  record TpmPublics(TpmtPublic devIdPub, PublicKey devIdKey, TpmtPublic akPub, PublicKey akKey,
+      TpmtPublic ekPub, PublicKey ekKey) {}
+
+  /** Result of a successful attestation. */
+  record AgentAttributes(String spiffeId, List<String> selectorValues) {}
+
+  // ---------------------------------------------------------------- payload: steps 2 to 14
+
+  /** Steps 2-14: verifies the payload and builds the one challenge. */
+  Pending verifyPayload(ServerConfig config, byte[] payload) throws AttestationException {
+    AttestationRequest req = decodeAttestationRequest(payload);
+    List<byte[]> devIdDers = requireDevIdCertificate(req);
+    List<Cert> devIdCerts = parseDevIdCertificates(devIdDers);
+    List<List<Cert>> chains = verifyDevIdChain(config, devIdCerts);
+    byte[] nonce = generatePopNonce();
+    requireTpmBlobs(req);
+    Cert ekCert = parseEkCertificate(req.ekCert());
+    TpmPublics pubs = decodeTpmPublics(req);
+    checkDevIdKeyBinding(devIdCerts.get(0), pubs);
+    checkDevIdKeyAttributes(pubs.devIdPub());
+    verifyEkKeyMatch(config, ekCert, pubs);
+    checkEkAttributes(pubs.ekPub());
+    verifyEkChain(config, ekCert);
+    checkAkAttributes(config, pubs.akPub());
+    verifyCertify(pubs, req.certifiedDevId(), req.certificationSignature());
+    byte[] akName = akName(pubs.akPub());
+    byte[] secret = new byte[TpmAlg.digestSize(pubs.ekPub().nameAlg())];
+    rng.nextBytes(secret);
+    CredentialBlob blob = makeCredentialChallenge(pubs.ekPub(), pubs.ekKey(), akName, secret, rng);
+    byte[] challenge = marshalChallenge(nonce, blob);
+    return new Pending(devIdCerts.get(0), chains, nonce, secret, challenge);
+  }
+
+  /** Step 2: JSON-decode the AttestationRequest with Go's decoder semantics. */
+  static AttestationRequest decodeAttestationRequest(byte[] payload) throws AttestationException {
+    try {
+      return AttestationRequest.fromJson(payload);
+    } catch (WireFormatException e) {
+      throw invalid("unable to unmarshall attestation data: " + e.getMessage());
+    }
+  }
+
+  /** Step 3: at least one DevID certificate (and, our limit, not more than 16). */
+  static List<byte[]> requireDevIdCertificate(AttestationRequest req) throws AttestationException {
+    List<byte[]> certs = req.devIdCert();
+    if (certs == null || certs.isEmpty()) {
+      throw invalid("no DevID certificate to attest");
+    }
+    if (certs.size() > MAX_DEVID_CERTIFICATES) {
+      throw invalid("too many DevID certificates (at most " + MAX_DEVID_CERTIFICATES + ")");
+    }
+    return certs;
+  }
+
+  /** Step 4: strict DER parse of the leaf and of each intermediate. */
+  static List<Cert> parseDevIdCertificates(List<byte[]> ders) throws AttestationException {
+    List<Cert> out = new ArrayList<>(ders.size());
+    for (int i = 0; i < ders.size(); i++) {
+      try {
+        out.add(Cert.parse(ders.get(i)));
+      } catch (CertificateException e) {
+        throw invalid(i == 0
+            ? "unable to parse DevID certificate: " + e.getMessage()
+            : "unable to parse DevID intermediate certificate " + (i - 1) + ": " + e.getMessage());
+      }
+    }
+    return out;
+  }
+
+  /** Step 5: DevID chain to the {@code devid_ca_path} anchors with Go semantics, all chains. */
+  static List<List<Cert>> verifyDevIdChain(ServerConfig config, List<Cert> devIdCerts)
+      throws AttestationException {
+    try {
+      return ChainVerifier.verify(devIdCerts.get(0), devIdCerts.subList(1, devIdCerts.size()),
+          config.devIdRoots(), Date.from(config.clock().instant()), Set.of());
+    } catch (ChainVerificationException e) {
+      throw invalid("unable to verify DevID signature: verification failed: " + e.getMessage());
+    }
+  }
+
+  /** Step 6: 32-byte proof-of-possession nonce from the CSPRNG. */
+  byte[] generatePopNonce() {
+    byte[] nonce = new byte[NONCE_SIZE];
+    rng.nextBytes(nonce);
+    return nonce;
+  }
+
+  /** Step 7: presence checks, in the Go server's order. */
+  static void requireTpmBlobs(AttestationRequest req) throws AttestationException {
+    if (isEmpty(req.akPub())) {
+      throw invalid("missing attestation key public blob");
+    }
+    if (isEmpty(req.devIdPub())) {
+      throw invalid("missing DevID key public blob");
+    }
+    if (isEmpty(req.ekCert())) {
+      throw invalid("missing endorsement certificate");
+    }
+    if (isEmpty(req.ekPub())) {
+      throw invalid("missing endorsement key public blob");
+    }
+  }
+
+  /** Step 8: strict DER parse of the EK certificate. */
+  static Cert parseEkCertificate(byte[] der) throws AttestationException {
+    try {
+      return Cert.parse(der);
+    } catch (CertificateException e) {
+      throw invalid("cannot parse endorsement certificate: " + e.getMessage());
+    }
+  }
+
+  /**
+   * Step 9: decode DevIDPub, AKPub and EKPub as TPMT_PUBLIC (strict: no trailing bytes) and their
+   * keys (RSA; ECC points are checked to be on the curve before any use, spec 03 #7).
+   */
+  static TpmPublics decodeTpmPublics(AttestationRequest req) throws AttestationException {
+    TpmtPublic devId;
+    PublicKey devIdKey;
+    try {
+      devId = TpmtPublic.parse(req.devIdPub());
+      devIdKey = devId.toPublicKey();
+    } catch (TpmFormatException e) {
+      throw invalid("cannot decode DevID key public blob: " + e.getMessage());
+    }
+    TpmtPublic ak;
+    PublicKey akKey;
+    try {
+      ak = TpmtPublic.parse(req.akPub());
+      akKey = ak.toPublicKey();
+    } catch (TpmFormatException e) {
+      throw invalid("cannot decode attestation key public blob: " + e.getMessage());
+    }
+    TpmtPublic ek;
+    PublicKey ekKey;
+    try {
+      ek = TpmtPublic.parse(req.ekPub());
+      ekKey = ek.toPublicKey();
+    } catch (TpmFormatException e) {
+      throw invalid("cannot decode endorsement key public blob: " + e.getMessage());
+    }
+    return new TpmPublics(devId, devIdKey, ak, akKey, ek, ekKey);
+  }
+
+  /**
+   * Hardening H1 (spec 01 §8.1 #1, spec 03 #2): the DevID certificate's key must be the key of
+   * DevIDPub, so the key the TPM certified is the key the certificate names.
+   */
+  static void checkDevIdKeyBinding(Cert devIdLeaf, TpmPublics pubs) throws AttestationException {
+    String diff = KeyComparison.difference(devIdLeaf.x509().getPublicKey(), pubs.devIdKey());
+    if (diff != null) {
+      throw invalid("DevID certificate key differs from DevID key public blob: " + diff);
+    }
+  }
+
+  /**
+   * Hardening H2 (spec 03 #3): DevIDPub is a non-exportable TPM-generated signing key: fixedTPM,
+   * fixedParent, sensitiveDataOrigin and sign set; restricted and decrypt clear; a digest nameAlg
+   * of at least SHA-256.
+   */
+  static void checkDevIdKeyAttributes(TpmtPublic devId) throws AttestationException {
+    String problem = attributeProblem(devId.objectAttributes(), DEVID_REQUIRED, DEVID_FORBIDDEN);
+    if (problem == null && !strongNameAlg(devId.nameAlg())) {
+      problem = "name algorithm must be SHA-256 or stronger";
+    }
+    if (problem != null) {
+      throw invalid("DevID key attributes check failed: " + problem);
+    }
+  }
+
+  /**
+   * Step 10: the EK certificate's key equals EKPub (RSA n/e as in Go; ECC curve/point when {@code
+   * allow_ecc_ek}).
+   */
+  static void verifyEkKeyMatch(ServerConfig config, Cert ekCert, TpmPublics pubs)
+      throws AttestationException {
+    String prefix = "public key in EK certificate differs from public key created via EK template: ";
+    PublicKey certKey = ekCert.x509().getPublicKey();
+    boolean eccAllowed = config.allowEccEk();
+    if (!(certKey instanceof RSAPublicKey) && !(eccAllowed && certKey instanceof ECPublicKey)) {
+      throw invalid(prefix + "key from certificate is not an RSA" + (eccAllowed ? " or ECC" : "")
+          + " key");
+    }
+    if (!pubs.ekPub().isRsa() && !(eccAllowed && pubs.ekPub().isEcc())) {
+      throw invalid(prefix + "key from template is not an RSA" + (eccAllowed ? " or ECC" : "")
+          + " key");
+    }
+    String diff = KeyComparison.difference(certKey, pubs.ekKey());
+    if (diff != null) {
+      throw invalid(prefix + diff);
+    }
+  }
+
+  /**
+   * Hardening H3 (spec 03 "EKPub is an EK-like key"): restricted decryption key, fixedTPM,
+   * fixedParent, sensitiveDataOrigin, not sign; AES-128/256-CFB symmetric; SHA-256/384 nameAlg.
+   */
+  static void checkEkAttributes(TpmtPublic ek) throws AttestationException {
+    String problem = attributeProblem(ek.objectAttributes(), EK_REQUIRED, EK_FORBIDDEN);
+    if (problem == null) {
+      TpmtPublic.Symmetric sym = ek.symmetric();
+      if (sym.algorithm() != TpmAlg.AES || sym.mode() != TpmAlg.CFB
+          || (sym.keyBits() != 128 && sym.keyBits() != 256)) {
+        problem = "symmetric algorithm must be AES-128-CFB or AES-256-CFB";
+      } else if (ek.nameAlg() != TpmAlg.SHA256 && ek.nameAlg() != TpmAlg.SHA384) {
+        problem = "name algorithm must be SHA-256 or SHA-384";
+      } else if (ek.isRsa() && ek.rsaKeyBits() < 2048) {
+        problem = "RSA key smaller than 2048 bits";
+      }
+    }
+    if (problem != null) {
+      throw invalid("endorsement key attributes check failed: " + problem);
+    }
+  }
+
+  /**
+   * Step 11: EK certificate chain to the {@code endorsement_ca_path} anchors, no intermediates from
+   * the agent, with the TCG SAN of the EK leaf handled explicitly (and only there). Also refuses an
+   * EK certificate that is itself a CA (spec 03 #8).
+   */
+  static void verifyEkChain(ServerConfig config, Cert ekCert) throws AttestationException {
+    String prefix = "cannot verify EK signature: endorsement certificate verification failed: ";
+    if (ekCert.x509().getBasicConstraints() >= 0) {
+      throw invalid(prefix + "endorsement certificate is a CA certificate");
+    }
+    TrustBundle roots = config.endorsementRoots();
+    try {
+      ChainVerifier.verify(ekCert, List.of(), roots, Date.from(config.clock().instant()),
+          EK_LEAF_HANDLED);
+    } catch (ChainVerificationException e) {
+      throw invalid(prefix + e.getMessage());
+    }
+  }
+
+  /**
+   * Hardening H4 (spec 01 §8.1 #2, spec 03 #1): the AK is a restricted TPM signing key (sign,
+   * restricted, fixedTPM, fixedParent, sensitiveDataOrigin; not decrypt), nameAlg SHA-256, RSA of
+   * at least 2048 bits or (with {@code allow_ecc_ak}) ECC P-256/P-384, with a signing scheme.
+   */
+  static void checkAkAttributes(ServerConfig config, TpmtPublic ak) throws AttestationException {
+    String problem = attributeProblem(ak.objectAttributes(), AK_REQUIRED, AK_FORBIDDEN);
+    if (problem == null) {
+      if (ak.nameAlg() != TpmAlg.SHA256) {
+        problem = "name algorithm must be SHA-256";
+      } else if (ak.isRsa()) {
+        if (ak.rsaKeyBits() < 2048) {
+          problem = "RSA key smaller than 2048 bits";
+        } else if (ak.scheme().algorithm() != TpmAlg.RSASSA
+            && ak.scheme().algorithm() != TpmAlg.RSAPSS) {
+          problem = "signing scheme must be RSASSA or RSAPSS";
+        }
+      } else if (ak.isEcc() && config.allowEccAk()) {
+        if (ak.curveId() != TpmAlg.ECC_NIST_P256 && ak.curveId() != TpmAlg.ECC_NIST_P384) {
+          problem = "curve must be NIST P-256 or P-384";
+        } else if (ak.scheme().algorithm() != TpmAlg.ECDSA) {
+          problem = "signing scheme must be ECDSA";
+        }
+      } else {
+        problem = ak.isEcc() ? "ECC attestation keys are disabled (allow_ecc_ak)"
+            : "key type must be RSA or ECC";
+      }
+      if (problem == null && !strongNameAlg(ak.scheme().hashAlg())) {
+        problem = "signing scheme hash must be SHA-256 or stronger";
+      }
+    }
+    if (problem != null) {
+      throw invalid("attestation key attributes check failed: " + problem);
+    }
+  }
+
+  /**
+   * Step 12: TPM2_Certify evidence binds DevIDPub to the AK: the TPMT_SIGNATURE uses exactly the
+   * AK's scheme and verifies over CertifiedDevID with the AK key; TPMS_ATTEST has magic
+   * TPM_GENERATED_VALUE, type CERTIFY and no trailing bytes; the certified Name has DevIDPub's
+   * nameAlg and its digest equals H(DevIDPub) (constant-time).
+   */
+  static void verifyCertify(TpmPublics pubs, byte[] certifiedDevId, byte[] certificationSignature)
+      throws AttestationException {
+    String prefix = "cannot verify that DevID is in the same TPM than AK: ";
+    TpmtSignature sig;
+    try {
+      sig = TpmtSignature.parse(nullToEmpty(certificationSignature));
+    } catch (TpmFormatException e) {
+      throw invalid(prefix + "cannot decode certification signature: " + e.getMessage());
+    }
+    TpmtPublic.Scheme scheme = pubs.akPub().scheme();
+    if (sig.sigAlg() != scheme.algorithm() || sig.hashAlg() != scheme.hashAlg()) {
+      throw invalid(prefix + "signature scheme differs from the attestation key scheme");
+    }
+    byte[] attestBytes = nullToEmpty(certifiedDevId);
+    if (!sig.verify(pubs.akKey(), attestBytes)) {
+      throw invalid(prefix + "certification signature verification failed");
+    }
+    TpmsAttest attest;
+    try {
+      attest = TpmsAttest.parse(attestBytes);
+    } catch (TpmFormatException e) {
+      throw invalid(prefix + "cannot decode certification data: " + e.getMessage());
+    }
+    TpmName certified = attest.certifiedName();
+    if (!certified.isDigest() || certified.nameAlg() != pubs.devIdPub().nameAlg()) {
+      throw invalid(prefix + "certified name algorithm differs from the DevID key name algorithm");
+    }
+    TpmName expected = TpmName.compute(pubs.devIdPub().nameAlg(), pubs.devIdPub().encode());
+    if (!certified.matches(expected)) {
+      throw invalid(prefix + "certify failed: certified name differs from the DevID key name");
+    }
+  }
+
+  /**
+   * Step 13: MakeCredential to the EK for Name(AKPub) with a fresh secret of the EK nameAlg digest
+   * size: RSA-OAEP or (ECC EK) ECDH + KDFe seed, KDFa, AES-CFB, HMAC (spec 01 §4.6).
+   */
+  static CredentialBlob makeCredentialChallenge(TpmtPublic ekPub, PublicKey ekKey, byte[] akName,
+      byte[] secret, SecureRandom rng) throws AttestationException {
+    try {
+      return MakeCredential.make(ekKey, ekPub.nameAlg(), ekPub.symmetric().algorithm(),
+          ekPub.symmetric().keyBits(), akName, secret, rng);
+    } catch (GeneralSecurityException | RuntimeException e) {
+      throw internal("cannot generate credential activation challenge");
+    }
+  }
+
+  /** Step 14: the ChallengeRequest JSON {@code {"DevID":nonce,"CredActivation":{...}}}. */
+  static byte[] marshalChallenge(byte[] nonce, CredentialBlob blob) {
+    return new ChallengeRequest(nonce, new CredActivation(blob.credential(), blob.encryptedSecret()))
+        .toJson();
+  }
+
+  // ---------------------------------------------------------------- response: steps 15 to 18
+
+  /** Steps 15-18: checks the one challenge response and builds the agent's identity. */
+  AgentAttributes verifyResponse(ServerConfig config, Pending pending, byte[] response)
+      throws AttestationException {
+    ChallengeResponse resp = decodeChallengeResponse(response);
+    verifyProofOfPossession(pending, resp.devId());
+    verifyProofOfResidency(pending, resp.credActivation());
+    return buildAgentAttributes(config, pending);
+  }
+
+  /** Step 15: JSON-decode the ChallengeResponse (size-limited before parsing). */
+  static ChallengeResponse decodeChallengeResponse(byte[] response) throws AttestationException {
+    if (response.length > MAX_CHALLENGE_RESPONSE_BYTES) {
+      throw invalid("unable to unmarshall challenges response: response too large");
+    }
+    try {
+      return ChallengeResponse.fromJson(response);
+    } catch (WireFormatException e) {
+      throw invalid("unable to unmarshall challenges response: " + e.getMessage());
+    }
+  }
+
+  /**
+   * Step 16: proof of possession: the DevID <em>certificate</em> key signed the nonce with
+   * SHA-256 (RSASSA-PKCS1-v1_5, or ECDSA with a strict DER signature).
+   */
+  static void verifyProofOfPossession(Pending pending, byte[] signature)
+      throws AttestationException {
+    PublicKey key = pending.devIdLeaf.x509().getPublicKey();
+    byte[] sig = nullToEmpty(signature);
+    boolean ok;
+    try {
+      if (key instanceof RSAPublicKey) {
+        Signature v = Signature.getInstance("SHA256withRSA");
+        v.initVerify(key);
+        v.update(pending.nonce);
+        ok = v.verify(sig);
+      } else if (key instanceof ECPublicKey) {
+        int size = (((ECPublicKey) key).getParams().getOrder().bitLength() + 7) / 8;
+        TpmtSignature strict = TpmtSignature.fromDerEcdsa(TpmAlg.SHA256, sig, size);
+        ok = strict.verify(key, pending.nonce);
+      } else {
+        throw invalid("devID challenge verification failed: unsupported key type");
+      }
+    } catch (TpmFormatException | GeneralSecurityException | RuntimeException e) {
+      ok = false;
+    }
+    if (!ok) {
+      throw invalid("devID challenge verification failed: signature verification failed");
+    }
+  }
+
+  /** Step 17: proof of residency: the activated credential equals the secret (constant time). */
+  static void verifyProofOfResidency(Pending pending, byte[] credActivation)
+      throws AttestationException {
+    if (!MessageDigest.isEqual(pending.secret, nullToEmpty(credActivation))) {
+      throw invalid("credential activation failed: nonces are different");
+    }
+  }
+
+  /** Step 18: SPIFFE ID and selector values (spec 01 §7). */
+  static AgentAttributes buildAgentAttributes(ServerConfig config, Pending pending) {
+    return new AgentAttributes(AgentIdentity.spiffeId(config.trustDomain(), pending.devIdLeaf),
+        AgentIdentity.selectorValues(pending.devIdLeaf, pending.devIdChains));
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  static byte[] akName(TpmtPublic ak) throws AttestationException {
+    try {
+      return ak.nameBytes();
+    } catch (TpmFormatException e) {
+      throw invalid("cannot extract name from AK public: " + e.getMessage());
+    }
+  }
+
+  /** Null when all of {@code required} and none of {@code forbidden} are set. */
+  static String attributeProblem(ObjectAttributes attrs, ObjectAttributes required,
+      ObjectAttributes forbidden) {
+    for (ObjectAttribute a : required.asSet()) {
+      if (!attrs.contains(a)) {
+        return a.specName() + " not set";
+      }
+    }
+    for (ObjectAttribute a : forbidden.asSet()) {
+      if (attrs.contains(a)) {
+        return a.specName() + " must not be set";
+      }
+    }
+    return null;
+  }
+
+  private static boolean strongNameAlg(int alg) {
+    return alg == TpmAlg.SHA256 || alg == TpmAlg.SHA384 || alg == TpmAlg.SHA512;
+  }
+
+  private static boolean isEmpty(byte[] b) {
+    return b == null || b.length == 0;
+  }
+
+  private static byte[] nullToEmpty(byte[] b) {
+    return b == null ? new byte[0] : b;
+  }
+}

@@ -1,0 +1,50 @@
+package dev.tpmdevid.server;
+
+import dev.tpmdevid.plugin.ConfigHandler;
+import dev.tpmdevid.plugin.PluginLog;
+import io.grpc.StatusException;
+import java.time.Clock;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * Applies configurations atomically (spec 02 §2.7): a new {@link ServerConfig} replaces the old one
+ * in one reference swap only after it was completely loaded; streams already running keep the
+ * snapshot they started with. {@code validate} runs the same checks without applying.
+ */
+final class ServerConfigHandler implements ConfigHandler {
+  private static final PluginLog LOG = PluginLog.get("tpm_devid");
+
+  private final AtomicReference<ServerConfig> current = new AtomicReference<>();
+  private final Clock clock;
+
+  ServerConfigHandler(Clock clock) {
+    this.clock = clock;
+  }
+
+  /** The configuration in force, or null before the first successful {@code configure}. */
+  ServerConfig current() {
+    return current.get();
+  }
+
+  @Override
+  public void configure(String trustDomain, String hcl) throws StatusException {
+    ServerConfigLoader.Loaded loaded = ServerConfigLoader.load(trustDomain, hcl, clock);
+    for (String note : loaded.notes()) {
+      LOG.warn(note);
+    }
+    current.set(loaded.config());
+    LOG.info("tpm_devid server configured",
+        "devid_anchors", loaded.config().devIdRoots().size(),
+        "endorsement_anchors", loaded.config().endorsementRoots().size(),
+        "challenge_timeout", loaded.config().challengeTimeout().toString(),
+        "max_payload_bytes", loaded.config().maxPayloadBytes(),
+        "allow_ecc_ek", loaded.config().allowEccEk(),
+        "allow_ecc_ak", loaded.config().allowEccAk());
+  }
+
+  @Override
+  public List<String> validate(String trustDomain, String hcl) throws StatusException {
+    return ServerConfigLoader.load(trustDomain, hcl, clock).notes();
+  }
+}

@@ -1,0 +1,20 @@
+package dev.tpmdevid.server;
+
+import dev.tpmdevid.plugin.GoPluginServer;
+import java.security.SecureRandom;
+import java.time.Clock;
+
+/** Entry point of the SPIRE server NodeAttestor plugin {@code tpm_devid} (runnable jar). */
+public final class ServerPluginMain {
+  /** Full gRPC name of the plugin service (spec 02 §3.3). */
+  static final String PLUGIN_SERVICE = "spire.plugin.server.nodeattestor.v1.NodeAttestor";
+
+  private ServerPluginMain() {}
+
+  public static void main(String[] args) {
+    ServerConfigHandler configs = new ServerConfigHandler(Clock.systemUTC());
+    NodeAttestorService service =
+        new NodeAttestorService(configs, new AttestationVerifier(new SecureRandom()));
+    GoPluginServer.serve(PLUGIN_SERVICE, service, configs);
+  }
+}

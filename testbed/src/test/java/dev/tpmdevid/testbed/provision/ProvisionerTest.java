@@ -1,0 +1,124 @@
+package dev.tpmdevid.testbed.provision;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.cert.X509Certificate;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import tss.Tpm;
+import tss.TpmException;
+import tss.tpm.TPMS_PCR_SELECTION;
+import tss.tpm.TPMS_SENSITIVE_CREATE;
+import tss.tpm.TPM_HANDLE;
+import tss.tpm.TPM_RC;
+import tss.tpm.TPM_RH;
+
+/** Live swtpm: each test provisions its own fresh swtpm with {@link Provisioner}. */
+class ProvisionerTest {
+
+    @TempDir
+    Path dir;
+
+    @ParameterizedTest
+    @EnumSource(KeyType.class)
+    void ekCertificatesInNvHoldTheKeysOfTheTemplateEks(KeyType caType) throws Exception {
+        ProvisionOptions options = ProvisionOptions.defaults().withCaKeyType(caType).withEkNvPadding(16);
+        try (ScratchSwtpm sw = new ScratchSwtpm(dir.resolve("state"))) {
+            Tpm tpm = sw.tpm();
+            ProvisionedTpm p = Provisioner.provision(tpm, "unused", options, dir.resolve("out"));
+            for (KeyType ekType : KeyType.values()) {
+                int index = Templates.ekCertNvIndex(ekType);
+                byte[] nv = TpmChecks.readNv(tpm, index, new byte[0]);
+                byte[] der = TpmChecks.derTrim(nv);
+                assertThat(nv.length).isEqualTo(der.length + 16);
+                assertThat(java.util.Arrays.copyOfRange(nv, der.length, nv.length)).containsOnly((byte) 0xFF);
+                X509Certificate cert = TpmChecks.parseCertificate(der);
+                assertThat(cert).isEqualTo(p.ekCertificate(ekType).orElseThrow());
+                assertThat(cert.getPublicKey()).isEqualTo(TpmKeys.toPublicKey(TpmChecks.createEk(tpm, ekType, new byte[0])));
+                // ppwrite|writedefine|ppread|ownerread|authread|no_da|written|platformcreate
+                assertThat(TpmChecks.nvAttributes(tpm, index)).isEqualTo(0x62072001);
+                TestPkiTest.validate(List.of(cert, p.pki().manufacturerIntermediate().certificate()),
+                        p.pki().manufacturerRoot().certificate());
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(KeyType.class)
+    void devIdFilesLoadUnderAFreshSrkAndSignForTheCertificateKey(KeyType devIdType) throws Exception {
+        ProvisionOptions options = ProvisionOptions.defaults().withDevIdKeyType(devIdType).withEkCertificates(true, false);
+        try (ScratchSwtpm sw = new ScratchSwtpm(dir.resolve("state"))) {
+            ProvisionedTpm p = Provisioner.provision(sw.tpm(), "tcp://127.0.0.1:" + sw.port, options, dir.resolve("out"));
+            List<X509Certificate> chain = TpmChecks.readPemChain(p.devIdCertPath());
+            assertThat(chain).hasSize(2).isEqualTo(p.devIdChain());
+            assertThat(chain.get(0).getSubjectX500Principal().getName()).isEqualTo("CN=devid-leaf");
+            TestPkiTest.validate(chain, TpmChecks.readPemChain(p.devIdCaPath()).get(0));
+            byte[] pub = Files.readAllBytes(p.devIdPubPath());
+            byte[] priv = Files.readAllBytes(p.devIdPrivPath());
+            assertThat(chain.get(0).getPublicKey()).isEqualTo(TpmKeys.toPublicKey(tss.tpm.TPMT_PUBLIC.fromTpm(pub)));
+
+            sw.closeTpm(); // a new connection, as the agent would open
+            byte[] nonce = "0123456789abcdef0123456789abcdef".getBytes();
+            byte[] sig = TpmChecks.loadAndSign(sw.tpm(), devIdType, pub, priv, new byte[0], new byte[0], nonce);
+            assertThat(TpmChecks.verify(chain.get(0).getPublicKey(), devIdType, nonce, sig)).isTrue();
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(KeyType.class)
+    void csrIsSignedByTheTpmKey(KeyType devIdType) throws Exception {
+        try (ScratchSwtpm sw = new ScratchSwtpm(dir.resolve("state"))) {
+            TpmProvisioning.DevIdKey key = TpmProvisioning.createDevId(sw.tpm(), devIdType, new byte[0], "pw".getBytes(), "node-7");
+            assertThat(key.csr().getSubjectPublicKeyInfo().getEncoded()).isEqualTo(key.publicKey().getEncoded());
+            assertThat(key.csr().getSubject().toString()).isEqualTo("CN=node-7");
+            assertThat(key.csr().isSignatureValid(new org.bouncycastle.operator.jcajce.JcaContentVerifierProviderBuilder()
+                    .build(key.publicKey()))).isTrue();
+            assertThat(key.publicArea().objectAttributes.toInt()).isEqualTo(Templates.DEVID_ATTRIBUTES);
+        }
+    }
+
+    @Test
+    void hierarchyPasswordsAreSetLastAndGuardTheSrk() throws Exception {
+        ProvisionOptions options = ProvisionOptions.defaults().withSpirePasswords().withDevIdIntermediate(false);
+        try (ScratchSwtpm sw = new ScratchSwtpm(dir.resolve("state"))) {
+            Tpm tpm = sw.tpm();
+            ProvisionedTpm p = Provisioner.provision(tpm, "tcp://127.0.0.1:" + sw.port, options, dir.resolve("out"));
+            assertThat(TpmChecks.readPemChain(p.devIdCertPath())).hasSize(1);
+
+            TPM_HANDLE wrongOwner = TPM_HANDLE.from(TPM_RH.OWNER);
+            wrongOwner.AuthValue = "wrong".getBytes();
+            assertThatThrownBy(() -> tpm.CreatePrimary(wrongOwner, new TPMS_SENSITIVE_CREATE(new byte[0], new byte[0]),
+                    Templates.srkRsa(), new byte[0], new TPMS_PCR_SELECTION[0]))
+                    .isInstanceOfSatisfying(TpmException.class,
+                            e -> assertThat(e.ResponseCode).isEqualTo(TPM_RC.BAD_AUTH));
+            assertThatThrownBy(() -> TpmChecks.createEk(tpm, KeyType.RSA, new byte[0]))
+                    .isInstanceOfSatisfying(TpmException.class,
+                            e -> assertThat(e.ResponseCode).isEqualTo(TPM_RC.BAD_AUTH));
+            assertThat(TpmKeys.toPublicKey(TpmChecks.createEk(tpm, KeyType.RSA, ProvisionOptions.SPIRE_ENDORSEMENT_PASSWORD.getBytes())))
+                    .isEqualTo(p.ekCertificate(KeyType.RSA).orElseThrow().getPublicKey());
+
+            byte[] nonce = new byte[32];
+            byte[] sig = TpmChecks.loadAndSign(tpm, KeyType.RSA, p.devIdPublic(), p.devIdPrivate(),
+                    ProvisionOptions.SPIRE_OWNER_PASSWORD.getBytes(), ProvisionOptions.SPIRE_DEVID_PASSWORD.getBytes(), nonce);
+            assertThat(TpmChecks.verify(p.devIdCertificate().getPublicKey(), KeyType.RSA, nonce, sig)).isTrue();
+
+            assertThat(Files.readString(p.agentHclPath()))
+                    .contains("tpm_device_path = \"tcp://127.0.0.1:" + sw.port + "\"")
+                    .contains("devid_cert_path = \"" + p.devIdCertPath() + "\"")
+                    .contains("devid_priv_path = \"" + p.devIdPrivPath() + "\"")
+                    .contains("devid_pub_path = \"" + p.devIdPubPath() + "\"")
+                    .contains("devid_password = \"devid-pass\"")
+                    .contains("owner_hierarchy_password = \"owner-hierarchy-pass\"")
+                    .contains("endorsement_hierarchy_password = \"endorsement-hierarchy-pass\"");
+            assertThat(Files.readString(p.serverHclPath()))
+                    .isEqualTo("devid_ca_path = \"" + p.devIdCaPath() + "\"\nendorsement_ca_path = \"" + p.endorsementCaPath() + "\"\n");
+            assertThat(TpmChecks.readPemChain(p.endorsementCaPath())).hasSize(2);
+        }
+    }
+}
