@@ -230,8 +230,17 @@ final class DemoCommand implements Callable<Integer> {
                     } catch (WireFormatException ex) {
                         d.put("decode error", ex.getMessage());
                     }
+                    d.put("checks passed before a challenge is issued (spec 01 §6.2 steps 1-13)", List.of(
+                            "payload decoded; DevID certificate parsed",
+                            "DevID certificate chains to devid_ca_path (Go x509 rules, intermediates from the agent)",
+                            "EK certificate parsed; its public key equals EKPub",
+                            "EK certificate chains to endorsement_ca_path",
+                            "AK signature over CertifiedDevID verifies; TPMS_ATTEST magic and type are right;"
+                                    + " the certified Name is Name(DevIDPub)",
+                            "DevIDPub is the key in the DevID certificate (hardening, spec 01 §8.1)",
+                            "credential built for Name(AKPub), encrypted to EKPub (TPM2_MakeCredential in software)"));
                     title(report, "Server plugin verified the evidence and sent a challenge", e, d, said,
-                            "checks the server plugin logged");
+                            "server plugin log");
                     break;
                 }
                 case CHALLENGE_RESPONSE: {
@@ -257,8 +266,13 @@ final class DemoCommand implements Callable<Integer> {
                         d.put("spiffe_id", o.spiffeId());
                         d.put("can_reattest", o.canReattest());
                     }
+                    d.put("checks passed before the result (spec 01 §6.2 steps 15-18)", List.of(
+                            "proof of possession: the nonce signature verifies with the DevID certificate's key (SHA-256)",
+                            "proof of residency: the recovered secret equals the one in the credential, so the AK"
+                                    + " (which certified the DevID key) lives in the TPM that owns the certified EK",
+                            "SPIFFE ID = sha1 of the DevID leaf certificate; selectors from the verified chain"));
                     title(report, "Server plugin checked the answers and attested the agent", e, d, said,
-                            "checks the server plugin logged");
+                            "server plugin log");
                     break;
                 }
                 case ERROR:
@@ -285,11 +299,11 @@ final class DemoCommand implements Callable<Integer> {
         List<String> lines = new ArrayList<>();
         Instant slackTo = to.plusMillis(50);
         for (PluginLogEntry e : logs) {
-            if (e.received().isBefore(from) || e.received().isAfter(slackTo)
-                    || e.level() == PluginLogEntry.Level.TRACE) {
+            if (e.received().isBefore(from) || e.received().isAfter(slackTo)) {
                 continue;
             }
-            StringBuilder sb = new StringBuilder(e.message());
+            StringBuilder sb = new StringBuilder(e.level().name().toLowerCase(java.util.Locale.ROOT))
+                    .append(": ").append(e.message());
             e.fields().forEach((k, v) -> {
                 if (!k.startsWith("@") && !k.equals("timestamp")) {
                     sb.append(' ').append(k).append('=').append(v);

@@ -33,19 +33,22 @@ final class Describe {
         m.put("size", bytes.length);
         try {
             TpmtPublic p = TpmtPublic.parse(bytes);
-            m.put("type", TpmAlg.name(p.type()));
-            m.put("nameAlg", TpmAlg.name(p.nameAlg()));
+            m.put("type", alg(p.type()));
+            m.put("nameAlg", alg(p.nameAlg()));
             m.put("objectAttributes", p.objectAttributes().toString());
             if (p.authPolicy().length > 0) {
                 m.put("authPolicy", HEX.formatHex(p.authPolicy()));
             }
-            m.put("symmetric", p.symmetric().toString());
-            m.put("scheme", p.scheme().toString());
+            m.put("symmetric", p.symmetric().algorithm() == TpmAlg.NULL ? "NULL"
+                    : alg(p.symmetric().algorithm()) + "-" + p.symmetric().keyBits() + "-" + alg(p.symmetric().mode()));
+            m.put("scheme", p.scheme().algorithm() == TpmAlg.NULL ? "NULL (any)"
+                    : p.scheme().hashAlg() == TpmAlg.NULL ? alg(p.scheme().algorithm())
+                    : alg(p.scheme().algorithm()) + " with " + alg(p.scheme().hashAlg()));
             if (p.isRsa()) {
                 m.put("keyBits", p.rsaKeyBits());
                 m.put("exponent", p.rsaExponent() == 0 ? "65537 (encoded as 0)" : Long.toString(p.rsaExponent()));
             } else if (p.isEcc()) {
-                m.put("curve", TpmAlg.curveName(p.curveId()));
+                m.put("curve", bare(TpmAlg.curveName(p.curveId())));
             }
             m.put("name", HEX.formatHex(p.nameBytes()));
         } catch (TpmFormatException | RuntimeException e) {
@@ -61,7 +64,7 @@ final class Describe {
         try {
             TpmsAttest a = TpmsAttest.parse(bytes);
             m.put("magic", "0xFF544347 (TPM_GENERATED_VALUE: made inside a TPM)");
-            m.put("type", TpmsAttest.stName(a.type()));
+            m.put("type", bare(TpmsAttest.stName(a.type())));
             m.put("qualifiedSigner", nameHex(a.qualifiedSigner()));
             m.put("extraData", a.extraData().length == 0 ? "(empty)" : HEX.formatHex(a.extraData()));
             m.put("clock", a.clock() + " ms, resetCount " + a.resetCount() + ", restartCount " + a.restartCount());
@@ -86,8 +89,8 @@ final class Describe {
         m.put("size", bytes.length);
         try {
             TpmtSignature s = TpmtSignature.parse(bytes);
-            m.put("sigAlg", TpmAlg.name(s.sigAlg()));
-            m.put("hashAlg", TpmAlg.name(s.hashAlg()));
+            m.put("sigAlg", alg(s.sigAlg()));
+            m.put("hashAlg", alg(s.hashAlg()));
             if (s.isRsa()) {
                 m.put("signature", s.rsaSignature().length + " bytes");
             } else if (s.isEcdsa()) {
@@ -116,6 +119,17 @@ final class Describe {
             m.put("error", "cannot parse certificate: " + e.getMessage());
         }
         return m;
+    }
+
+    /** {@code RSA} for TPM_ALG_RSA (TpmAlg names are {@code 0x0001 (RSA)}). */
+    static String alg(int id) {
+        return bare(TpmAlg.name(id));
+    }
+
+    private static String bare(String tpmAlgName) {
+        int open = tpmAlgName.indexOf('(');
+        int close = tpmAlgName.lastIndexOf(')');
+        return open >= 0 && close > open ? tpmAlgName.substring(open + 1, close) : tpmAlgName;
     }
 
     static String sha1Hex(byte[] der) {

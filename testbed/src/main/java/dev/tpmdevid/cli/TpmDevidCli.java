@@ -17,6 +17,8 @@ public final class TpmDevidCli implements Runnable {
     CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
+        // Netty finds slf4j-api (from hcl4j) without a provider; keep SLF4J's notice off the console.
+        System.setProperty("slf4j.internal.verbosity", "ERROR");
         System.exit(execute(args));
     }
 

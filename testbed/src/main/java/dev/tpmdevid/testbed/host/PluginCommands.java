@@ -46,12 +46,14 @@ public final class PluginCommands {
 
     /** {@code bin/tpm-devid-agent-plugin}, checked to have its jar built. */
     public static List<String> agent() {
-        return launcher("bin/tpm-devid-agent-plugin", "agent-plugin/target/tpm-devid-agent-plugin.jar");
+        return launcher("bin/tpm-devid-agent-plugin", "agent-plugin/target/tpm-devid-agent-plugin.jar",
+                "dev.tpmdevid.agent.AgentPluginMain");
     }
 
     /** {@code bin/tpm-devid-server-plugin}, checked to have its jar built. */
     public static List<String> server() {
-        return launcher("bin/tpm-devid-server-plugin", "server-plugin/target/tpm-devid-server-plugin.jar");
+        return launcher("bin/tpm-devid-server-plugin", "server-plugin/target/tpm-devid-server-plugin.jar",
+                "dev.tpmdevid.server.ServerPluginMain");
     }
 
     /** The command for {@code kind}. */
@@ -59,13 +61,30 @@ public final class PluginCommands {
         return kind == PluginKind.AGENT ? agent() : server();
     }
 
-    private static List<String> launcher(String script, String jar) {
-        Path home = home().orElseThrow(() -> new IllegalStateException(
-                "cannot find the tpm-devid checkout (bin/tpm-devid-agent-plugin); run from the checkout"
-                        + " or set -Dtpmdevid.home"));
-        if (!Files.isRegularFile(home.resolve(jar))) {
-            throw new IllegalStateException(jar + " is not built; run 'mvn -B -q -DskipTests package' in " + home);
+    private static List<String> launcher(String script, String jar, String mainClass) {
+        Optional<Path> home = home();
+        if (home.isPresent() && Files.isRegularFile(home.get().resolve(jar))) {
+            return List.of(home.get().resolve(script).toString());
         }
-        return List.of(home.resolve(script).toString());
+        // Fallback: the plugin's main class from the jar this class was loaded from (the shaded
+        // tpm-devid.jar holds both plugins), started like the launcher starts the plugin jar.
+        Optional<Path> self = selfJar();
+        if (self.isPresent() && PluginCommands.class.getClassLoader().getResource(
+                mainClass.replace('.', '/') + ".class") != null) {
+            return List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xshare:auto",
+                    "-cp", self.get().toString(), mainClass);
+        }
+        throw new IllegalStateException(jar + " is not built; run 'mvn -B -q -DskipTests package' in "
+                + home.map(Path::toString).orElse("the tpm-devid checkout"));
+    }
+
+    private static Optional<Path> selfJar() {
+        try {
+            Path code = Path.of(PluginCommands.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            return Files.isRegularFile(code) && code.toString().endsWith(".jar") ? Optional.of(code) : Optional.empty();
+        } catch (URISyntaxException | RuntimeException e) {
+            return Optional.empty();
+        }
     }
 }
