@@ -4,6 +4,8 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.function.Supplier;
 
 import tss.Tpm;
@@ -67,6 +69,7 @@ public final class AgentSession implements AutoCloseable {
     private byte[] ekPub;
     private AgentConfig.EkType ekType;
     private byte[] payload;
+    private final Map<Integer, NV_ReadPublicResponse> nvPublicSeen = new HashMap<>();
     private boolean solved;
     private boolean closed;
 
@@ -169,8 +172,17 @@ public final class AgentSession implements AutoCloseable {
         ekPub = r.outPublic.toTpm();
     }
 
-    /** NV_ReadPublic of {@code index}; {@code null} if the index does not exist. */
+    /** NV_ReadPublic of {@code index} (once per session); {@code null} if the index does not exist. */
     NV_ReadPublicResponse nvReadPublic(int index) throws AgentException {
+        if (nvPublicSeen.containsKey(index)) {
+            return nvPublicSeen.get(index);
+        }
+        NV_ReadPublicResponse r = queryNvPublic(index);
+        nvPublicSeen.put(index, r);
+        return r;
+    }
+
+    private NV_ReadPublicResponse queryNvPublic(int index) throws AgentException {
         try {
             return tpm.NV_ReadPublic(TPM_HANDLE.NV(index & 0x00FFFFFF));
         } catch (TpmException e) {
