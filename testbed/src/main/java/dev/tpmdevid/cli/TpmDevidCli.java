@@ -11,7 +11,8 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = TpmDevidCli.Version.class,
         description = "SPIRE tpm_devid node attestation in Java: demo and tools.",
-        subcommands = {DemoCommand.class, AgentCommand.class, ServerCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {DemoCommand.class, AgentCommand.class, ServerCommand.class, InspectCommand.class,
+                CommandLine.HelpCommand.class})
 public final class TpmDevidCli implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
