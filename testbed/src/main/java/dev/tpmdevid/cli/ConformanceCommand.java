@@ -1,0 +1,166 @@
+package dev.tpmdevid.cli;
+
+import dev.tpmdevid.testbed.host.PluginHost;
+import dev.tpmdevid.testbed.host.PluginKind;
+import dev.tpmdevid.testbed.host.PluginLoadException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code tpm-devid conformance server|agent -- <plugin command>}: the conformance kit. */
+@Command(name = "conformance", mixinStandardHelpOptions = true,
+        description = "Run the tpm_devid conformance suites against any plugin binary, with swtpm-backed TPMs.",
+        subcommands = {ConformanceCommand.Server.class, ConformanceCommand.Agent.class},
+        footerHeading = "%nExamples:%n",
+        footer = {"  tpm-devid conformance server -- bin/tpm-devid-server-plugin",
+                "  tpm-devid conformance agent -- bin/tpm-devid-agent-plugin"})
+final class ConformanceCommand implements Runnable {
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    abstract static class Suite extends ToolCommand {
+        @Option(names = "--trust-domain", defaultValue = "example.org", paramLabel = "NAME",
+                description = "Trust domain given to the plugin. Default: ${DEFAULT-VALUE}.")
+        String trustDomain;
+
+        @Option(names = "--plugin-name", defaultValue = "tpm_devid", paramLabel = "NAME",
+                description = "Plugin name (as in SPIRE's config). Default: ${DEFAULT-VALUE}.")
+        String pluginName;
+
+        @Option(names = "--keep", description = "Keep the lab directory (swtpm state, provisioned files, HCL).")
+        boolean keep;
+
+        @Parameters(arity = "1..*", paramLabel = "PLUGIN_CMD",
+                description = "The plugin command and its arguments (after --), as SPIRE's plugin_cmd/plugin_args.")
+        List<String> command;
+
+        int line(String result, String category, String name, String reason) {
+            out().printf("%-4s  %-9s  %-38s  %s%n", result, category, name, reason);
+            out().flush();
+            return 0;
+        }
+
+        PluginHost load(PluginKind kind, String hcl) throws Failure {
+            return loadPlugin(kind, command, pluginName, trustDomain, hcl);
+        }
+
+        ConformanceLab lab() throws Exception {
+            Path dir = Files.createTempDirectory("tpm-devid-conformance-");
+            out().println("lab: provisioning two swtpms (RSA DevID with SPIRE's test passwords, ECC DevID; RSA EK"
+                    + " certificates in NV) in " + dir);
+            out().flush();
+            return ConformanceLab.start(dir, !keep);
+        }
+    }
+
+    @Command(name = "server", mixinStandardHelpOptions = true, sortOptions = false,
+            description = {"Launch a tpm_devid SERVER plugin through the SPIRE-like host and attack it with"
+                    + " swtpm-backed agents: genuine RSA and ECC DevIDs must attest with the right agent ID and"
+                    + " selectors; every spec 03 attack that can be expressed on the wire must be refused.",
+                    "One line per case (PASS/FAIL/SKIP, category, case, reason). Category 'protocol' is what SPIRE's"
+                    + " Go server does; 'hardening' cases are stricter than the Go server and are summed apart."
+                    + " The last line is 'N passed, N failed' for the protocol cases; exit code 1 when one failed"
+                    + " (with --strict also for hardening)."},
+            footerHeading = "%nExample:%n",
+            footer = {"  tpm-devid conformance server -- bin/tpm-devid-server-plugin",
+                    "  tpm-devid conformance server --strict -- java -jar server-plugin/target/tpm-devid-server-plugin.jar"})
+    static final class Server extends Suite {
+        @Option(names = "--strict", description = "Hardening failures also fail the run.")
+        boolean strict;
+
+        @Option(names = "--only", paramLabel = "CASE", split = ",", description = "Run only these cases.")
+        List<String> only;
+
+        @Override
+        int run() throws Exception {
+            int[] protocol = new int[3];
+            int[] hardening = new int[3];
+            try (ConformanceLab lab = lab();
+                 PluginHost server = load(PluginKind.SERVER, lab.serverHcl())) {
+                out().println("server plugin: " + String.join(" ", command) + " (pid " + server.pid() + ")");
+                ServerConformance suite = new ServerConformance(server, lab, trustDomain);
+                for (ServerConformance.Case c : suite.cases()) {
+                    if (only != null && !only.contains(c.name())) {
+                        continue;
+                    }
+                    ServerConformance.Verdict v;
+                    try {
+                        v = c.body().run();
+                    } catch (Exception e) {
+                        v = ServerConformance.Verdict.skip("could not build the evidence: " + e.getMessage());
+                    }
+                    int[] count = c.hardening() ? hardening : protocol;
+                    count[v.result().equals("PASS") ? 0 : v.result().equals("FAIL") ? 1 : 2]++;
+                    line(v.result(), c.hardening() ? "hardening" : "protocol", c.name(), v.reason());
+                    if (!server.isAlive()) {
+                        throw new Failure("the server plugin exited during case " + c.name());
+                    }
+                }
+            }
+            out().printf("hardening (stricter than SPIRE's Go server): %d passed, %d failed, %d skipped%n",
+                    hardening[0], hardening[1], hardening[2]);
+            out().printf("%d passed, %d failed%s%n", protocol[0], protocol[1],
+                    protocol[2] > 0 ? ", " + protocol[2] + " skipped" : "");
+            out().flush();
+            return protocol[1] > 0 || (strict && hardening[1] > 0) ? 1 : 0;
+        }
+    }
+
+    @Command(name = "agent", mixinStandardHelpOptions = true, sortOptions = false,
+            description = {"Drive a tpm_devid AGENT plugin (launched through the SPIRE-like host with the right HCL)"
+                    + " on provisioned swtpms (RSA and ECC DevID) and check its payload field by field against"
+                    + " spec 01 §3-§4: JSON shape and member order, DevIDCert = the PEM file, DevIDPub = the blob file,"
+                    + " EKCert one DER matching NV, EKPub matches the cert, AKPub a restricted SHA-256 signing key,"
+                    + " CertifiedDevID names DevIDPub and its signature verifies; then that it answers our challenge.",
+                    "Last line 'N passed, N failed'; exit code 1 when a check failed."},
+            footerHeading = "%nExample:%n",
+            footer = {"  tpm-devid conformance agent -- bin/tpm-devid-agent-plugin"})
+    static final class Agent extends Suite {
+        @Override
+        int run() throws Exception {
+            int passed = 0;
+            int failed = 0;
+            try (ConformanceLab lab = lab()) {
+                for (ConformanceLab.Machine m : List.of(lab.rsa, lab.ecc)) {
+                    String which = m == lab.rsa ? "rsa" : "ecc";
+                    out().println("machine " + which + ": " + m.provisioned.devIdCertificate().getSubjectX500Principal()
+                            .getName() + " on " + m.swtpm.devicePath());
+                    Map<String, ServerConformance.Verdict> results;
+                    try (PluginHost agent = load(PluginKind.AGENT, m.provisioned.agentConfig())) {
+                        results = AgentConformance.run(agent, m, lab.serverHcl(), trustDomain);
+                    }
+                    for (Map.Entry<String, ServerConformance.Verdict> e : results.entrySet()) {
+                        ServerConformance.Verdict v = e.getValue();
+                        if (v.result().equals("PASS")) {
+                            passed++;
+                        } else if (v.result().equals("FAIL")) {
+                            failed++;
+                        }
+                        line(v.result(), which, e.getKey(), v.reason());
+                    }
+                }
+            }
+            out().printf("%d passed, %d failed%n", passed, failed);
+            out().flush();
+            return failed > 0 ? 1 : 0;
+        }
+    }
+
+    static PluginHost loadPlugin(PluginKind kind, List<String> command, String name, String trustDomain, String hcl)
+            throws ToolCommand.Failure {
+        try {
+            return PluginHost.builder(kind, command).name(name).load(trustDomain, hcl);
+        } catch (PluginLoadException e) {
+            throw new ToolCommand.Failure("cannot load the " + kind.label() + " plugin: " + e.getMessage());
+        }
+    }
+}
