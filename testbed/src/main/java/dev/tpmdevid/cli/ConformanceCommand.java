@@ -49,6 +49,11 @@ final class ConformanceCommand implements Runnable {
             return 0;
         }
 
+        String shortCommand() {
+            String c = String.join(" ", command);
+            return c.length() <= 160 ? c : c.substring(0, 80) + " ... " + c.substring(c.length() - 75);
+        }
+
         PluginHost load(PluginKind kind, String hcl) throws Failure {
             return loadPlugin(kind, command, pluginName, trustDomain, hcl);
         }
@@ -86,7 +91,7 @@ final class ConformanceCommand implements Runnable {
             int[] hardening = new int[3];
             try (ConformanceLab lab = lab();
                  PluginHost server = load(PluginKind.SERVER, lab.serverHcl())) {
-                out().println("server plugin: " + String.join(" ", command) + " (pid " + server.pid() + ")");
+                out().println("server plugin: " + shortCommand() + " (pid " + server.pid() + ")");
                 ServerConformance suite = new ServerConformance(server, lab, trustDomain);
                 for (ServerConformance.Case c : suite.cases()) {
                     if (only != null && !only.contains(c.name())) {
