@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
         versionProvider = TpmDevidCli.Version.class,
         description = "SPIRE tpm_devid node attestation in Java: demo and tools.",
         subcommands = {DemoCommand.class, AgentCommand.class, ServerCommand.class, InspectCommand.class,
-                ConformanceCommand.class,
+                ConformanceCommand.class, ProvisionCommand.class,
                 CommandLine.HelpCommand.class})
 public final class TpmDevidCli implements Runnable {
     @CommandLine.Spec

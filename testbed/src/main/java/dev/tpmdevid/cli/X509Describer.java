@@ -385,7 +385,13 @@ final class X509Describer {
             if (alg.equals(X9ObjectIdentifiers.id_ecPublicKey)) {
                 ASN1ObjectIdentifier curve = ASN1ObjectIdentifier.getInstance(spki.getAlgorithm().getParameters());
                 String name = ECNamedCurveTable.getName(curve);
-                return "EC " + (name == null ? curve.getId() : name);
+                String nist = name == null ? null : switch (name) {
+                    case "prime256v1", "secp256r1" -> "P-256";
+                    case "secp384r1" -> "P-384";
+                    case "secp521r1" -> "P-521";
+                    default -> null;
+                };
+                return "EC " + (name == null ? curve.getId() : nist == null ? name : nist + " (" + name + ")");
             }
         } catch (IOException | RuntimeException e) {
             return algName(alg) + " (key not decodable)";
@@ -406,7 +412,8 @@ final class X509Describer {
             m.put("signature", algName(r.getSignatureAlgorithm().getAlgorithm()));
             org.bouncycastle.pkcs.PKCS10CertificationRequest p = new org.bouncycastle.pkcs.PKCS10CertificationRequest(r);
             boolean ok = p.isSignatureValid(new org.bouncycastle.operator.jcajce.JcaContentVerifierProviderBuilder()
-                    .build(p.getSubjectPublicKeyInfo()));
+                    .build(new org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter().getPublicKey(
+                            p.getSubjectPublicKeyInfo())));
             m.put("self-signature", ok ? "verifies (the key holder signed it)" : "DOES NOT VERIFY");
             return m;
         } catch (Exception e) {
