@@ -39,11 +39,24 @@ final class ConformanceCommand implements Runnable {
         @Option(names = "--keep", description = "Keep the lab directory (swtpm state, provisioned files, HCL).")
         boolean keep;
 
+        @Option(names = "--json", description = "Print one JSON object with every case instead of the lines.")
+        boolean json;
+
+        final com.fasterxml.jackson.databind.node.ArrayNode results = ToolFiles.JSON.createArrayNode();
+
         @Parameters(arity = "1..*", paramLabel = "PLUGIN_CMD",
                 description = "The plugin command and its arguments (after --), as SPIRE's plugin_cmd/plugin_args.")
         List<String> command;
 
         int line(String result, String category, String name, String reason) {
+            com.fasterxml.jackson.databind.node.ObjectNode o = results.addObject();
+            o.put("result", result);
+            o.put("category", category);
+            o.put("case", name);
+            o.put("reason", reason);
+            if (json) {
+                return 0;
+            }
             out().printf("%-4s  %-9s  %-38s  %s%n", result, category, name, reason);
             out().flush();
             return 0;
@@ -58,9 +71,37 @@ final class ConformanceCommand implements Runnable {
             return loadPlugin(kind, command, pluginName, trustDomain, hcl);
         }
 
+        void info(String text) {
+            if (!json) {
+                out().println(text);
+                out().flush();
+            }
+        }
+
+        void summary(String suite, int passed, int failed, int skipped, int[] hardening) {
+            if (!json) {
+                return;
+            }
+            com.fasterxml.jackson.databind.node.ObjectNode o = ToolFiles.JSON.createObjectNode();
+            o.put("suite", suite);
+            o.put("plugin_command", String.join(" ", command));
+            o.put("passed", passed);
+            o.put("failed", failed);
+            o.put("skipped", skipped);
+            if (hardening != null) {
+                com.fasterxml.jackson.databind.node.ObjectNode h = o.putObject("hardening");
+                h.put("passed", hardening[0]);
+                h.put("failed", hardening[1]);
+                h.put("skipped", hardening[2]);
+            }
+            o.set("cases", results);
+            out().println(o.toPrettyString());
+            out().flush();
+        }
+
         ConformanceLab lab() throws Exception {
             Path dir = Files.createTempDirectory("tpm-devid-conformance-");
-            out().println("lab: provisioning two swtpms (RSA DevID with SPIRE's test passwords, ECC DevID; RSA EK"
+            info("lab: provisioning two swtpms (RSA DevID with SPIRE's test passwords, ECC DevID; RSA EK"
                     + " certificates in NV) in " + dir);
             out().flush();
             return ConformanceLab.start(dir, !keep);
@@ -91,7 +132,7 @@ final class ConformanceCommand implements Runnable {
             int[] hardening = new int[3];
             try (ConformanceLab lab = lab();
                  PluginHost server = load(PluginKind.SERVER, lab.serverHcl())) {
-                out().println("server plugin: " + shortCommand() + " (pid " + server.pid() + ")");
+                info("server plugin: " + shortCommand() + " (pid " + server.pid() + ")");
                 ServerConformance suite = new ServerConformance(server, lab, trustDomain);
                 for (ServerConformance.Case c : suite.cases()) {
                     if (only != null && !only.contains(c.name())) {
@@ -111,11 +152,11 @@ final class ConformanceCommand implements Runnable {
                     }
                 }
             }
-            out().printf("hardening (stricter than SPIRE's Go server): %d passed, %d failed, %d skipped%n",
-                    hardening[0], hardening[1], hardening[2]);
-            out().printf("%d passed, %d failed%s%n", protocol[0], protocol[1],
-                    protocol[2] > 0 ? ", " + protocol[2] + " skipped" : "");
-            out().flush();
+            info(String.format("hardening (stricter than SPIRE's Go server): %d passed, %d failed, %d skipped",
+                    hardening[0], hardening[1], hardening[2]));
+            info(String.format("%d passed, %d failed%s", protocol[0], protocol[1],
+                    protocol[2] > 0 ? ", " + protocol[2] + " skipped" : ""));
+            summary("server", protocol[0], protocol[1], protocol[2], hardening);
             return protocol[1] > 0 || (strict && hardening[1] > 0) ? 1 : 0;
         }
     }
@@ -137,7 +178,7 @@ final class ConformanceCommand implements Runnable {
             try (ConformanceLab lab = lab()) {
                 for (ConformanceLab.Machine m : List.of(lab.rsa, lab.ecc)) {
                     String which = m == lab.rsa ? "rsa" : "ecc";
-                    out().println("machine " + which + ": " + m.provisioned.devIdCertificate().getSubjectX500Principal()
+                    info("machine " + which + ": " + m.provisioned.devIdCertificate().getSubjectX500Principal()
                             .getName() + " on " + m.swtpm.devicePath());
                     Map<String, ServerConformance.Verdict> results;
                     try (PluginHost agent = load(PluginKind.AGENT, m.provisioned.agentConfig())) {
@@ -154,8 +195,8 @@ final class ConformanceCommand implements Runnable {
                     }
                 }
             }
-            out().printf("%d passed, %d failed%n", passed, failed);
-            out().flush();
+            info(String.format("%d passed, %d failed", passed, failed));
+            summary("agent", passed, failed, 0, null);
             return failed > 0 ? 1 : 0;
         }
     }

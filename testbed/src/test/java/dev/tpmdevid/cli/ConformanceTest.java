@@ -49,7 +49,7 @@ class ConformanceTest {
 
     /** The host tests' stand-in server (fixed nonce, challenges any payload) fails: the kit detects a bad server. */
     @Test
-    void serverSuiteFailsALaxServer() {
+    void serverSuiteFailsALaxServer() throws Exception {
         assumeTrue(LabTpm.swtpmAvailable(), "swtpm not installed");
         List<String> laxServer = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"), "dev.tpmdevid.testbed.host.StandInPlugin", "server");
@@ -58,6 +58,12 @@ class ConformanceTest {
         assertThat(r.out()).contains("FAIL  protocol   valid-rsa-devid", "FAIL  protocol   garbage-json",
                 "FAIL  protocol   no-devid-certificate");
         assertThat(lastLine(r.out())).isEqualTo("0 passed, 3 failed");
+        CliRun j = run("server", laxServer, "--json", "--only", "garbage-json");
+        assertThat(j.code()).isEqualTo(1);
+        com.fasterxml.jackson.databind.JsonNode o = new com.fasterxml.jackson.databind.ObjectMapper().readTree(j.out());
+        assertThat(o.get("failed").asInt()).isEqualTo(1);
+        assertThat(o.get("cases").get(0).get("case").asText()).isEqualTo("garbage-json");
+        assertThat(o.get("cases").get(0).get("result").asText()).isEqualTo("FAIL");
     }
 
     @Test
