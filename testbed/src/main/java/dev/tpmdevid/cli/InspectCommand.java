@@ -17,8 +17,8 @@ import picocli.CommandLine.Parameters;
 
 /** {@code tpm-devid inspect}: says what a file is and decodes it (see {@link Inspector}). */
 @Command(name = "inspect", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Decode anything the tpm_devid protocol touches and say what it is, by content (never by file"
-                + " name): AttestationRequest / ChallengeRequest / ChallengeResponse JSON (every member decoded),"
+        description = {"Decode any file of the tpm_devid protocol and say what it is (by content).",
+                "Recognises, by content and never by file name: AttestationRequest / ChallengeRequest / ChallengeResponse JSON (every member decoded),"
                 + " TPMT_PUBLIC and TPM2B_PUBLIC blobs, TPM2B_PRIVATE (sizes only), TPMS_ATTEST, TPMT_SIGNATURE,"
                 + " tpm2-tools credential files (0xBADCC0DE), X.509 certificates (PEM or DER, with the TCG EK fields"
                 + " and EK profile checks), PKCS#10 requests, EK certificate NV dumps, and the step commands' state"

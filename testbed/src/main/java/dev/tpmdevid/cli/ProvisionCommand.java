@@ -42,7 +42,8 @@ import tss.Tpm;
 
 /** {@code tpm-devid provision}: an LDevID in a TPM (blobs in SPIRE format + TPM-signed CSR), or a whole lab TPM. */
 @Command(name = "provision", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Create an LDevID key in a TPM: RSA-2048 (RSASSA-SHA256) or NIST P-256 (ECDSA-SHA256),"
+        description = {"Create an LDevID in a TPM (SPIRE blob files + TPM-signed CSR), or provision a whole lab TPM.",
+                "Creates an LDevID key in a TPM: RSA-2048 (RSASSA-SHA256) or NIST P-256 (ECDSA-SHA256),"
                 + " attributes fixedTPM|fixedParent|sensitiveDataOrigin|userWithAuth|sign, under SPIRE's SRK template"
                 + " (H-1/H-2 from the owner hierarchy) or a persistent SRK handle. Writes devid.pub.blob (TPMT_PUBLIC)"
                 + " and devid.priv.blob (TPM2B_PRIVATE contents) as SPIRE reads them, devid.csr.pem (PKCS#10 signed by"
