@@ -1,0 +1,102 @@
+package dev.tpmdevid.cli;
+
+import dev.tpmdevid.agent.AgentConfig;
+import dev.tpmdevid.agent.AgentException;
+import dev.tpmdevid.agent.DevIdAttestor;
+import dev.tpmdevid.testbed.host.LabSwtpm;
+import dev.tpmdevid.testbed.provision.KeyType;
+import dev.tpmdevid.testbed.provision.ProvisionOptions;
+import dev.tpmdevid.testbed.provision.ProvisionedTpm;
+import dev.tpmdevid.testbed.provision.Provisioner;
+import dev.tpmdevid.testbed.provision.TestPki;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.stream.Stream;
+import tss.Tpm;
+
+/**
+ * The conformance kit's TPMs: private swtpms provisioned like fleet machines with one set of test
+ * CAs (RSA EK certificate in NV 0x01C00002, an LDevID from the DevID intermediate): one with an
+ * RSA DevID and SPIRE's test passwords, one with an ECC DevID.
+ */
+final class ConformanceLab implements AutoCloseable {
+
+    /** One provisioned swtpm and an in-process agent (this project's agent API) on it. */
+    static final class Machine {
+        final LabSwtpm swtpm;
+        final ProvisionedTpm provisioned;
+        final DevIdAttestor agent;
+
+        Machine(LabSwtpm swtpm, ProvisionedTpm provisioned, DevIdAttestor agent) {
+            this.swtpm = swtpm;
+            this.provisioned = provisioned;
+            this.agent = agent;
+        }
+    }
+
+    final Path dir;
+    final TestPki pki;
+    final Machine rsa;
+    final Machine ecc;
+    private final boolean deleteOnClose;
+
+    private ConformanceLab(Path dir, TestPki pki, Machine rsa, Machine ecc, boolean deleteOnClose) {
+        this.dir = dir;
+        this.pki = pki;
+        this.rsa = rsa;
+        this.ecc = ecc;
+        this.deleteOnClose = deleteOnClose;
+    }
+
+    static ConformanceLab start(Path dir, boolean deleteOnClose) throws IOException {
+        TestPki pki = TestPki.create(KeyType.RSA);
+        Machine rsa = null;
+        try {
+            rsa = machine(dir.resolve("rsa"), pki, ProvisionOptions.defaults().withEkCertificates(true, false)
+                    .withSpirePasswords().withDevIdCommonName("conformance-rsa"));
+            Machine ecc = machine(dir.resolve("ecc"), pki, ProvisionOptions.defaults().withDevIdKeyType(KeyType.ECC)
+                    .withEkCertificates(true, false).withDevIdCommonName("conformance-ecc"));
+            return new ConformanceLab(dir, pki, rsa, ecc, deleteOnClose);
+        } catch (IOException | RuntimeException e) {
+            if (rsa != null) {
+                rsa.swtpm.close();
+            }
+            throw e;
+        }
+    }
+
+    private static Machine machine(Path dir, TestPki pki, ProvisionOptions options) throws IOException {
+        LabSwtpm swtpm = LabSwtpm.start(dir.resolve("state"));
+        try {
+            ProvisionedTpm p;
+            try (Tpm tpm = swtpm.openTpm()) {
+                p = Provisioner.provision(tpm, swtpm.devicePath(), options, pki, dir.resolve("files"));
+            }
+            DevIdAttestor agent = DevIdAttestor.create(AgentConfig.fromHcl(p.agentConfig()));
+            return new Machine(swtpm, p, agent);
+        } catch (AgentException | RuntimeException e) {
+            swtpm.close();
+            throw new IOException("cannot provision the lab TPM: " + e.getMessage(), e);
+        }
+    }
+
+    /** The server plugin's HCL for these CAs. */
+    String serverHcl() {
+        return rsa.provisioned.serverConfig();
+    }
+
+    @Override
+    public void close() {
+        rsa.swtpm.close();
+        ecc.swtpm.close();
+        if (deleteOnClose) {
+            try (Stream<Path> s = Files.walk(dir)) {
+                s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            } catch (IOException e) {
+                // best effort: a temporary directory
+            }
+        }
+    }
+}

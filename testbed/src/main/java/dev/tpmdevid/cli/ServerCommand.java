@@ -1,0 +1,225 @@
+package dev.tpmdevid.cli;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tpmdevid.server.StepVerifier;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.List;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code tpm-devid server challenge|verify}: the server half of tpm_devid in two steps with files
+ * in between, through {@link StepVerifier} (the server plugin's own verifier).
+ *
+ * <p>Server state file (JSON, mode 0600): {@code request}, {@code nonce}, {@code secret} as
+ * standard base64. Nonce and secret are secret material: with them anyone can answer the challenge
+ * without the TPM. To check a transcript recorded from another implementation, put its payload,
+ * PoP nonce and credential secret into these three members and run {@code server verify}.
+ */
+@Command(name = "server", mixinStandardHelpOptions = true,
+        description = "The server side of tpm_devid, step by step (challenge, then verify).",
+        subcommands = {ServerCommand.Challenge.class, ServerCommand.Verify.class},
+        footerHeading = "%nExample:%n",
+        footer = {"  tpm-devid server challenge --config server.hcl --trust-domain example.org --request request.json"
+                + " --out challenge.json --state server-state.json",
+                "  tpm-devid server verify --config server.hcl --trust-domain example.org --state server-state.json"
+                + " --response response.json"})
+final class ServerCommand implements Runnable {
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    /** The checks {@link StepVerifier#challenge} runs, in order (spec 01 §6.2 + spec 03 hardening). */
+    static final List<String> PAYLOAD_CHECKS = List.of(
+            "AttestationRequest JSON decoded (Go encoding/json rules)",
+            "DevID certificate chain verified to devid_ca_path (Go x509 rules)",
+            "DevIDPub, AKPub, EKPub present and decoded as TPMT_PUBLIC",
+            "DevID certificate key == DevIDPub key (hardening)",
+            "DevIDPub is a fixedTPM/fixedParent/sensitiveDataOrigin signing key (hardening)",
+            "EK certificate key == EKPub",
+            "EKPub is a restricted decryption key, AES-CFB (hardening)",
+            "EK certificate chain verified to endorsement_ca_path",
+            "AKPub is a restricted signing key, SHA-256 name (hardening)",
+            "CertificationSignature verifies with AKPub over CertifiedDevID",
+            "CertifiedDevID is a TPM-made CERTIFY of Name(DevIDPub)");
+
+    abstract static class ServerStep extends ToolCommand {
+        @Option(names = "--config", required = true, paramLabel = "server.hcl",
+                description = "The server plugin's plugin_data (HCL): devid_ca_path, endorsement_ca_path, ...")
+        Path config;
+
+        @Option(names = "--trust-domain", defaultValue = "example.org", paramLabel = "NAME",
+                description = "SPIRE trust domain. Default: ${DEFAULT-VALUE}.")
+        String trustDomain;
+
+        @Option(names = "--at", paramLabel = "TIME",
+                description = "Check certificate validity at this instant (ISO-8601, e.g. 2026-01-01T00:00:00Z)"
+                        + " instead of now.")
+        String at;
+
+        @Option(names = "--json", description = "Print the result as JSON.")
+        boolean json;
+
+        StepVerifier verifier() throws Exception {
+            String hcl = new String(ToolFiles.read(config), StandardCharsets.UTF_8);
+            StepVerifier v;
+            try {
+                v = StepVerifier.fromHcl(trustDomain, hcl);
+            } catch (StepVerifier.StepException e) {
+                throw new Failure(config + ": " + e.getMessage());
+            }
+            return at == null ? v : v.at(instant(at));
+        }
+    }
+
+    static Instant instant(String text) throws ToolCommand.Failure {
+        try {
+            return Instant.parse(text);
+        } catch (DateTimeParseException e) {
+            throw new ToolCommand.Failure("--at: not an ISO-8601 instant (e.g. 2026-01-01T00:00:00Z): " + text);
+        }
+    }
+
+    @Command(name = "challenge", mixinStandardHelpOptions = true, sortOptions = false,
+            description = {"Run every server check on an AttestationRequest (spec 01 §6.2 steps 2-14 plus the"
+                    + " hardening of spec 03) and write the ChallengeRequest: a 32-byte proof-of-possession nonce and"
+                    + " a credential made to the EK for the AK's Name.",
+                    "The state file keeps the request, the nonce and the credential secret (base64 members"
+                    + " 'request', 'nonce', 'secret'); it is secret material and written with mode 0600."},
+            footerHeading = "%nExample:%n",
+            footer = {"  tpm-devid server challenge --config server.hcl --trust-domain example.org"
+                    + " --request request.json --out challenge.json --state server-state.json"})
+    static final class Challenge extends ServerStep {
+        @Option(names = "--request", required = true, paramLabel = "request.json",
+                description = "The agent's AttestationRequest JSON.")
+        Path request;
+
+        @Option(names = "--out", required = true, paramLabel = "challenge.json",
+                description = "Where to write the ChallengeRequest JSON.")
+        Path outFile;
+
+        @Option(names = "--state", required = true, paramLabel = "server-state.json",
+                description = "Where to write the server state (secret, mode 0600).")
+        Path state;
+
+        @Override
+        int run() throws Exception {
+            StepVerifier v = verifier();
+            byte[] payload = ToolFiles.read(request);
+            StepVerifier.Challenge c;
+            try {
+                c = v.challenge(payload);
+            } catch (StepVerifier.StepException e) {
+                return rejected(e);
+            }
+            ObjectNode st = ToolFiles.JSON.createObjectNode();
+            st.put("request", ToolFiles.b64(payload));
+            st.put("nonce", ToolFiles.b64(c.nonce()));
+            st.put("secret", ToolFiles.b64(c.secret()));
+            ToolFiles.write(outFile, c.challengeJson());
+            ToolFiles.writeSecret(state, ToolFiles.pretty(st));
+            if (json) {
+                ObjectNode o = ToolFiles.JSON.createObjectNode();
+                o.put("result", "challenge");
+                ArrayNode checks = o.putArray("checks_passed");
+                PAYLOAD_CHECKS.forEach(checks::add);
+                o.put("challenge", outFile.toString());
+                o.put("state", state.toString());
+                out().println(o);
+            } else {
+                out().println("payload accepted:");
+                for (String check : PAYLOAD_CHECKS) {
+                    out().println("  ok  " + check);
+                }
+                out().printf("ChallengeRequest (%d bytes) written to %s%n", c.challengeJson().length, outFile);
+                out().printf("  nonce and credential secret kept in %s (mode 0600: secret material)%n", state);
+                out().printf("Next: tpm-devid agent solve --challenge %s ...%n", outFile);
+            }
+            return 0;
+        }
+
+        private int rejected(StepVerifier.StepException e) {
+            if (json) {
+                ObjectNode o = ToolFiles.JSON.createObjectNode();
+                o.put("result", "rejected");
+                o.put("code", e.code());
+                o.put("error", e.getMessage());
+                out().println(o);
+                out().flush();
+            }
+            return fail("rejected (" + e.code() + "): " + e.getMessage());
+        }
+    }
+
+    @Command(name = "verify", mixinStandardHelpOptions = true, sortOptions = false,
+            description = {"Check the agent's ChallengeResponse against the nonce and secret in the server state"
+                    + " (after re-running the payload checks) and print the agent's SPIFFE ID and selectors, or the"
+                    + " failed check.",
+                    "Also checks a transcript recorded from any implementation (e.g. SPIRE's Go agent): put its"
+                    + " payload, nonce and credential secret into the state file's 'request', 'nonce' and 'secret'."},
+            footerHeading = "%nExample:%n",
+            footer = {"  tpm-devid server verify --config server.hcl --trust-domain example.org"
+                    + " --state server-state.json --response response.json"})
+    static final class Verify extends ServerStep {
+        @Option(names = "--state", required = true, paramLabel = "server-state.json",
+                description = "The state written by 'server challenge'.")
+        Path state;
+
+        @Option(names = "--response", required = true, paramLabel = "response.json",
+                description = "The agent's ChallengeResponse JSON.")
+        Path response;
+
+        @Option(names = "--plugin-name", defaultValue = "tpm_devid", paramLabel = "NAME",
+                description = "Selector type prefix (the plugin name in SPIRE's config). Default: ${DEFAULT-VALUE}.")
+        String pluginName;
+
+        @Override
+        int run() throws Exception {
+            StepVerifier v = verifier();
+            ObjectNode st = ToolFiles.readJsonObject(state, "server state file");
+            byte[] payload = ToolFiles.base64Member(st, "request", state);
+            byte[] nonce = ToolFiles.base64Member(st, "nonce", state);
+            byte[] secret = ToolFiles.base64Member(st, "secret", state);
+            byte[] answer = ToolFiles.read(response);
+            StepVerifier.Result r;
+            try {
+                r = v.verify(payload, nonce, secret, answer);
+            } catch (StepVerifier.StepException e) {
+                if (json) {
+                    ObjectNode o = ToolFiles.JSON.createObjectNode();
+                    o.put("result", "rejected");
+                    o.put("code", e.code());
+                    o.put("error", e.getMessage());
+                    out().println(o);
+                    out().flush();
+                }
+                return fail("rejected (" + e.code() + "): " + e.getMessage());
+            }
+            if (json) {
+                ObjectNode o = ToolFiles.JSON.createObjectNode();
+                o.put("result", "attested");
+                o.put("spiffe_id", r.spiffeId());
+                ArrayNode sel = o.putArray("selectors");
+                r.selectorValues().forEach(s -> sel.add(pluginName + ":" + s));
+                o.put("can_reattest", true);
+                out().println(o);
+            } else {
+                out().println("attested: proof of possession (DevID signed the nonce) and proof of residency"
+                        + " (credential activated) verified");
+                out().println("spiffe_id: " + r.spiffeId());
+                for (String s : r.selectorValues()) {
+                    out().println("selector:  " + pluginName + ":" + s);
+                }
+            }
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,114 @@
+package dev.tpmdevid.cli;
+
+import com.google.protobuf.ByteString;
+import dev.tpmdevid.proto.spire.server.nodeattestor.v1.AgentAttributes;
+import dev.tpmdevid.proto.spire.server.nodeattestor.v1.AttestRequest;
+import dev.tpmdevid.proto.spire.server.nodeattestor.v1.AttestResponse;
+import dev.tpmdevid.proto.spire.server.nodeattestor.v1.NodeAttestorGrpc;
+import io.grpc.CallOptions;
+import io.grpc.Channel;
+import io.grpc.ClientCall;
+import io.grpc.Status;
+import io.grpc.stub.ClientCalls;
+import io.grpc.stub.StreamObserver;
+import java.time.Duration;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One raw {@code NodeAttestor/Attest} stream to a server plugin, driven message by message as
+ * spire-server does (spec 02 §4.1), so a conformance case can send any bytes at any point.
+ */
+final class ServerStream implements AutoCloseable {
+
+    /** What the plugin answered: a challenge, the agent attributes, an error status, or end of stream. */
+    record Reply(byte[] challenge, AgentAttributes attributes, Status error, boolean closed) {
+        boolean isChallenge() {
+            return challenge != null;
+        }
+
+        boolean isAttributes() {
+            return attributes != null;
+        }
+
+        boolean isError() {
+            return error != null;
+        }
+
+        String describe() {
+            if (isChallenge()) {
+                return "a challenge (" + challenge.length + " bytes)";
+            }
+            if (isAttributes()) {
+                return "agent attributes " + attributes.getSpiffeId() + " " + attributes.getSelectorValuesList();
+            }
+            if (isError()) {
+                return error.getCode() + ": " + error.getDescription();
+            }
+            return "end of stream without a status";
+        }
+    }
+
+    private static final Object COMPLETED = new Object();
+    private final ClientCall<AttestRequest, AttestResponse> call;
+    private final StreamObserver<AttestRequest> requests;
+    private final BlockingQueue<Object> inbound = new LinkedBlockingQueue<>();
+
+    ServerStream(Channel channel) {
+        call = channel.newCall(NodeAttestorGrpc.getAttestMethod(), CallOptions.DEFAULT);
+        requests = ClientCalls.asyncBidiStreamingCall(call, new StreamObserver<>() {
+            @Override
+            public void onNext(AttestResponse value) {
+                inbound.add(value);
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                inbound.add(Status.fromThrowable(t));
+            }
+
+            @Override
+            public void onCompleted() {
+                inbound.add(COMPLETED);
+            }
+        });
+    }
+
+    void sendPayload(byte[] payload) {
+        requests.onNext(AttestRequest.newBuilder().setPayload(ByteString.copyFrom(payload)).build());
+    }
+
+    void sendChallengeResponse(byte[] response) {
+        requests.onNext(AttestRequest.newBuilder().setChallengeResponse(ByteString.copyFrom(response)).build());
+    }
+
+    /** The next reply; a timeout becomes an error reply with DEADLINE_EXCEEDED. */
+    Reply next(Duration timeout) throws InterruptedException {
+        Object o = inbound.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        if (o == null) {
+            return new Reply(null, null, Status.DEADLINE_EXCEEDED.withDescription(
+                    "no answer from the plugin within " + timeout.toSeconds() + " s"), false);
+        }
+        if (o == COMPLETED) {
+            return new Reply(null, null, null, true);
+        }
+        if (o instanceof Status s) {
+            return new Reply(null, null, s, false);
+        }
+        AttestResponse r = (AttestResponse) o;
+        if (r.getResponseCase() == AttestResponse.ResponseCase.CHALLENGE) {
+            return new Reply(r.getChallenge().toByteArray(), null, null, false);
+        }
+        if (r.getResponseCase() == AttestResponse.ResponseCase.AGENT_ATTRIBUTES) {
+            return new Reply(null, r.getAgentAttributes(), null, false);
+        }
+        return new Reply(null, null, Status.INTERNAL.withDescription("plugin reply with neither challenge nor"
+                + " agent attributes"), false);
+    }
+
+    @Override
+    public void close() {
+        call.cancel("conformance case finished", null);
+    }
+}

@@ -1,0 +1,222 @@
+package dev.tpmdevid.testbed.host;
+
+import dev.tpmdevid.proto.spire.agent.nodeattestor.v1.Challenge;
+import dev.tpmdevid.proto.spire.agent.nodeattestor.v1.PayloadOrChallengeResponse;
+import dev.tpmdevid.proto.spire.server.nodeattestor.v1.AgentAttributes;
+import dev.tpmdevid.proto.spire.server.nodeattestor.v1.AttestRequest;
+import dev.tpmdevid.proto.spire.server.nodeattestor.v1.AttestResponse;
+import io.grpc.Metadata;
+import io.grpc.Status;
+import io.grpc.StatusException;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Relays one node attestation between an agent plugin and a server plugin the way
+ * {@code spire-agent} and {@code spire-server} do (spec 02 §4.1, §4.2), with the hosts' checks and
+ * error texts. The result is what an operator would see: the agent ID and selectors, or the status.
+ *
+ * <p>The relay talks to the plugins only; the agent↔server API hop is a pass-through (the bytes are
+ * forwarded unchanged, spec 01 §2.2).
+ */
+public final class AttestationRelay {
+    private static final Metadata.Key<String> FORWARDED_HOST =
+            Metadata.Key.of("x-untrusted-forwarded-host", Metadata.ASCII_STRING_MARSHALLER);
+    private static final Metadata.Key<String> FORWARDED_CLIENT_IP =
+            Metadata.Key.of("x-forwarded-client-ip", Metadata.ASCII_STRING_MARSHALLER);
+
+    private final PluginHost agent;
+    private final PluginHost server;
+    private final String trustDomain;
+    private Duration messageTimeout = Duration.ofMinutes(2);
+
+    /**
+     * @param agent a loaded and configured agent-side plugin
+     * @param server a loaded and configured server-side plugin of the same name
+     * @param trustDomain the server's trust domain (for the agent-ID checks of spec 02 §4.1 step 5)
+     */
+    public AttestationRelay(PluginHost agent, PluginHost server, String trustDomain) {
+        if (agent.kind() != PluginKind.AGENT || server.kind() != PluginKind.SERVER) {
+            throw new IllegalArgumentException("need an agent plugin and a server plugin");
+        }
+        this.agent = agent;
+        this.server = server;
+        this.trustDomain = Objects.requireNonNull(trustDomain);
+    }
+
+    /** The longest the relay waits for one plugin message (SPIRE waits forever; tests should not). */
+    public AttestationRelay messageTimeout(Duration timeout) {
+        this.messageTimeout = Objects.requireNonNull(timeout);
+        return this;
+    }
+
+    /** Runs one attestation. Never throws for a plugin failure: that is the outcome's status. */
+    public AttestationOutcome attest() {
+        Transcript transcript = new Transcript();
+        long start = System.nanoTime();
+        BidiStream<Challenge, PayloadOrChallengeResponse> agentStream = new BidiStream<>(agent.channel(),
+                dev.tpmdevid.proto.spire.agent.nodeattestor.v1.NodeAttestorGrpc.getAidAttestationMethod(), null);
+        BidiStream<AttestRequest, AttestResponse> serverStream = null;
+        try {
+            // spire-agent: the plugin speaks first.
+            long asked = System.nanoTime();
+            PayloadOrChallengeResponse first = readAgent(agentStream, transcript, asked);
+            if (first == null) {
+                return failure(agent, Status.INTERNAL, "plugin closed stream before returning attestation data",
+                        transcript, start);
+            }
+            if (first.getPayload().isEmpty()) {
+                return failure(agent, Status.INTERNAL, "plugin response missing attestation payload",
+                        transcript, start);
+            }
+            byte[] payload = first.getPayload().toByteArray();
+            transcript.add(Transcript.Kind.PAYLOAD, "agent plugin", payload, asked);
+
+            // spire-server: one Attest stream per attestation, payload first, never half-closed.
+            Metadata md = new Metadata();
+            md.put(FORWARDED_HOST, "localhost");
+            md.put(FORWARDED_CLIENT_IP, "127.0.0.1");
+            serverStream = new BidiStream<>(server.channel(),
+                    dev.tpmdevid.proto.spire.server.nodeattestor.v1.NodeAttestorGrpc.getAttestMethod(), md);
+            serverStream.send(AttestRequest.newBuilder().setPayload(first.getPayload()).build());
+            while (true) {
+                asked = System.nanoTime();
+                AttestResponse resp = readServer(serverStream, transcript, asked);
+                if (resp == null) {
+                    return failure(server, Status.INTERNAL, "plugin closed stream unexpectedly", transcript, start);
+                }
+                if (resp.getResponseCase() == AttestResponse.ResponseCase.AGENT_ATTRIBUTES) {
+                    AgentAttributes attrs = resp.getAgentAttributes();
+                    transcript.add(Transcript.Kind.AGENT_ATTRIBUTES, "server plugin", attrs.toByteArray(), asked);
+                    serverStream.cancel("attestation complete");
+                    agentStream.cancel("attestation complete");
+                    return result(attrs, transcript, start);
+                }
+                if (resp.getResponseCase() != AttestResponse.ResponseCase.CHALLENGE) {
+                    return failure(server, Status.INTERNAL, "plugin response missing challenge or agent attributes",
+                            transcript, start);
+                }
+                byte[] challenge = resp.getChallenge().toByteArray();
+                transcript.add(Transcript.Kind.CHALLENGE, "server plugin", challenge, asked);
+
+                agentStream.send(Challenge.newBuilder().setChallenge(resp.getChallenge()).build());
+                asked = System.nanoTime();
+                PayloadOrChallengeResponse answer = readAgent(agentStream, transcript, asked);
+                if (answer == null) {
+                    return failure(agent, Status.INTERNAL, "plugin closed stream before handling the challenge",
+                            transcript, start);
+                }
+                if (answer.getChallengeResponse().isEmpty()) {
+                    return failure(agent, Status.INTERNAL, "plugin response missing challenge response",
+                            transcript, start);
+                }
+                transcript.add(Transcript.Kind.CHALLENGE_RESPONSE, "agent plugin",
+                        answer.getChallengeResponse().toByteArray(), asked);
+                serverStream.send(AttestRequest.newBuilder()
+                        .setChallengeResponse(answer.getChallengeResponse()).build());
+            }
+        } catch (PluginFailure f) {
+            return failure(f.side, f.status, null, transcript, start);
+        } finally {
+            agentStream.cancel("attestation finished");
+            if (serverStream != null) {
+                serverStream.cancel("attestation finished");
+            }
+        }
+    }
+
+    private PayloadOrChallengeResponse readAgent(BidiStream<Challenge, PayloadOrChallengeResponse> s,
+                                                 Transcript t, long asked) throws PluginFailure {
+        try {
+            return s.read(messageTimeout);
+        } catch (StatusException e) {
+            t.add(Transcript.Kind.ERROR, "agent plugin", statusBytes(e.getStatus()), asked);
+            throw new PluginFailure(agent, e.getStatus());
+        }
+    }
+
+    private AttestResponse readServer(BidiStream<AttestRequest, AttestResponse> s, Transcript t, long asked)
+            throws PluginFailure {
+        try {
+            return s.read(messageTimeout);
+        } catch (StatusException e) {
+            t.add(Transcript.Kind.ERROR, "server plugin", statusBytes(e.getStatus()), asked);
+            throw new PluginFailure(server, e.getStatus());
+        }
+    }
+
+    private AttestationOutcome result(AgentAttributes attrs, Transcript transcript, long start) {
+        String id = attrs.getSpiffeId();
+        if (id.isEmpty()) {
+            return failure(server, Status.INTERNAL, "plugin response missing agent ID", transcript, start);
+        }
+        String idError = checkAgentId(id);
+        if (idError != null) {
+            return failure(server, Status.INTERNAL, idError, transcript, start);
+        }
+        List<String> selectors = new ArrayList<>();
+        for (String v : attrs.getSelectorValuesList()) {
+            selectors.add(server.name() + ":" + v);
+        }
+        return new AttestationOutcome(id, selectors, attrs.getCanReattest(), Status.OK, null, transcript,
+                Duration.ofNanos(System.nanoTime() - start));
+    }
+
+    /** spire-server's checks on the agent ID (spec 02 §4.1 step 5); warnings are not failures. */
+    private String checkAgentId(String id) {
+        URI uri;
+        try {
+            uri = new URI(id);
+        } catch (URISyntaxException e) {
+            return "invalid agent ID: " + e.getMessage();
+        }
+        if (!"spiffe".equals(uri.getScheme()) || uri.getHost() == null || uri.getRawQuery() != null
+                || uri.getRawFragment() != null || uri.getRawUserInfo() != null || uri.getPort() != -1) {
+            return "invalid agent ID: not a SPIFFE ID";
+        }
+        if ("/spire/server".equals(uri.getPath()) && trustDomain.equals(uri.getHost())) {
+            return "agent ID cannot be the server ID";
+        }
+        return null;
+    }
+
+    /**
+     * The status an operator sees: same code, message prefixed {@code nodeattestor(<name>): }, where a
+     * leading {@code <name>: } of the plugin's message is replaced (spec 02 §2.10).
+     */
+    static Status operatorStatus(String pluginName, Status plugin, String hostMessage) {
+        String msg = hostMessage != null ? hostMessage
+                : plugin.getDescription() == null ? "" : plugin.getDescription();
+        if (msg.startsWith(pluginName + ": ")) {
+            msg = msg.substring(pluginName.length() + 2);
+        }
+        return Status.fromCode(plugin.getCode()).withDescription("nodeattestor(" + pluginName + "): " + msg);
+    }
+
+    private static AttestationOutcome failure(PluginHost side, Status status, String hostMessage,
+                                              Transcript transcript, long start) {
+        return new AttestationOutcome(null, List.of(), false, operatorStatus(side.name(), status, hostMessage),
+                side.kind().label(), transcript, Duration.ofNanos(System.nanoTime() - start));
+    }
+
+    private static byte[] statusBytes(Status s) {
+        return GoStatus.describe(s).getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static final class PluginFailure extends Exception {
+        private static final long serialVersionUID = 1L;
+        final transient PluginHost side;
+        final transient Status status;
+
+        PluginFailure(PluginHost side, Status status) {
+            super(null, null, false, false);
+            this.side = side;
+            this.status = status;
+        }
+    }
+}

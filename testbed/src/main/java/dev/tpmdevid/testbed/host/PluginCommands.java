@@ -1,0 +1,90 @@
+package dev.tpmdevid.testbed.host;
+
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Finds the commands SPIRE's {@code plugin_cmd} would name: the launchers {@code bin/tpm-devid-agent-plugin}
+ * and {@code bin/tpm-devid-server-plugin} of the checkout, which {@code exec java -jar} the plugin jars.
+ */
+public final class PluginCommands {
+    private PluginCommands() {
+    }
+
+    /**
+     * The checkout: {@code -Dtpmdevid.home} (set by {@code bin/tpm-devid}), else the nearest directory
+     * above the working directory or this class's jar that holds {@code bin/tpm-devid-agent-plugin}.
+     */
+    public static Optional<Path> home() {
+        String prop = System.getProperty("tpmdevid.home");
+        if (prop != null && Files.isDirectory(Path.of(prop, "bin"))) {
+            return Optional.of(Path.of(prop).toAbsolutePath());
+        }
+        Optional<Path> fromCwd = searchUp(Path.of("").toAbsolutePath());
+        if (fromCwd.isPresent()) {
+            return fromCwd;
+        }
+        try {
+            Path code = Path.of(PluginCommands.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            return searchUp(code);
+        } catch (URISyntaxException | RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static Optional<Path> searchUp(Path start) {
+        for (Path p = start; p != null; p = p.getParent()) {
+            if (Files.isExecutable(p.resolve("bin/tpm-devid-agent-plugin"))) {
+                return Optional.of(p);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** {@code bin/tpm-devid-agent-plugin}, checked to have its jar built. */
+    public static List<String> agent() {
+        return launcher("bin/tpm-devid-agent-plugin", "agent-plugin/target/tpm-devid-agent-plugin.jar",
+                "dev.tpmdevid.agent.AgentPluginMain");
+    }
+
+    /** {@code bin/tpm-devid-server-plugin}, checked to have its jar built. */
+    public static List<String> server() {
+        return launcher("bin/tpm-devid-server-plugin", "server-plugin/target/tpm-devid-server-plugin.jar",
+                "dev.tpmdevid.server.ServerPluginMain");
+    }
+
+    /** The command for {@code kind}. */
+    public static List<String> of(PluginKind kind) {
+        return kind == PluginKind.AGENT ? agent() : server();
+    }
+
+    private static List<String> launcher(String script, String jar, String mainClass) {
+        Optional<Path> home = home();
+        if (home.isPresent() && Files.isRegularFile(home.get().resolve(jar))) {
+            return List.of(home.get().resolve(script).toString());
+        }
+        // Fallback: the plugin's main class from the jar this class was loaded from (the shaded
+        // tpm-devid.jar holds both plugins), started like the launcher starts the plugin jar.
+        Optional<Path> self = selfJar();
+        if (self.isPresent() && PluginCommands.class.getClassLoader().getResource(
+                mainClass.replace('.', '/') + ".class") != null) {
+            return List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xshare:auto",
+                    "-cp", self.get().toString(), mainClass);
+        }
+        throw new IllegalStateException(jar + " is not built; run 'mvn -B -q -DskipTests package' in "
+                + home.map(Path::toString).orElse("the tpm-devid checkout"));
+    }
+
+    private static Optional<Path> selfJar() {
+        try {
+            Path code = Path.of(PluginCommands.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            return Files.isRegularFile(code) && code.toString().endsWith(".jar") ? Optional.of(code) : Optional.empty();
+        } catch (URISyntaxException | RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+}
