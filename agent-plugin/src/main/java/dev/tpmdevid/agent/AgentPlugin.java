@@ -6,6 +6,7 @@ import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
 
 import dev.tpmdevid.plugin.ConfigHandler;
+import io.grpc.BindableService;
 import io.grpc.StatusException;
 
 /**
@@ -13,11 +14,18 @@ import io.grpc.StatusException;
  * checked first, then the new {@link DevIdAttestor} replaces the old one (its certificate list is
  * replaced, never appended to — unlike SPIRE's agent, spec 01 §8.3).
  */
-final class AgentPlugin implements ConfigHandler {
+public final class AgentPlugin implements ConfigHandler {
 
     private final AtomicReference<DevIdAttestor> current = new AtomicReference<>();
+    private final NodeAttestorService service = new NodeAttestorService(current::get);
 
-    DevIdAttestor attestor() {
+    /** The agent NodeAttestor gRPC service bound to this plugin's configuration. */
+    public BindableService service() {
+        return service;
+    }
+
+    /** The attestor of the configuration in force, {@code null} before the first Configure. */
+    public DevIdAttestor attestor() {
         return current.get();
     }
 

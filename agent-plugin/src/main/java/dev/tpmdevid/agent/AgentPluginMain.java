@@ -12,6 +12,6 @@ public final class AgentPluginMain {
 
     public static void main(String[] args) {
         AgentPlugin plugin = new AgentPlugin();
-        GoPluginServer.serve(SERVICE_NAME, new NodeAttestorService(plugin::attestor), plugin);
+        GoPluginServer.serve(SERVICE_NAME, plugin.service(), plugin);
     }
 }

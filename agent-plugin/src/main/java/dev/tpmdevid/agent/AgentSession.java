@@ -4,6 +4,8 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.function.Supplier;
 
 import tss.Tpm;
@@ -67,8 +69,11 @@ public final class AgentSession implements AutoCloseable {
     private byte[] ekPub;
     private AgentConfig.EkType ekType;
     private byte[] payload;
+    private final Map<Integer, NV_ReadPublicResponse> nvPublicSeen = new HashMap<>();
     private boolean solved;
     private boolean closed;
+    private long finalCount;
+    private java.util.Map<String, Long> finalCounts = java.util.Map.of();
 
     AgentSession(DevIdAttestor attestor, TpmLink link, Runnable release) {
         this.attestor = attestor;
@@ -169,8 +174,17 @@ public final class AgentSession implements AutoCloseable {
         ekPub = r.outPublic.toTpm();
     }
 
-    /** NV_ReadPublic of {@code index}; {@code null} if the index does not exist. */
+    /** NV_ReadPublic of {@code index} (once per session); {@code null} if the index does not exist. */
     NV_ReadPublicResponse nvReadPublic(int index) throws AgentException {
+        if (nvPublicSeen.containsKey(index)) {
+            return nvPublicSeen.get(index);
+        }
+        NV_ReadPublicResponse r = queryNvPublic(index);
+        nvPublicSeen.put(index, r);
+        return r;
+    }
+
+    private NV_ReadPublicResponse queryNvPublic(int index) throws AgentException {
         try {
             return tpm.NV_ReadPublic(TPM_HANDLE.NV(index & 0x00FFFFFF));
         } catch (TpmException e) {
@@ -331,9 +345,14 @@ public final class AgentSession implements AutoCloseable {
         return akBlob;
     }
 
-    /** TPM commands sent since the TPM was opened for this session (incl. the device probe). */
+    /** TPM commands sent since the TPM was opened for this session (incl. the open probe and, after close, the flushes). */
     public long tpmCommands() {
-        return link.commandCount();
+        return closed ? finalCount : link.commandCount();
+    }
+
+    /** Commands per command name (e.g. {@code Sign → 1}) so far. */
+    public java.util.Map<String, Long> tpmCommandCounts() {
+        return closed ? finalCounts : link.commandCounts();
     }
 
     /** Wall time since the session started, in milliseconds. */
@@ -356,6 +375,12 @@ public final class AgentSession implements AutoCloseable {
             }
         } finally {
             policySession = devId = ak = ek = srk = null;
+            try {
+                finalCount = link.commandCount();
+                finalCounts = link.commandCounts();
+            } catch (RuntimeException e) {
+                finalCount = -1;
+            }
             try {
                 link.close();
             } finally {

@@ -68,6 +68,8 @@ public final class GoPluginServer {
     /** go-plugin core protocol version and the app protocol version SPIRE speaks. */
     static final int CORE_PROTOCOL_VERSION = 1;
     static final int APP_PROTOCOL_VERSION = 1;
+    /** Environment variable choosing the listener: {@code tcp} (default) or {@code unix}. */
+    public static final String NETWORK_ENV = "TPM_DEVID_PLUGIN_NETWORK";
     /** Health service name go-plugin checks. */
     static final String HEALTH_SERVICE = "plugin";
 
@@ -78,20 +80,22 @@ public final class GoPluginServer {
     public static final class Options {
         private final Runnable onDeinit;
         private final Duration exitAfterBrokerLoss;
+        private final boolean unixSocket;
 
-        private Options(Runnable onDeinit, Duration exitAfterBrokerLoss) {
+        private Options(Runnable onDeinit, Duration exitAfterBrokerLoss, boolean unixSocket) {
             this.onDeinit = onDeinit;
             this.exitAfterBrokerLoss = exitAfterBrokerLoss;
+            this.unixSocket = unixSocket;
         }
 
-        /** No Deinit hook; exit 5 s after the host's broker stream is gone for good. */
+        /** No Deinit hook; exit 5 s after the host's broker stream is gone for good; TCP listener. */
         public static Options defaults() {
-            return new Options(() -> { }, Duration.ofSeconds(5));
+            return new Options(() -> { }, Duration.ofSeconds(5), false);
         }
 
         /** Runs {@code hook} on {@code Init/Deinit} (SPIRE allows it 10 s); exceptions are logged. */
         public Options onDeinit(Runnable hook) {
-            return new Options(Objects.requireNonNull(hook), exitAfterBrokerLoss);
+            return new Options(Objects.requireNonNull(hook), exitAfterBrokerLoss, unixSocket);
         }
 
         /**
@@ -99,7 +103,17 @@ public final class GoPluginServer {
          * {@code null} disables it.
          */
         public Options exitAfterBrokerLoss(Duration delay) {
-            return new Options(onDeinit, delay);
+            return new Options(onDeinit, delay, unixSocket);
+        }
+
+        /**
+         * Listen on a unix socket in a fresh 0700 directory under {@code PLUGIN_UNIX_SOCKET_DIR} (else
+         * {@code java.io.tmpdir}) instead of loopback TCP, as Go plugins do on Linux (spec 02 §1.3).
+         * Falls back to TCP when Netty's epoll transport is unavailable. The environment variable
+         * {@value #NETWORK_ENV} ({@code unix} or {@code tcp}) overrides this choice.
+         */
+        public Options unixSocket(boolean enabled) {
+            return new Options(onDeinit, exitAfterBrokerLoss, enabled);
         }
     }
 
@@ -139,22 +153,34 @@ public final class GoPluginServer {
         Running runtime;
         try {
             runtime = new Running(pluginServiceName, nodeAttestor, config, options);
-            runtime.start(portRange(env));
+            if (wantsUnixSocket(env, options) && UnixSocketListener.available()) {
+                runtime.startUnix(UnixSocketListener.socketDirectoryParent(env));
+            } else {
+                runtime.start(portRange(env));
+            }
         } catch (IllegalArgumentException | IOException e) {
             LOG.error("cannot start plugin", e);
             System.exit(1);
             return;
         }
-        stdout.print(handshakeLine(runtime.port()));
+        stdout.print(handshakeLine(runtime.network(), runtime.address()));
         stdout.flush();
-        LOG.debug("plugin serving", "network", "tcp", "address", "127.0.0.1:" + runtime.port(),
+        LOG.debug("plugin serving", "network", runtime.network(), "address", runtime.address(),
                 "service", pluginServiceName);
         runtime.awaitStopped();
     }
 
-    /** The handshake line for a TCP listener on {@code port} (spec 02 §1.4). */
-    static String handshakeLine(int port) {
-        return CORE_PROTOCOL_VERSION + "|" + APP_PROTOCOL_VERSION + "|tcp|127.0.0.1:" + port + "|grpc\n";
+    /** The handshake line (spec 02 §1.4): {@code 1|1|tcp|127.0.0.1:<port>|grpc} or {@code 1|1|unix|<path>|grpc}. */
+    static String handshakeLine(String network, String address) {
+        return CORE_PROTOCOL_VERSION + "|" + APP_PROTOCOL_VERSION + "|" + network + "|" + address + "|grpc\n";
+    }
+
+    private static boolean wantsUnixSocket(Map<String, String> env, Options options) {
+        String n = env.get(NETWORK_ENV);
+        if (n != null && !n.isBlank()) {
+            return n.trim().equalsIgnoreCase("unix");
+        }
+        return options.unixSocket;
     }
 
     /** Null when the environment is a go-plugin host speaking our protocol; else a message for stderr. */
@@ -247,6 +273,7 @@ public final class GoPluginServer {
         private final Object configureLock = new Object();
         private volatile boolean sawBroker;
         private Server server;
+        private UnixSocketListener unix;
 
         Running(String pluginServiceName, BindableService nodeAttestor, ConfigHandler config, Options options) {
             this.pluginServiceName = Objects.requireNonNull(pluginServiceName);
@@ -260,17 +287,34 @@ public final class GoPluginServer {
             }
         }
 
+        private NettyServerBuilder withServices(NettyServerBuilder b) {
+            return b.addService(health.getHealthService())
+                    .addService(new Broker())
+                    .addService(new Controller())
+                    .addService(new Stdio())
+                    .addService(new Init())
+                    .addService(new Config())
+                    .addService(nodeAttestor);
+        }
+
+        /** Binds a unix socket in a fresh private directory under {@code parent}. */
+        void startUnix(java.nio.file.Path parent) throws IOException {
+            unix = UnixSocketListener.create(parent);
+            Server s = withServices(unix.serverBuilder()).build();
+            try {
+                server = s.start();
+            } catch (IOException e) {
+                s.shutdownNow();
+                unix.close();
+                throw e;
+            }
+            health.setStatus(HEALTH_SERVICE, ServingStatus.SERVING);
+        }
+
         void start(int[] range) throws IOException {
             IOException last = null;
             for (int port = range[0]; port <= range[1]; port++) {
-                Server s = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", port))
-                        .addService(health.getHealthService())
-                        .addService(new Broker())
-                        .addService(new Controller())
-                        .addService(new Stdio())
-                        .addService(new Init())
-                        .addService(new Config())
-                        .addService(nodeAttestor)
+                Server s = withServices(NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", port)))
                         .build();
                 try {
                     server = s.start();
@@ -284,8 +328,12 @@ public final class GoPluginServer {
             throw new IOException("no free TCP port on 127.0.0.1 in " + range[0] + ".." + range[1], last);
         }
 
-        int port() {
-            return server.getPort();
+        String network() {
+            return unix != null ? "unix" : "tcp";
+        }
+
+        String address() {
+            return unix != null ? unix.socketPath().toString() : "127.0.0.1:" + server.getPort();
         }
 
         void awaitStopped() {
@@ -329,6 +377,9 @@ public final class GoPluginServer {
             } catch (InterruptedException e) {
                 server.shutdownNow();
                 Thread.currentThread().interrupt();
+            }
+            if (unix != null) {
+                unix.close();
             }
             stopped.countDown();
         }

@@ -37,6 +37,10 @@ final class StdioGuard {
             return realStdout;
         }
         realStdout = new PrintStream(new FileOutputStream(FileDescriptor.out), false, StandardCharsets.UTF_8);
+        // hcl4j brings slf4j-api without a provider; its "no providers" notice is noise in SPIRE's log
+        if (System.getProperty("slf4j.internal.verbosity") == null) {
+            System.setProperty("slf4j.internal.verbosity", "ERROR");
+        }
         System.setOut(new PrintStream(new LineToLog(PluginLog.get("stdout")), true, StandardCharsets.UTF_8));
         System.setErr(new PrintStream(new LineToLog(PluginLog.get("stderr")), true, StandardCharsets.UTF_8));
         bridgeJavaUtilLogging();

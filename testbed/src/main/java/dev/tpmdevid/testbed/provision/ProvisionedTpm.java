@@ -10,6 +10,9 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import dev.tpmdevid.core.device.TpmConnection;
+import dev.tpmdevid.core.device.TpmDeviceException;
+import dev.tpmdevid.testbed.swtpm.Swtpm;
 
 /**
  * A TPM provisioned like a fleet machine, and the files SPIRE's {@code tpm_devid} plugins read
@@ -42,11 +45,12 @@ public final class ProvisionedTpm implements AutoCloseable {
     private final Map<KeyType, X509Certificate> ekCertificates;
     private final byte[] devIdPublic;
     private final byte[] devIdPrivate;
+    private final Swtpm swtpm;
     private final AutoCloseable owned;
 
     ProvisionedTpm(ProvisionOptions options, TestPki pki, Path directory, String tpmDevicePath,
             List<X509Certificate> devIdChain, Map<KeyType, X509Certificate> ekCertificates,
-            byte[] devIdPublic, byte[] devIdPrivate, AutoCloseable owned) {
+            byte[] devIdPublic, byte[] devIdPrivate, Swtpm swtpm, AutoCloseable owned) {
         this.options = options;
         this.pki = pki;
         this.directory = directory;
@@ -55,6 +59,7 @@ public final class ProvisionedTpm implements AutoCloseable {
         this.ekCertificates = ekCertificates.isEmpty() ? Map.of() : new EnumMap<>(ekCertificates);
         this.devIdPublic = devIdPublic.clone();
         this.devIdPrivate = devIdPrivate.clone();
+        this.swtpm = swtpm;
         this.owned = owned;
     }
 
@@ -135,6 +140,46 @@ public final class ProvisionedTpm implements AutoCloseable {
         return tpmDevicePath;
     }
 
+    /**
+     * The swtpm this TPM runs in, if it is known (always for {@link ProvisionCache} and the
+     * {@code Swtpm} overloads of the provisioners; empty when provisioned through a bare {@code Tpm}).
+     */
+    public Optional<Swtpm> swtpm() {
+        return Optional.ofNullable(swtpm);
+    }
+
+    /**
+     * A new connection to this TPM ({@link TpmConnection#open(String)} on {@link #tpmDevicePath()}); the
+     * caller closes it. swtpm serves one connection at a time: close it before the agent opens its own.
+     */
+    public TpmConnection openConnection() {
+        return connect(tpmDevicePath);
+    }
+
+    /**
+     * {@link TpmConnection#open(String)}, retried for up to 3 s while the device refuses: a just-started
+     * swtpm answers on its control channel (what {@code Swtpm} waits for) slightly before its data
+     * channel listens (seen under load).
+     */
+    static TpmConnection connect(String devicePath) {
+        long deadline = System.nanoTime() + 3_000_000_000L;
+        while (true) {
+            try {
+                return TpmConnection.open(devicePath);
+            } catch (TpmDeviceException e) {
+                if (System.nanoTime() > deadline) {
+                    throw e;
+                }
+                try {
+                    Thread.sleep(20);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
+        }
+    }
+
     /** DevID leaf first, then the intermediate if it was issued through one. */
     public List<X509Certificate> devIdChain() {
         return devIdChain;
@@ -187,7 +232,10 @@ public final class ProvisionedTpm implements AutoCloseable {
         return directory.resolve(SERVER_HCL);
     }
 
-    /** Stops the swtpm this object owns (started by {@link ProvisionCache}); no-op otherwise. */
+    /**
+     * Stops the swtpm this object owns and deletes its files (for TPMs from {@link ProvisionCache});
+     * no-op otherwise.
+     */
     @Override
     public void close() {
         if (owned != null) {

@@ -7,6 +7,8 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import dev.tpmdevid.core.device.TpmConnection;
+import dev.tpmdevid.testbed.swtpm.Swtpm;
 import tss.Tpm;
 
 /**
@@ -28,6 +30,21 @@ public final class Provisioner {
     }
 
     /**
+     * Provisions a fresh, running swtpm with fresh test CAs; files go to {@code outDir}. The swtpm stays
+     * the caller's (closing the result does not stop it).
+     */
+    public static ProvisionedTpm provision(Swtpm swtpm, ProvisionOptions options, Path outDir) {
+        return provision(swtpm, options, TestPki.create(options.caKeyType()), outDir);
+    }
+
+    /** As {@link #provision(Swtpm, ProvisionOptions, Path)} with given CAs. */
+    public static ProvisionedTpm provision(Swtpm swtpm, ProvisionOptions options, TestPki pki, Path outDir) {
+        try (TpmConnection connection = ProvisionedTpm.connect(swtpm.devicePath())) {
+            return provision(connection.tpm(), swtpm.devicePath(), swtpm, options, pki, outDir);
+        }
+    }
+
+    /**
      * Provisions the TPM behind {@code tpm} (no other user meanwhile) with fresh test CAs.
      *
      * @param tpmDevicePath what the agent's {@code tpm_device_path} must say to reach this TPM
@@ -39,6 +56,11 @@ public final class Provisioner {
     /** As {@link #provision(Tpm, String, ProvisionOptions, Path)} with given CAs (whose key type wins over the options'). */
     public static ProvisionedTpm provision(Tpm tpm, String tpmDevicePath, ProvisionOptions options, TestPki pki,
             Path outDir) {
+        return provision(tpm, tpmDevicePath, null, options, pki, outDir);
+    }
+
+    private static ProvisionedTpm provision(Tpm tpm, String tpmDevicePath, Swtpm swtpm, ProvisionOptions options,
+            TestPki pki, Path outDir) {
         Objects.requireNonNull(tpm, "tpm");
         Objects.requireNonNull(options, "options");
         Map<KeyType, X509Certificate> ekCerts = new EnumMap<>(KeyType.class);
@@ -56,7 +78,7 @@ public final class Provisioner {
                 TpmProvisioning.utf8(options.endorsementPassword()));
         List<X509Certificate> chain = issueDevIdChain(pki, devId.publicKey(), options);
         ProvisionedTpm result = new ProvisionedTpm(options, pki, outDir, tpmDevicePath, chain, ekCerts,
-                devId.publicArea().toTpm(), devId.privateBody(), null);
+                devId.publicArea().toTpm(), devId.privateBody(), swtpm, null);
         result.writeFiles();
         return result;
     }
@@ -66,7 +88,7 @@ public final class Provisioner {
      * the files are written again; the DevID certificate is re-issued when {@code options} differ from
      * the original's in the certificate choices (CN, validity, intermediate). The TPM part must match.
      */
-    static ProvisionedTpm copyOf(ProvisionedTpm original, ProvisionOptions options, String tpmDevicePath, Path outDir,
+    static ProvisionedTpm copyOf(ProvisionedTpm original, ProvisionOptions options, Swtpm swtpm, Path outDir,
             AutoCloseable owned) {
         if (!original.options().tpmPart().equals(options.tpmPart())) {
             throw new IllegalArgumentException("TPM state provisioned for " + original.options() + " cannot serve " + options);
@@ -78,8 +100,8 @@ public final class Provisioner {
         for (KeyType t : KeyType.values()) {
             original.ekCertificate(t).ifPresent(c -> ekCerts.put(t, c));
         }
-        ProvisionedTpm copy = new ProvisionedTpm(options, original.pki(), outDir, tpmDevicePath, chain, ekCerts,
-                original.devIdPublic(), original.devIdPrivate(), owned);
+        ProvisionedTpm copy = new ProvisionedTpm(options, original.pki(), outDir, swtpm.devicePath(), chain, ekCerts,
+                original.devIdPublic(), original.devIdPrivate(), swtpm, owned);
         copy.writeFiles();
         return copy;
     }

@@ -22,6 +22,7 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import dev.tpmdevid.testbed.swtpm.Swtpm;
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
 import org.bouncycastle.openssl.PEMParser;
 import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
@@ -57,6 +58,14 @@ public final class ToolsProvisioner {
     }
 
     /**
+     * Provisions a fresh swtpm started with {@link Swtpm.Transport#TCP} (tpm2-tss's swtpm TCTI speaks TCP
+     * only); files go to {@code outDir}. The swtpm stays the caller's.
+     */
+    public static ProvisionedTpm provision(Swtpm swtpm, ProvisionOptions options, Path outDir) {
+        return provision(swtpm.port(), swtpm.devicePath(), swtpm, options, outDir);
+    }
+
+    /**
      * Provisions the fresh swtpm listening on {@code 127.0.0.1:tcpPort} (raw TPM commands; nobody else
      * connected) as {@link Provisioner} does, with tools.
      *
@@ -66,16 +75,21 @@ public final class ToolsProvisioner {
      *         certificates with {@link ProvisionedTpm#pki()})
      */
     public static ProvisionedTpm provision(int tcpPort, String tpmDevicePath, ProvisionOptions options, Path outDir) {
+        return provision(tcpPort, tpmDevicePath, null, options, outDir);
+    }
+
+    private static ProvisionedTpm provision(int tcpPort, String tpmDevicePath, Swtpm swtpm, ProvisionOptions options,
+            Path outDir) {
         Path work = outDir.resolve("tools");
         try {
             Files.createDirectories(work);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        return new ToolsProvisioner(work, tcpPort, options).run(tpmDevicePath, outDir);
+        return new ToolsProvisioner(work, tcpPort, options).run(tpmDevicePath, swtpm, outDir);
     }
 
-    private ProvisionedTpm run(String tpmDevicePath, Path outDir) {
+    private ProvisionedTpm run(String tpmDevicePath, Swtpm swtpm, Path outDir) {
         int days = devIdDays();
         TestPki pki = makeCas();
         Map<KeyType, X509Certificate> ekCerts = new EnumMap<>(KeyType.class);
@@ -120,7 +134,7 @@ public final class ToolsProvisioner {
 
         byte[] pub = stripTpm2bSize(readBytes("devid.pub"));
         byte[] priv = stripTpm2bSize(readBytes("devid.priv"));
-        ProvisionedTpm result = new ProvisionedTpm(options, pki, outDir, tpmDevicePath, chain, ekCerts, pub, priv, null);
+        ProvisionedTpm result = new ProvisionedTpm(options, pki, outDir, tpmDevicePath, chain, ekCerts, pub, priv, swtpm, null);
         result.writeFiles();
         return result;
     }

@@ -11,12 +11,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import dev.tpmdevid.core.device.ResponseCode;
+import dev.tpmdevid.core.device.TpmCommandException;
+import dev.tpmdevid.core.device.TpmConnection;
+import dev.tpmdevid.testbed.swtpm.Swtpm;
 import tss.Tpm;
-import tss.TpmException;
 import tss.tpm.TPMS_PCR_SELECTION;
 import tss.tpm.TPMS_SENSITIVE_CREATE;
 import tss.tpm.TPM_HANDLE;
-import tss.tpm.TPM_RC;
 import tss.tpm.TPM_RH;
 
 /** Live swtpm: each test provisions its own fresh swtpm with {@link Provisioner}. */
@@ -29,9 +31,10 @@ class ProvisionerTest {
     @EnumSource(KeyType.class)
     void ekCertificatesInNvHoldTheKeysOfTheTemplateEks(KeyType caType) throws Exception {
         ProvisionOptions options = ProvisionOptions.defaults().withCaKeyType(caType).withEkNvPadding(16);
-        try (ScratchSwtpm sw = new ScratchSwtpm(dir.resolve("state"))) {
-            Tpm tpm = sw.tpm();
-            ProvisionedTpm p = Provisioner.provision(tpm, "unused", options, dir.resolve("out"));
+        try (Swtpm sw = Swtpm.start();
+                TpmConnection connection = TpmConnection.open(sw.devicePath())) {
+            Tpm tpm = connection.tpm();
+            ProvisionedTpm p = Provisioner.provision(tpm, sw.devicePath(), options, dir.resolve("out"));
             for (KeyType ekType : KeyType.values()) {
                 int index = Templates.ekCertNvIndex(ekType);
                 byte[] nv = TpmChecks.readNv(tpm, index, new byte[0]);
@@ -53,8 +56,9 @@ class ProvisionerTest {
     @EnumSource(KeyType.class)
     void devIdFilesLoadUnderAFreshSrkAndSignForTheCertificateKey(KeyType devIdType) throws Exception {
         ProvisionOptions options = ProvisionOptions.defaults().withDevIdKeyType(devIdType).withEkCertificates(true, false);
-        try (ScratchSwtpm sw = new ScratchSwtpm(dir.resolve("state"))) {
-            ProvisionedTpm p = Provisioner.provision(sw.tpm(), "tcp://127.0.0.1:" + sw.port, options, dir.resolve("out"));
+        try (Swtpm sw = Swtpm.start(Swtpm.Transport.UNIX)) {
+            ProvisionedTpm p = Provisioner.provision(sw, options, dir.resolve("out"));
+            assertThat(p.tpmDevicePath()).isEqualTo(sw.unixSocketPath().toString());
             List<X509Certificate> chain = TpmChecks.readPemChain(p.devIdCertPath());
             assertThat(chain).hasSize(2).isEqualTo(p.devIdChain());
             assertThat(chain.get(0).getSubjectX500Principal().getName()).isEqualTo("CN=devid-leaf");
@@ -63,43 +67,48 @@ class ProvisionerTest {
             byte[] priv = Files.readAllBytes(p.devIdPrivPath());
             assertThat(chain.get(0).getPublicKey()).isEqualTo(TpmKeys.toPublicKey(tss.tpm.TPMT_PUBLIC.fromTpm(pub)));
 
-            sw.closeTpm(); // a new connection, as the agent would open
             byte[] nonce = "0123456789abcdef0123456789abcdef".getBytes();
-            byte[] sig = TpmChecks.loadAndSign(sw.tpm(), devIdType, pub, priv, new byte[0], new byte[0], nonce);
-            assertThat(TpmChecks.verify(chain.get(0).getPublicKey(), devIdType, nonce, sig)).isTrue();
+            try (TpmConnection agent = p.openConnection()) { // a new connection, as the agent would open
+                byte[] sig = TpmChecks.loadAndSign(agent.tpm(), devIdType, pub, priv, new byte[0], new byte[0], nonce);
+                assertThat(TpmChecks.verify(chain.get(0).getPublicKey(), devIdType, nonce, sig)).isTrue();
+                assertThat(agent.transientHandles()).isEmpty();
+            }
         }
     }
 
     @ParameterizedTest
     @EnumSource(KeyType.class)
     void csrIsSignedByTheTpmKey(KeyType devIdType) throws Exception {
-        try (ScratchSwtpm sw = new ScratchSwtpm(dir.resolve("state"))) {
-            TpmProvisioning.DevIdKey key = TpmProvisioning.createDevId(sw.tpm(), devIdType, new byte[0], "pw".getBytes(), "node-7");
+        try (Swtpm sw = Swtpm.start();
+                TpmConnection connection = TpmConnection.open(sw.devicePath())) {
+            TpmProvisioning.DevIdKey key = TpmProvisioning.createDevId(connection.tpm(), devIdType, new byte[0], "pw".getBytes(), "node-7");
             assertThat(key.csr().getSubjectPublicKeyInfo().getEncoded()).isEqualTo(key.publicKey().getEncoded());
             assertThat(key.csr().getSubject().toString()).isEqualTo("CN=node-7");
             assertThat(key.csr().isSignatureValid(new org.bouncycastle.operator.jcajce.JcaContentVerifierProviderBuilder()
                     .build(key.publicKey()))).isTrue();
             assertThat(key.publicArea().objectAttributes.toInt()).isEqualTo(Templates.DEVID_ATTRIBUTES);
+            assertThat(connection.transientHandles()).isEmpty();
         }
     }
 
     @Test
     void hierarchyPasswordsAreSetLastAndGuardTheSrk() throws Exception {
         ProvisionOptions options = ProvisionOptions.defaults().withSpirePasswords().withDevIdIntermediate(false);
-        try (ScratchSwtpm sw = new ScratchSwtpm(dir.resolve("state"))) {
-            Tpm tpm = sw.tpm();
-            ProvisionedTpm p = Provisioner.provision(tpm, "tcp://127.0.0.1:" + sw.port, options, dir.resolve("out"));
+        try (Swtpm sw = Swtpm.start()) {
+            ProvisionedTpm p = Provisioner.provision(sw, options, dir.resolve("out"));
+            TpmConnection connection = p.openConnection();
+            Tpm tpm = connection.tpm();
             assertThat(TpmChecks.readPemChain(p.devIdCertPath())).hasSize(1);
 
             TPM_HANDLE wrongOwner = TPM_HANDLE.from(TPM_RH.OWNER);
             wrongOwner.AuthValue = "wrong".getBytes();
             assertThatThrownBy(() -> tpm.CreatePrimary(wrongOwner, new TPMS_SENSITIVE_CREATE(new byte[0], new byte[0]),
                     Templates.srkRsa(), new byte[0], new TPMS_PCR_SELECTION[0]))
-                    .isInstanceOfSatisfying(TpmException.class,
-                            e -> assertThat(e.ResponseCode).isEqualTo(TPM_RC.BAD_AUTH));
+                    .isInstanceOfSatisfying(TpmCommandException.class,
+                            e -> assertThat(e.is(ResponseCode.BAD_AUTH)).as(e.getMessage()).isTrue());
             assertThatThrownBy(() -> TpmChecks.createEk(tpm, KeyType.RSA, new byte[0]))
-                    .isInstanceOfSatisfying(TpmException.class,
-                            e -> assertThat(e.ResponseCode).isEqualTo(TPM_RC.BAD_AUTH));
+                    .isInstanceOfSatisfying(TpmCommandException.class,
+                            e -> assertThat(e.is(ResponseCode.BAD_AUTH)).as(e.getMessage()).isTrue());
             assertThat(TpmKeys.toPublicKey(TpmChecks.createEk(tpm, KeyType.RSA, ProvisionOptions.SPIRE_ENDORSEMENT_PASSWORD.getBytes())))
                     .isEqualTo(p.ekCertificate(KeyType.RSA).orElseThrow().getPublicKey());
 
@@ -109,7 +118,7 @@ class ProvisionerTest {
             assertThat(TpmChecks.verify(p.devIdCertificate().getPublicKey(), KeyType.RSA, nonce, sig)).isTrue();
 
             assertThat(Files.readString(p.agentHclPath()))
-                    .contains("tpm_device_path = \"tcp://127.0.0.1:" + sw.port + "\"")
+                    .contains("tpm_device_path = \"tcp://127.0.0.1:" + sw.port() + "\"")
                     .contains("devid_cert_path = \"" + p.devIdCertPath() + "\"")
                     .contains("devid_priv_path = \"" + p.devIdPrivPath() + "\"")
                     .contains("devid_pub_path = \"" + p.devIdPubPath() + "\"")
@@ -119,6 +128,7 @@ class ProvisionerTest {
             assertThat(Files.readString(p.serverHclPath()))
                     .isEqualTo("devid_ca_path = \"" + p.devIdCaPath() + "\"\nendorsement_ca_path = \"" + p.endorsementCaPath() + "\"\n");
             assertThat(TpmChecks.readPemChain(p.endorsementCaPath())).hasSize(2);
+            connection.close();
         }
     }
 }

@@ -13,6 +13,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import dev.tpmdevid.core.device.TpmConnection;
+import dev.tpmdevid.testbed.swtpm.Swtpm;
 import tss.Tpm;
 import tss.tpm.TPMT_PUBLIC;
 
@@ -27,12 +29,13 @@ class ToolsProvisionerTest {
     void toolsMakeTheSameStructuresAsTheJavaProvisioner(KeyType devIdType) throws Exception {
         ProvisionOptions options = ProvisionOptions.defaults().withDevIdKeyType(devIdType).withCaKeyType(devIdType)
                 .withEkNvPadding(16).withSpirePasswords();
-        try (ScratchSwtpm sw = new ScratchSwtpm(dir.resolve("state"))) {
+        try (Swtpm sw = Swtpm.start()) {
             long t0 = System.nanoTime();
-            ProvisionedTpm p = ToolsProvisioner.provision(sw.port, "tcp://127.0.0.1:" + sw.port, options, dir.resolve("out"));
+            ProvisionedTpm p = ToolsProvisioner.provision(sw, options, dir.resolve("out"));
             System.out.printf("tools provisioning (%s DevID, %s CAs, RSA+ECC EK certs): %.0f ms%n", devIdType, devIdType,
                     (System.nanoTime() - t0) / 1e6);
-            Tpm tpm = sw.tpm();
+            TpmConnection connection = p.openConnection();
+            Tpm tpm = connection.tpm();
             byte[] owner = ProvisionOptions.SPIRE_OWNER_PASSWORD.getBytes();
             byte[] endorsement = ProvisionOptions.SPIRE_ENDORSEMENT_PASSWORD.getBytes();
 
@@ -75,13 +78,15 @@ class ToolsProvisionerTest {
                     "forged", Validity.fromNow(Duration.ofHours(1)));
             TestPkiTest.validate(List.of(forged, chain.get(1)), TpmChecks.readPemChain(p.devIdCaPath()).get(0));
             assertThat(Files.readString(p.agentHclPath())).contains("owner_hierarchy_password = \"owner-hierarchy-pass\"");
+            assertThat(connection.transientHandles()).isEmpty();
+            connection.close();
         }
     }
 
     @Test
     void toolFailuresCarryStderr() throws Exception {
-        try (ScratchSwtpm sw = new ScratchSwtpm(dir.resolve("state"))) {
-            ToolRunner runner = new ToolRunner(dir, java.util.Map.of("TPM2TOOLS_TCTI", "swtpm:host=127.0.0.1,port=" + sw.port),
+        try (Swtpm sw = Swtpm.start()) {
+            ToolRunner runner = new ToolRunner(dir, java.util.Map.of("TPM2TOOLS_TCTI", sw.tpm2ToolsTcti()),
                     java.util.Set.of("s3cret"));
             assertThatThrownBy(() -> runner.run(List.of("tpm2_nvread", "0x01c00002", "-C", "o", "-P", "str:s3cret")))
                     .isInstanceOf(ToolRunner.ToolException.class)

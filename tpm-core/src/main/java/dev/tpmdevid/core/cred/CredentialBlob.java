@@ -28,18 +28,18 @@ public final class CredentialBlob {
   private final byte[] encryptedSecret;
 
   /**
+   * Wraps the two members as received; their content is checked only when used ({@link
+   * SoftwareActivation} rejects malformed blobs with a {@link GeneralSecurityException}).
+   *
    * @param credential TPM2B_ID_OBJECT body (without its size)
    * @param encryptedSecret TPM2B_ENCRYPTED_SECRET body (without its size)
-   * @throws IllegalArgumentException if either part is empty or longer than a TPM2B can hold
+   * @throws IllegalArgumentException if a part is longer than a TPM2B can hold (65535 bytes)
    */
   public CredentialBlob(byte[] credential, byte[] encryptedSecret) {
     Objects.requireNonNull(credential, "credential");
     Objects.requireNonNull(encryptedSecret, "encryptedSecret");
-    if (credential.length == 0 || credential.length > MAX_TPM2B) {
-      throw new IllegalArgumentException("credential size out of range");
-    }
-    if (encryptedSecret.length == 0 || encryptedSecret.length > MAX_TPM2B) {
-      throw new IllegalArgumentException("encrypted secret size out of range");
+    if (credential.length > MAX_TPM2B || encryptedSecret.length > MAX_TPM2B) {
+      throw new IllegalArgumentException("credential blob part longer than a TPM2B");
     }
     this.credential = credential.clone();
     this.encryptedSecret = encryptedSecret.clone();

@@ -1,5 +1,9 @@
 package dev.tpmdevid.core.cred;
 
+import dev.tpmdevid.core.tpm.ObjectAttribute;
+import dev.tpmdevid.core.tpm.TpmAlg;
+import dev.tpmdevid.core.tpm.TpmFormatException;
+import dev.tpmdevid.core.tpm.TpmtPublic;
 import java.math.BigInteger;
 import java.nio.ByteBuffer;
 import java.security.GeneralSecurityException;
@@ -23,9 +27,11 @@ import java.util.Objects;
  * §C.6.4 ECC):
  *
  * <ul>
- *   <li>RSA: {@code seed} = {@code symKeyBits/8} random bytes (16 for AES-128, as the Go server
- *       does; a TPM accepts any seed up to the nameAlg digest size), encrypted with RSA-OAEP
- *       (hash and MGF1 = EK nameAlg, label {@code "IDENTITY\0"}).
+ *   <li>RSA: {@code seed} = {@code symKeyBits/8} random bytes (16 for AES-128), encrypted with
+ *       RSA-OAEP (hash and MGF1 = EK nameAlg, label {@code "IDENTITY\0"}). This is the seed size
+ *       of SPIRE's Go server (go-tpm); TPM2_MakeCredential and tpm2-tools use digestSize(nameAlg)
+ *       instead. TPM2_ActivateCredential accepts any seed of 1..digestSize(nameAlg) bytes and
+ *       returns TPM_RC_VALUE for a longer one (checked on swtpm 0.7.1 / libtpms 0.9.2).
  *   <li>ECC (P-256, P-384): an ephemeral key pair on the EK's curve; {@code Z} = x-coordinate of
  *       the ECDH product; {@code seed = KDFe(nameAlg, Z, "IDENTITY", ephemeral.x, ek.x,
  *       8*digestSize)}; the encrypted secret is {@code TPM2B(ephemeral.x) || TPM2B(ephemeral.y)}
@@ -39,7 +45,49 @@ public final class MakeCredential {
   private MakeCredential() {}
 
   /**
-   * Builds the credential blob.
+   * Builds the credential challenge for an EK given as its TPMT_PUBLIC (SPIRE's {@code EKPub}):
+   * nameAlg, symmetric definition and key are read from the public area. This is the server's
+   * entry point (spec 01 §6.2 step 13).
+   *
+   * <p>The EK must be a decryption key (ActivateCredential refuses others) with an AES-128/256
+   * CFB symmetric definition; an ECC EK's coordinates must have the curve's full length.
+   *
+   * @param ekPub the EK public area
+   * @param akName Name of the AK ({@code u16 nameAlg || H(AKPub)})
+   * @param secret the credential value, 1 to digestSize(ekPub.nameAlg) bytes
+   * @param rng always {@code new SecureRandom()} outside known-answer tests
+   */
+  public static CredentialBlob make(
+      TpmtPublic ekPub, byte[] akName, byte[] secret, SecureRandom rng)
+      throws GeneralSecurityException {
+    Objects.requireNonNull(ekPub, "ekPub");
+    if (!ekPub.objectAttributes().contains(ObjectAttribute.DECRYPT)) {
+      throw new GeneralSecurityException("EK public area is not a decryption key");
+    }
+    TpmtPublic.Symmetric sym = ekPub.symmetric();
+    if (sym.mode() != TpmAlg.CFB) {
+      throw new GeneralSecurityException(
+          String.format("EK symmetric mode 0x%04X is not CFB", sym.mode() & 0xFFFF));
+    }
+    PublicKey key;
+    try {
+      key = ekPub.toPublicKey();
+    } catch (TpmFormatException e) {
+      throw new GeneralSecurityException("EK public key unusable: " + e.getMessage(), e);
+    }
+    if (ekPub.isEcc()) {
+      EccCurve curve = EccCurve.fromTpmCurveId(ekPub.curveId());
+      if (ekPub.eccX().length != curve.coordinateSize()
+          || ekPub.eccY().length != curve.coordinateSize()) {
+        throw new GeneralSecurityException(
+            "EK point coordinates must be " + curve.coordinateSize() + " bytes");
+      }
+    }
+    return make(key, ekPub.nameAlg(), sym.algorithm(), sym.keyBits(), akName, secret, rng);
+  }
+
+  /**
+   * Builds the credential blob from JCA key and primitive parameters.
    *
    * @param ekKey EK public key: RSA (2048 bits or more) or ECC on NIST P-256/P-384
    * @param ekNameAlg TPM_ALG_ID of the EK's nameAlg (SHA-1/256/384/512)

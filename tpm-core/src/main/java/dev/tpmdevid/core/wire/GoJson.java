@@ -1,6 +1,7 @@
 package dev.tpmdevid.core.wire;
 
 import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
@@ -101,9 +102,11 @@ final class GoJson {
             message + ": data after the top-level object at offset " + offset(p));
       }
     } catch (JsonProcessingException e) {
+      JsonLocation loc = e.getLocation();
+      String detail = String.valueOf(e.getOriginalMessage()).split("\n", 2)[0];
       throw new WireFormatException(
-          message + ": invalid JSON at offset " + e.getLocation().getCharOffset() + ": "
-              + e.getOriginalMessage().split("\n", 2)[0],
+          message + ": invalid JSON" + (loc == null ? "" : " at offset " + loc.getCharOffset())
+              + ": " + detail,
           null);
     } catch (IOException e) {
       throw new WireFormatException(message + ": cannot read JSON: " + e.getMessage(), null);

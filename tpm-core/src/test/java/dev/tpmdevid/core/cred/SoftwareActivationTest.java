@@ -183,6 +183,22 @@ class SoftwareActivationTest {
   }
 
   @Test
+  void emptyOrGarbageBlobsAreRejectedWithOneExceptionType() throws Exception {
+    byte[] akName = name(HashAlg.SHA256);
+    byte[][] parts = {new byte[0], new byte[1], new byte[2], new byte[70], new byte[300]};
+    for (KeyPair ek : new KeyPair[] {rsa2048, p256, p384}) {
+      for (byte[] c : parts) {
+        for (byte[] s : parts) {
+          CredentialBlob bad = new CredentialBlob(c, s);
+          assertThatThrownBy(
+                  () -> SoftwareActivation.activate(ek.getPrivate(), 0x000B, AES, 128, akName, bad))
+              .isInstanceOf(GeneralSecurityException.class);
+        }
+      }
+    }
+  }
+
+  @Test
   void tpm2ToolsFileFormatRoundTrip() throws Exception {
     CredentialBlob blob =
         MakeCredential.make(p256.getPublic(), 0x000B, AES, 128, name(HashAlg.SHA256), new byte[] {1}, RNG);

@@ -10,6 +10,8 @@ import tss.tpm.TPMT_PUBLIC;
 import tss.tpm.TPMT_SIGNATURE;
 
 /** Our marshalling against TSS.Java's own ({@code fromTpm(...).toTpm()}). */
+// TSS.Java deprecates fromTpm(byte[])/toTpm() in favour of its TpmBuffer variants
+@SuppressWarnings("deprecation")
 class TssJavaInteropTest {
 
   @Test

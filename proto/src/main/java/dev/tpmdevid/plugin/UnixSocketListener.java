@@ -1,0 +1,84 @@
+package dev.tpmdevid.plugin;
+
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.epoll.Epoll;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollServerDomainSocketChannel;
+import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
+import io.grpc.netty.shaded.io.netty.util.concurrent.DefaultThreadFactory;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * A unix socket for the plugin's gRPC server, in a fresh directory only this user can enter
+ * (spec 02 §1.3): unlike loopback TCP, no other local user can connect. Uses Netty's epoll transport
+ * bundled in grpc-netty-shaded (Linux x86_64/aarch64).
+ */
+final class UnixSocketListener implements AutoCloseable {
+
+    private final Path directory;
+    private final Path socket;
+    private final EventLoopGroup boss;
+    private final EventLoopGroup workers;
+
+    private UnixSocketListener(Path directory) {
+        this.directory = directory;
+        this.socket = directory.resolve("plugin.sock");
+        this.boss = new EpollEventLoopGroup(1, new DefaultThreadFactory("plugin-uds-boss", true));
+        this.workers = new EpollEventLoopGroup(0, new DefaultThreadFactory("plugin-uds-worker", true));
+    }
+
+    /** Whether the epoll transport loads on this platform. */
+    static boolean available() {
+        try {
+            if (Epoll.isAvailable()) {
+                return true;
+            }
+            PluginLog.get("tpm_devid").warn("unix socket unavailable, listening on TCP instead",
+                    "reason", String.valueOf(Epoll.unavailabilityCause()));
+        } catch (LinkageError e) {
+            PluginLog.get("tpm_devid").warn("unix socket unavailable, listening on TCP instead",
+                    "reason", e.toString());
+        }
+        return false;
+    }
+
+    /** {@code PLUGIN_UNIX_SOCKET_DIR} when set, else {@code java.io.tmpdir}. */
+    static Path socketDirectoryParent(Map<String, String> env) {
+        String dir = env.get("PLUGIN_UNIX_SOCKET_DIR");
+        return Path.of(dir != null && !dir.isBlank() ? dir : System.getProperty("java.io.tmpdir"));
+    }
+
+    /** Creates the private directory (mode 0700 on POSIX file systems). */
+    static UnixSocketListener create(Path parent) throws IOException {
+        return new UnixSocketListener(Files.createTempDirectory(parent, "plugin"));
+    }
+
+    Path socketPath() {
+        return socket;
+    }
+
+    NettyServerBuilder serverBuilder() {
+        return NettyServerBuilder.forAddress(new DomainSocketAddress(socket.toString()))
+                .channelType(EpollServerDomainSocketChannel.class)
+                .bossEventLoopGroup(boss)
+                .workerEventLoopGroup(workers);
+    }
+
+    /** Removes the socket and its directory and stops the event loops. */
+    @Override
+    public void close() {
+        try {
+            Files.deleteIfExists(socket);
+            Files.deleteIfExists(directory);
+        } catch (IOException e) {
+            PluginLog.get("tpm_devid").debug("cannot remove plugin socket", "path", socket.toString(),
+                    "reason", e.getMessage());
+        }
+        boss.shutdownGracefully(0, 100, java.util.concurrent.TimeUnit.MILLISECONDS);
+        workers.shutdownGracefully(0, 100, java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
+}

@@ -1,0 +1,66 @@
+package dev.tpmdevid.plugin;
+
+import dev.tpmdevid.proto.goplugin.ConnInfo;
+import dev.tpmdevid.proto.spire.server.nodeattestor.v1.NodeAttestorGrpc;
+import io.grpc.StatusException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * A minimal server NodeAttestor plugin on the runtime, started as a child process by
+ * {@link GoPluginServerProcessTest}. Its config needs {@code devid_ca_path}; on configure it prints
+ * stray lines to System.out and System.err (as TSS.Java and SLF4J do) and logs the host-services
+ * ConnInfo it got from the broker.
+ */
+public final class TestPluginMain {
+
+    private static final PluginLog LOG = PluginLog.get("test_plugin");
+    private static final Set<String> KNOWN = Set.of("devid_ca_path", "max_challenges");
+
+    private TestPluginMain() {
+    }
+
+    public static void main(String[] args) {
+        NodeAttestorGrpc.NodeAttestorImplBase attestor = new NodeAttestorGrpc.NodeAttestorImplBase() { };
+        ConfigHandler config = new ConfigHandler() {
+            @Override
+            public void configure(String trustDomain, String hcl) throws StatusException {
+                check(hcl);
+                System.out.println("stray stdout line from configure");
+                System.err.println("stray stderr line from configure");
+                ConnInfo ci = GoPluginServer.broker()
+                        .awaitConnInfo(PluginBroker.HOST_SERVICES_ID, Duration.ofSeconds(5))
+                        .orElse(ConnInfo.getDefaultInstance());
+                LOG.info("test plugin configured", "trust_domain", trustDomain,
+                        "host_services_network", ci.getNetwork(), "host_services_address", ci.getAddress(),
+                        "host_service_names", String.join(",", GoPluginServer.broker().hostServiceNames()));
+            }
+
+            @Override
+            public List<String> validate(String trustDomain, String hcl) throws StatusException {
+                HclConfig c = check(hcl);
+                List<String> notes = new ArrayList<>();
+                for (String k : c.unknownKeys(KNOWN)) {
+                    notes.add("unknown configuration key " + k);
+                }
+                return notes;
+            }
+
+            private HclConfig check(String hcl) throws StatusException {
+                HclConfig c = HclConfig.parse(hcl);
+                c.requireString("devid_ca_path");
+                c.optionalLong("max_challenges", 1);
+                return c;
+            }
+        };
+        GoPluginServer.Options options = GoPluginServer.Options.defaults()
+                .onDeinit(() -> LOG.info("deinit hook ran"));
+        String brokerLossMs = System.getenv("TEST_PLUGIN_BROKER_LOSS_MS");
+        if (brokerLossMs != null) {
+            options = options.exitAfterBrokerLoss(Duration.ofMillis(Long.parseLong(brokerLossMs)));
+        }
+        GoPluginServer.serve(NodeAttestorGrpc.SERVICE_NAME, attestor, config, options);
+    }
+}

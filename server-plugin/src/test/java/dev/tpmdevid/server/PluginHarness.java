@@ -1,0 +1,175 @@
+package dev.tpmdevid.server;
+
+import dev.tpmdevid.proto.spire.server.nodeattestor.v1.AttestRequest;
+import dev.tpmdevid.proto.spire.server.nodeattestor.v1.AttestResponse;
+import dev.tpmdevid.proto.spire.server.nodeattestor.v1.NodeAttestorGrpc;
+import dev.tpmdevid.server.testing.SoftwareAgent;
+import com.google.protobuf.ByteString;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.InsecureServerCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.Server;
+import io.grpc.Status;
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientResponseObserver;
+import io.grpc.stub.StreamObserver;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
+
+/**
+ * The server plugin's NodeAttestor service on a real (loopback) gRPC server, configured with a
+ * {@link SoftwareAgent}'s trust bundles, and a client that talks to it like SPIRE does.
+ */
+final class PluginHarness implements AutoCloseable {
+  static final String TRUST_DOMAIN = "example.org";
+
+  final ServerConfigHandler configs;
+  final Path dir;
+  private final Server server;
+  private final ManagedChannel channel;
+
+  PluginHarness(SoftwareAgent agent, String extraHcl) throws Exception {
+    this(agent, extraHcl, Clock.systemUTC());
+  }
+
+  PluginHarness(SoftwareAgent agent, String extraHcl, Clock clock) throws Exception {
+    dir = Files.createTempDirectory("tpm-devid-server-test");
+    configs = new ServerConfigHandler(clock);
+    if (agent != null) {
+      configs.configure(TRUST_DOMAIN, hcl(agent, extraHcl));
+    }
+    server = Grpc.newServerBuilderForPort(0, InsecureServerCredentials.create())
+        .addService(new NodeAttestorService(configs, new AttestationVerifier(new SecureRandom())))
+        .build()
+        .start();
+    channel = Grpc.newChannelBuilderForAddress("127.0.0.1", server.getPort(),
+        InsecureChannelCredentials.create()).build();
+  }
+
+  /** HCL as SPIRE re-prints {@code plugin_data} for this agent's bundles. */
+  String hcl(SoftwareAgent agent, String extraHcl) throws Exception {
+    Path devId = Files.writeString(dir.resolve("devid-ca.pem"), agent.devIdBundlePem());
+    Path ek = Files.writeString(dir.resolve("endorsement-ca.pem"), agent.ekBundlePem());
+    return "devid_ca_path = \"" + devId + "\"\n\nendorsement_ca_path = \"" + ek + "\"\n"
+        + (extraHcl == null ? "" : "\n" + extraHcl + "\n");
+  }
+
+  /** One Attest stream, driven step by step. */
+  Conversation open() {
+    return new Conversation(NodeAttestorGrpc.newStub(channel));
+  }
+
+  /** Outcome of a full attestation. */
+  record Outcome(AttestResponse result, Status status) {
+    boolean ok() {
+      return result != null;
+    }
+  }
+
+  /** Payload, one challenge answered by {@code responder}, result. */
+  Outcome attest(byte[] payload, UnaryOperator<byte[]> responder) throws Exception {
+    Conversation c = open();
+    c.sendPayload(payload);
+    Object first = c.next();
+    if (first instanceof Status) {
+      return new Outcome(null, (Status) first);
+    }
+    AttestResponse ch = (AttestResponse) first;
+    if (!ch.hasChallenge()) {
+      throw new AssertionError("expected a challenge, got " + ch);
+    }
+    c.sendResponse(responder.apply(ch.getChallenge().toByteArray()));
+    Object second = c.next();
+    if (second instanceof Status) {
+      return new Outcome(null, (Status) second);
+    }
+    Object end = c.next();
+    if (end != Conversation.COMPLETED) {
+      throw new AssertionError("expected the stream to complete, got " + end);
+    }
+    return new Outcome((AttestResponse) second, null);
+  }
+
+  Outcome attest(SoftwareAgent agent) throws Exception {
+    return attest(agent.payload(), agent::respond);
+  }
+
+  static final class Conversation {
+    static final Object COMPLETED = "COMPLETED";
+    final BlockingQueue<Object> events = new LinkedBlockingQueue<>();
+    private final StreamObserver<AttestRequest> requests;
+    private ClientCallStreamObserver<AttestRequest> call;
+
+    Conversation(NodeAttestorGrpc.NodeAttestorStub stub) {
+      requests = stub.attest(new ClientResponseObserver<AttestRequest, AttestResponse>() {
+        @Override
+        public void beforeStart(ClientCallStreamObserver<AttestRequest> r) {
+          call = r;
+        }
+
+        @Override
+        public void onNext(AttestResponse value) {
+          events.add(value);
+        }
+
+        @Override
+        public void onError(Throwable t) {
+          events.add(Status.fromThrowable(t));
+        }
+
+        @Override
+        public void onCompleted() {
+          events.add(COMPLETED);
+        }
+      });
+    }
+
+    void sendPayload(byte[] payload) {
+      requests.onNext(AttestRequest.newBuilder().setPayload(ByteString.copyFrom(payload)).build());
+    }
+
+    void sendResponse(byte[] response) {
+      requests.onNext(AttestRequest.newBuilder()
+          .setChallengeResponse(ByteString.copyFrom(response)).build());
+    }
+
+    void halfClose() {
+      requests.onCompleted();
+    }
+
+    void cancel() {
+      call.cancel("test cancels", null);
+    }
+
+    Object next() throws InterruptedException {
+      return next(10);
+    }
+
+    Object next(int seconds) throws InterruptedException {
+      Object o = events.poll(seconds, TimeUnit.SECONDS);
+      if (o == null) {
+        throw new AssertionError("no event within " + seconds + "s");
+      }
+      return o;
+    }
+  }
+
+  static String utf8(byte[] b) {
+    return new String(b, StandardCharsets.UTF_8);
+  }
+
+  @Override
+  public void close() throws Exception {
+    channel.shutdownNow();
+    server.shutdownNow();
+    server.awaitTermination(5, TimeUnit.SECONDS);
+  }
+}

@@ -1,0 +1,440 @@
+package dev.tpmdevid.testbed.swtpm;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One software TPM ({@code swtpm socket --tpm2}) in its own temporary directory, for tests and demos.
+ *
+ * <p>Each instance owns a fresh temp dir holding the TPM state ({@code state/}), the log ({@code swtpm.log}) and,
+ * for {@link Transport#UNIX}, the two sockets. swtpm is started in the foreground with
+ * {@code --flags not-need-init,startup-clear}, so clients need neither CMD_INIT nor TPM2_Startup (spec 04 §2).
+ * Readiness is checked on the <b>control</b> channel only: swtpm serves one data-channel client at a time, and a
+ * probe connection there would occupy that slot (spec 04 §10).
+ *
+ * <p>swtpm has no resource manager and only 3 transient-object slots, and transient objects outlive client
+ * connections: give every test its own instance. To get an EK certificate cheaply, manufacture one state dir
+ * once and start each test from a copy ({@link #startFromCopy}, spec 04 §7.1).
+ *
+ * <p>{@link #close()} stops the process by its id (SIGTERM, then SIGKILL after 5 s) and deletes the temp dir.
+ */
+public final class Swtpm implements AutoCloseable {
+
+    /** How the TPM's data and control channels are exposed. */
+    public enum Transport {
+        /** {@code --server type=tcp,port=P --ctrl type=tcp,port=P+1}, both bound to 127.0.0.1. */
+        TCP,
+        /** {@code --server type=unixio,path=… --ctrl type=unixio,path=…} (what SPIRE's own tests use). */
+        UNIX
+    }
+
+    private static final String EXECUTABLE = "swtpm";
+    private static final Duration READY_TIMEOUT = Duration.ofSeconds(10);
+    private static final Duration STOP_GRACE = Duration.ofSeconds(5);
+    private static final int START_ATTEMPTS = 5;
+    private static final Set<Swtpm> RUNNING = ConcurrentHashMap.newKeySet();
+
+    static {
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            for (Swtpm s : RUNNING) {
+                s.process.destroyForcibly();
+            }
+        }, "swtpm-reaper"));
+    }
+
+    private final Transport transport;
+    private final Path baseDir;
+    private final Path stateDir;
+    private final Path logFile;
+    private final Process process;
+    private final int port;
+    private final Path serverSocket;
+    private final Path ctrlSocket;
+    private volatile boolean closed;
+
+    private Swtpm(Transport transport, Path baseDir, Path stateDir, Path logFile, Process process, int port,
+            Path serverSocket, Path ctrlSocket) {
+        this.transport = transport;
+        this.baseDir = baseDir;
+        this.stateDir = stateDir;
+        this.logFile = logFile;
+        this.process = process;
+        this.port = port;
+        this.serverSocket = serverSocket;
+        this.ctrlSocket = ctrlSocket;
+    }
+
+    /** Starts a fresh (unmanufactured: no EK certificate, no persistent EK) TPM on a free TCP port pair. */
+    public static Swtpm start() throws IOException {
+        return start(Transport.TCP);
+    }
+
+    /** Starts a fresh (unmanufactured) TPM with the given transport. */
+    public static Swtpm start(Transport transport) throws IOException {
+        return launch(transport, null);
+    }
+
+    /**
+     * Starts a TPM whose state is a copy of {@code sourceStateDir} (e.g. one manufactured once by
+     * {@code swtpm_setup --create-ek-cert}). The source is only read; the copy lives in this instance's temp dir.
+     * All copies share the source's seeds, EK and SRK, so key blobs created on one load on the others.
+     */
+    public static Swtpm startFromCopy(Path sourceStateDir, Transport transport) throws IOException {
+        Objects.requireNonNull(sourceStateDir, "sourceStateDir");
+        if (!Files.isDirectory(sourceStateDir)) {
+            throw new IOException("swtpm state directory " + sourceStateDir + " does not exist");
+        }
+        return launch(transport, sourceStateDir);
+    }
+
+    /** True when the {@code swtpm} executable is on the PATH. */
+    public static boolean isInstalled() {
+        return findExecutable(EXECUTABLE) != null;
+    }
+
+    private static Path findExecutable(String name) {
+        String path = System.getenv("PATH");
+        if (path == null) {
+            return null;
+        }
+        for (String dir : path.split(File.pathSeparator)) {
+            if (dir.isEmpty()) {
+                continue;
+            }
+            Path candidate = Path.of(dir, name);
+            if (Files.isRegularFile(candidate) && Files.isExecutable(candidate)) {
+                return candidate;
+            }
+        }
+        return null;
+    }
+
+    private static Swtpm launch(Transport transport, Path sourceStateDir) throws IOException {
+        Objects.requireNonNull(transport, "transport");
+        Path exe = findExecutable(EXECUTABLE);
+        if (exe == null) {
+            throw new IOException("swtpm is not installed (no 'swtpm' executable on the PATH; Debian/Ubuntu package "
+                    + "'swtpm', plus 'swtpm-tools' for swtpm_setup)");
+        }
+        // short path: unix socket paths are limited to 107 bytes
+        Path baseDir = Files.createTempDirectory(Path.of(System.getProperty("java.io.tmpdir")), "swtpm");
+        try {
+            Path stateDir = Files.createDirectory(baseDir.resolve("state"));
+            if (sourceStateDir != null) {
+                copyState(sourceStateDir, stateDir);
+            }
+            Path logFile = baseDir.resolve("swtpm.log");
+            IOException last = null;
+            for (int attempt = 0; attempt < START_ATTEMPTS; attempt++) {
+                try {
+                    Swtpm s = launchOnce(exe, transport, baseDir, stateDir, logFile);
+                    RUNNING.add(s);
+                    return s;
+                } catch (PortTakenException e) {
+                    last = e; // another process grabbed the port pair between our probe and swtpm's bind
+                }
+            }
+            throw last;
+        } catch (IOException | RuntimeException e) {
+            deleteTree(baseDir);
+            throw e;
+        }
+    }
+
+    private static Swtpm launchOnce(Path exe, Transport transport, Path baseDir, Path stateDir, Path logFile)
+            throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(exe.toString(), "socket", "--tpm2",
+                "--tpmstate", "dir=" + stateDir,
+                "--flags", "not-need-init,startup-clear",
+                "--log", "file=" + logFile + ",level=2"));
+        int port = -1;
+        Path server = null;
+        Path ctrl = null;
+        if (transport == Transport.TCP) {
+            port = freePortPair();
+            cmd.addAll(List.of("--server", "type=tcp,port=" + port + ",bindaddr=127.0.0.1",
+                    "--ctrl", "type=tcp,port=" + (port + 1) + ",bindaddr=127.0.0.1"));
+        } else {
+            server = baseDir.resolve("tpm.sock");
+            ctrl = baseDir.resolve("ctrl.sock");
+            Files.deleteIfExists(server);
+            Files.deleteIfExists(ctrl);
+            cmd.addAll(List.of("--server", "type=unixio,path=" + server, "--ctrl", "type=unixio,path=" + ctrl));
+        }
+        Path out = baseDir.resolve("swtpm.out");
+        Process p = new ProcessBuilder(cmd)
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(out.toFile()))
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                .start();
+        Swtpm s = new Swtpm(transport, baseDir, stateDir, logFile, p, port, server, ctrl);
+        try {
+            s.awaitReady();
+        } catch (IOException | RuntimeException e) {
+            s.stopProcess();
+            throw e;
+        }
+        return s;
+    }
+
+    private static void copyState(Path source, Path target) throws IOException {
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(source)) {
+            for (Path f : files) {
+                String name = f.getFileName().toString();
+                if (name.equals(".lock") || !Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS)) {
+                    continue;
+                }
+                Files.copy(f, target.resolve(name), StandardCopyOption.COPY_ATTRIBUTES);
+            }
+        }
+    }
+
+    /** A free port P on 127.0.0.1 with P+1 also free at the time of the check. */
+    private static int freePortPair() throws IOException {
+        for (int i = 0; i < 50; i++) {
+            try (ServerSocket a = new ServerSocket()) {
+                a.bind(new InetSocketAddress("127.0.0.1", 0));
+                int p = a.getLocalPort();
+                if (p >= 65535) {
+                    continue;
+                }
+                try (ServerSocket b = new ServerSocket()) {
+                    b.bind(new InetSocketAddress("127.0.0.1", p + 1));
+                    return p;
+                } catch (IOException taken) {
+                    // try another pair
+                }
+            }
+        }
+        throw new IOException("no free TCP port pair on 127.0.0.1");
+    }
+
+    private void awaitReady() throws IOException {
+        long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
+        while (true) {
+            if (!process.isAlive()) {
+                String log = tail(baseDir.resolve("swtpm.out")) + tail(logFile);
+                if (transport == Transport.TCP && log.contains("ddress already in use")) {
+                    throw new PortTakenException(log);
+                }
+                throw new IOException("swtpm exited with status " + process.exitValue() + " before it was ready: "
+                        + log.strip());
+            }
+            if (ctrlChannelAccepts()) {
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IOException("swtpm did not open its control channel within " + READY_TIMEOUT.toSeconds()
+                        + " s; log: " + tail(logFile).strip());
+            }
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while waiting for swtpm", e);
+            }
+        }
+    }
+
+    private boolean ctrlChannelAccepts() {
+        if (transport == Transport.TCP) {
+            try (Socket s = new Socket()) {
+                s.connect(new InetSocketAddress("127.0.0.1", port + 1), 200);
+                return true;
+            } catch (IOException notYet) {
+                return false;
+            }
+        }
+        if (!Files.exists(ctrlSocket)) {
+            return false;
+        }
+        try (SocketChannel c = SocketChannel.open(UnixDomainSocketAddress.of(ctrlSocket))) {
+            return c.isConnected();
+        } catch (IOException notYet) {
+            return false;
+        }
+    }
+
+    private static String tail(Path file) {
+        try {
+            if (!Files.exists(file)) {
+                return "";
+            }
+            byte[] b = Files.readAllBytes(file);
+            int from = Math.max(0, b.length - 2000);
+            return new String(b, from, b.length - from, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    /** The transport this instance was started with. */
+    public Transport transport() {
+        return transport;
+    }
+
+    /**
+     * What to give {@code TpmConnection.open} or SPIRE's {@code tpm_device_path}: {@link #tcpAddress()} for TCP,
+     * {@link #unixSocketPath()} for unix sockets.
+     */
+    public String devicePath() {
+        return transport == Transport.TCP ? tcpAddress() : unixSocketPath().toString();
+    }
+
+    /** {@code tcp://127.0.0.1:P}, the data channel. Only for {@link Transport#TCP}. */
+    public String tcpAddress() {
+        requireTransport(Transport.TCP);
+        return "tcp://127.0.0.1:" + port;
+    }
+
+    /** Data-channel port P (the control channel is P+1). Only for {@link Transport#TCP}. */
+    public int port() {
+        requireTransport(Transport.TCP);
+        return port;
+    }
+
+    /** The data-channel unix socket. Only for {@link Transport#UNIX}. */
+    public Path unixSocketPath() {
+        requireTransport(Transport.UNIX);
+        return serverSocket;
+    }
+
+    /** The control-channel unix socket. Only for {@link Transport#UNIX}. */
+    public Path ctrlSocketPath() {
+        requireTransport(Transport.UNIX);
+        return ctrlSocket;
+    }
+
+    /**
+     * The {@code TPM2TOOLS_TCTI} / {@code -T} value for tpm2-tools, e.g. {@code swtpm:host=127.0.0.1,port=P}.
+     * tpm2-tss's swtpm TCTI speaks TCP only (spec 04 §2), so this needs {@link Transport#TCP}.
+     */
+    public String tpm2ToolsTcti() {
+        if (transport != Transport.TCP) {
+            throw new IllegalStateException("tpm2-tss's swtpm TCTI supports only TCP; start this swtpm with "
+                    + "Transport.TCP to use tpm2-tools");
+        }
+        return "swtpm:host=127.0.0.1,port=" + port;
+    }
+
+    /** The TPM state directory ({@code tpm2-00.permall}); copy it while the TPM is stopped or idle. */
+    public Path stateDir() {
+        return stateDir;
+    }
+
+    /** swtpm's log file. */
+    public Path logFile() {
+        return logFile;
+    }
+
+    /** The process id of the swtpm process. */
+    public long pid() {
+        return process.pid();
+    }
+
+    /** True until {@link #close()} or until swtpm died on its own. */
+    public boolean isRunning() {
+        return !closed && process.isAlive();
+    }
+
+    private void requireTransport(Transport wanted) {
+        if (transport != wanted) {
+            throw new IllegalStateException("this swtpm was started with " + transport + ", not " + wanted);
+        }
+    }
+
+    /**
+     * Stops swtpm but keeps the temp dir, so {@link #stateDir()} can be copied after a clean shutdown
+     * (SIGTERM makes swtpm write its state). {@link #close()} still has to be called.
+     */
+    public void stop() {
+        if (!closed) {
+            stopProcess();
+        }
+    }
+
+    /** Stops swtpm (SIGTERM, SIGKILL after 5 s) and deletes the temp dir. Idempotent. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        stopProcess();
+        RUNNING.remove(this);
+        deleteTree(baseDir);
+    }
+
+    private void stopProcess() {
+        if (!process.isAlive()) {
+            return;
+        }
+        process.destroy();
+        try {
+            if (!process.waitFor(STOP_GRACE.toMillis(), TimeUnit.MILLISECONDS)) {
+                process.destroyForcibly();
+                process.waitFor(STOP_GRACE.toMillis(), TimeUnit.MILLISECONDS);
+            }
+        } catch (InterruptedException e) {
+            process.destroyForcibly();
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void deleteTree(Path dir) {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try {
+            Files.walkFileTree(dir, new SimpleFileVisitor<>() {
+                @Override
+                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                    Files.deleteIfExists(file);
+                    return FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult postVisitDirectory(Path d, IOException exc) throws IOException {
+                    Files.deleteIfExists(d);
+                    return FileVisitResult.CONTINUE;
+                }
+            });
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot delete swtpm temp dir " + dir, e);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "swtpm[pid " + process.pid() + ", " + (transport == Transport.TCP ? tcpAddress()
+                : serverSocket.toString()) + "]";
+    }
+
+    private static final class PortTakenException extends IOException {
+        PortTakenException(String log) {
+            super("swtpm could not bind its TCP ports: " + log.strip());
+        }
+    }
+}
