@@ -34,6 +34,8 @@ public final class AttestationRelay {
     private final PluginHost server;
     private final String trustDomain;
     private Duration messageTimeout = Duration.ofMinutes(2);
+    private java.util.function.UnaryOperator<byte[]> payloadTamper = java.util.function.UnaryOperator.identity();
+    private java.util.function.UnaryOperator<byte[]> responseTamper = java.util.function.UnaryOperator.identity();
 
     /**
      * @param agent a loaded and configured agent-side plugin
@@ -52,6 +54,21 @@ public final class AttestationRelay {
     /** The longest the relay waits for one plugin message (SPIRE waits forever; tests should not). */
     public AttestationRelay messageTimeout(Duration timeout) {
         this.messageTimeout = Objects.requireNonNull(timeout);
+        return this;
+    }
+
+    /**
+     * Rewrites the agent's payload on its way to the server: stands for a modified agent or a network
+     * attacker, for negative tests. The transcript records the bytes the server received.
+     */
+    public AttestationRelay tamperPayload(java.util.function.UnaryOperator<byte[]> tamper) {
+        this.payloadTamper = Objects.requireNonNull(tamper);
+        return this;
+    }
+
+    /** Rewrites the agent's challenge response on its way to the server (see {@link #tamperPayload}). */
+    public AttestationRelay tamperChallengeResponse(java.util.function.UnaryOperator<byte[]> tamper) {
+        this.responseTamper = Objects.requireNonNull(tamper);
         return this;
     }
 
@@ -74,7 +91,7 @@ public final class AttestationRelay {
                 return failure(agent, Status.INTERNAL, "plugin response missing attestation payload",
                         transcript, start);
             }
-            byte[] payload = first.getPayload().toByteArray();
+            byte[] payload = payloadTamper.apply(first.getPayload().toByteArray());
             transcript.add(Transcript.Kind.PAYLOAD, "agent plugin", payload, asked);
 
             // spire-server: one Attest stream per attestation, payload first, never half-closed.
@@ -83,7 +100,8 @@ public final class AttestationRelay {
             md.put(FORWARDED_CLIENT_IP, "127.0.0.1");
             serverStream = new BidiStream<>(server.channel(),
                     dev.tpmdevid.proto.spire.server.nodeattestor.v1.NodeAttestorGrpc.getAttestMethod(), md);
-            serverStream.send(AttestRequest.newBuilder().setPayload(first.getPayload()).build());
+            serverStream.send(AttestRequest.newBuilder()
+                    .setPayload(com.google.protobuf.ByteString.copyFrom(payload)).build());
             while (true) {
                 asked = System.nanoTime();
                 AttestResponse resp = readServer(serverStream, transcript, asked);
@@ -115,10 +133,10 @@ public final class AttestationRelay {
                     return failure(agent, Status.INTERNAL, "plugin response missing challenge response",
                             transcript, start);
                 }
-                transcript.add(Transcript.Kind.CHALLENGE_RESPONSE, "agent plugin",
-                        answer.getChallengeResponse().toByteArray(), asked);
+                byte[] response = responseTamper.apply(answer.getChallengeResponse().toByteArray());
+                transcript.add(Transcript.Kind.CHALLENGE_RESPONSE, "agent plugin", response, asked);
                 serverStream.send(AttestRequest.newBuilder()
-                        .setChallengeResponse(answer.getChallengeResponse()).build());
+                        .setChallengeResponse(com.google.protobuf.ByteString.copyFrom(response)).build());
             }
         } catch (PluginFailure f) {
             return failure(f.side, f.status, null, transcript, start);

@@ -12,6 +12,7 @@ import dev.tpmdevid.testbed.host.PluginLoadException;
 import dev.tpmdevid.testbed.provision.ProvisionOptions;
 import dev.tpmdevid.testbed.provision.ProvisionedTpm;
 import dev.tpmdevid.testbed.provision.Provisioner;
+import dev.tpmdevid.testbed.provision.TestPki;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -54,10 +55,15 @@ final class E2eLab implements AutoCloseable {
 
     /** A fresh swtpm in {@code dir}/tpm, provisioned with {@code options}, files in {@code dir}/files. */
     ProvisionedTpm provision(Path dir, ProvisionOptions options) throws IOException {
+        return provision(dir, options, TestPki.create(options.caKeyType()));
+    }
+
+    /** As {@link #provision(Path, ProvisionOptions)} with given test CAs (to share them between TPMs). */
+    ProvisionedTpm provision(Path dir, ProvisionOptions options, TestPki pki) throws IOException {
         LabSwtpm sw = LabSwtpm.start(dir.resolve("tpm"));
         tpms.add(sw);
         try (Tpm tpm = sw.openTpm()) {
-            return Provisioner.provision(tpm, sw.devicePath(), options, dir.resolve("files"));
+            return Provisioner.provision(tpm, sw.devicePath(), options, pki, dir.resolve("files"));
         }
     }
 
@@ -66,6 +72,14 @@ final class E2eLab implements AutoCloseable {
         server.configure(TRUST_DOMAIN, serverHcl);
         agent.configure(TRUST_DOMAIN, agentHcl);
         return new AttestationRelay(agent, server, TRUST_DOMAIN).attest();
+    }
+
+    /** As {@link #attest(String, String)} with the payload rewritten on its way to the server. */
+    AttestationOutcome attestTampered(String agentHcl, String serverHcl, java.util.function.UnaryOperator<byte[]> payload)
+            throws PluginLoadException {
+        server.configure(TRUST_DOMAIN, serverHcl);
+        agent.configure(TRUST_DOMAIN, agentHcl);
+        return new AttestationRelay(agent, server, TRUST_DOMAIN).tamperPayload(payload).attest();
     }
 
     AttestationOutcome attest(ProvisionedTpm p) throws PluginLoadException {
