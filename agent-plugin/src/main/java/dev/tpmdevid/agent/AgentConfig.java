@@ -24,6 +24,8 @@ import java.util.Set;
  * <tr><td>{@code ek_cert_path}</td><td>none (EK certificate read from NV); if set, its key type picks the EK</td></tr>
  * <tr><td>{@code srk_handle}</td><td>none (SRK created once per attestation); e.g. {@code "0x81000001"}</td></tr>
  * <tr><td>{@code reuse_ak}</td><td>{@code true}: keep the AK blobs in process memory and Load them next time</td></tr>
+ * <tr><td>{@code reuse_contexts}</td><td>{@code true}: keep TPM2_ContextSave blobs of SRK, DevID, AK, EK and
+ *     ContextLoad them next time (falls back to the templates after a TPM reset)</td></tr>
  * </table>
  */
 public final class AgentConfig {
@@ -36,7 +38,7 @@ public final class AgentConfig {
 
     static final Set<String> KEYS = Set.of("tpm_device_path", "devid_cert_path", "devid_priv_path", "devid_pub_path",
             "devid_password", "owner_hierarchy_password", "endorsement_hierarchy_password", "ak_type", "ek_type",
-            "ek_cert_path", "srk_handle", "reuse_ak");
+            "ek_cert_path", "srk_handle", "reuse_ak", "reuse_contexts");
 
     private final String tpmDevicePath;
     private final Path devIdCertPath;
@@ -50,6 +52,7 @@ public final class AgentConfig {
     private final Path ekCertPath;
     private final Integer srkHandle;
     private final boolean reuseAk;
+    private final boolean reuseContexts;
 
     private AgentConfig(Builder b) {
         this.tpmDevicePath = b.tpmDevicePath;
@@ -64,6 +67,7 @@ public final class AgentConfig {
         this.ekCertPath = b.ekCertPath;
         this.srkHandle = b.srkHandle;
         this.reuseAk = b.reuseAk;
+        this.reuseContexts = b.reuseContexts;
     }
 
     public static Builder builder() {
@@ -85,7 +89,8 @@ public final class AgentConfig {
                     .akType(parseAkType(c.optionalString("ak_type", "rsa")))
                     .ekType(parseEkType(c.optionalString("ek_type", "auto")))
                     .srkHandle(parseHandle(c.optionalString("srk_handle", "")))
-                    .reuseAk(c.optionalBoolean("reuse_ak", true));
+                    .reuseAk(c.optionalBoolean("reuse_ak", true))
+                    .reuseContexts(c.optionalBoolean("reuse_contexts", true));
             b.devIdCertPath(path(c, "devid_cert_path"));
             b.devIdPrivPath(path(c, "devid_priv_path"));
             b.devIdPubPath(path(c, "devid_pub_path"));
@@ -128,6 +133,8 @@ public final class AgentConfig {
     /** Persistent SRK handle, or {@code null} to create the SRK from its template. */
     public Integer srkHandle() { return srkHandle; }
     public boolean reuseAk() { return reuseAk; }
+    /** Keep TPM2_ContextSave blobs of SRK, DevID, AK and EK for the next attestation of this process. */
+    public boolean reuseContexts() { return reuseContexts; }
 
     @Override
     public String toString() {
@@ -136,7 +143,7 @@ public final class AgentConfig {
                 + ", devid_pub_path=" + devIdPubPath + ", ak_type=" + akType + ", ek_type=" + ekType
                 + ", ek_cert_path=" + ekCertPath
                 + ", srk_handle=" + (srkHandle == null ? "(create)" : String.format("0x%08X", srkHandle))
-                + ", reuse_ak=" + reuseAk + "}";
+                + ", reuse_ak=" + reuseAk + ", reuse_contexts=" + reuseContexts + "}";
     }
 
     /** Builder; every setter validates what it can, {@link #build()} checks the required paths. */
@@ -153,6 +160,7 @@ public final class AgentConfig {
         private Path ekCertPath;
         private Integer srkHandle;
         private boolean reuseAk = true;
+        private boolean reuseContexts = true;
 
         private Builder() {}
 
@@ -168,6 +176,7 @@ public final class AgentConfig {
         public Builder ekCertPath(Path v) { this.ekCertPath = v; return this; }
         public Builder srkHandle(Integer v) { this.srkHandle = v; return this; }
         public Builder reuseAk(boolean v) { this.reuseAk = v; return this; }
+        public Builder reuseContexts(boolean v) { this.reuseContexts = v; return this; }
 
         public AgentConfig build() throws AgentException {
             if (devIdCertPath == null) {

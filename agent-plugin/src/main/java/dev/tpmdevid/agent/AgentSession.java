@@ -3,7 +3,6 @@ package dev.tpmdevid.agent;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -18,8 +17,8 @@ import tss.tpm.NV_ReadPublicResponse;
 import tss.tpm.StartAuthSessionResponse;
 import tss.tpm.TPM2B_PRIVATE;
 import tss.tpm.TPMA_NV;
+import tss.tpm.TPMS_CONTEXT;
 import tss.tpm.TPMS_ECC_PARMS;
-import tss.tpm.TPMS_ID_OBJECT;
 import tss.tpm.TPMS_NULL_SIG_SCHEME;
 import tss.tpm.TPMS_PCR_SELECTION;
 import tss.tpm.TPMS_SENSITIVE_CREATE;
@@ -40,12 +39,11 @@ import tss.tpm.TPM_SE;
  * and the EK are loaded when the session starts and stay loaded until {@link #close()}, which flushes
  * every transient object and session on every path.
  *
- * <p>Command sequence (RSA DevID, fresh AK, SRK from template; at most 3 transient objects):
- * CreatePrimary(SRK) · Load(DevID) · Create(AK) · Load(AK) · FlushContext(SRK) · CreatePrimary(EK) ·
- * [NV_ReadPublic · NV_Read… (EK certificate, skipped when the cached one matches the EK)] · Certify —
- * payload — Sign · StartAuthSession · PolicySecret · ActivateCredential · FlushContext(session) —
- * FlushContext(DevID, AK, EK). With a cached AK, Create(AK) is skipped; with a persistent SRK, the SRK
- * CreatePrimary and its FlushContext are.
+ * <p>First attestation of a process (at most 3 transient objects): CreatePrimary(SRK) · Load(DevID) ·
+ * Create(AK) · Load(AK) · FlushContext(SRK) · NV_ReadPublic · CreatePrimary(EK) · NV_Read… · Certify —
+ * payload — Sign · StartAuthSession · PolicySecret · ActivateCredential (closes the session) —
+ * FlushContext(DevID, AK, EK); plus ContextSave of SRK, DevID, AK and EK. Later attestations of the process
+ * ContextLoad DevID, AK and EK instead (12 commands in all, no key derivation). See docs/agent.md.
  *
  * <p>Not thread-safe; one session uses the TPM at a time (see {@link DevIdAttestor#begin()}).
  */
@@ -65,6 +63,8 @@ public final class AgentSession implements AutoCloseable {
     private TPM_HANDLE ek;
     private TPM_HANDLE policySession;
     private AkBlob akBlob;
+    private byte[] srkContext;
+    private byte[] srkAuthValue;
     private TPMT_PUBLIC ekArea;
     private byte[] ekPub;
     private AgentConfig.EkType ekType;
@@ -93,13 +93,79 @@ public final class AgentSession implements AutoCloseable {
             throw new AgentException(AgentException.Kind.CONFIG, "the saved AK was created under " + resumeAk
                     + " but this configuration uses parent " + parentKind);
         }
+        SavedContexts saved = cfg.reuseContexts() ? attestor.savedContexts() : null;
+        if (saved != null) {
+            try {
+                startFromContexts(saved, resumeAk, parentKind);
+                return;
+            } catch (AgentException e) {
+                // e.g. the TPM was reset since the contexts were saved: start over from the templates
+                attestor.forgetContexts();
+                flushLoaded();
+                Log.debug("saved TPM contexts not usable, recreating the keys", "error", e.getMessage());
+            }
+        }
+        startFromTemplates(resumeAk, parentKind);
+        if (cfg.reuseContexts()) {
+            saveContexts();
+        }
+    }
+
+    private void startFromTemplates(AkBlob resumeAk, AkBlob.Parent parentKind) throws AgentException {
+        AgentConfig cfg = attestor.config();
+        DevIdMaterial devIdFiles = attestor.material();
         TPM_HANDLE parent = openSrk(cfg);
+        if (srk != null && cfg.reuseContexts()) {
+            srkContext = contextSave(srk);
+        }
 
         byte[] devIdAuth = cfg.devIdPassword();
         devId = call("cannot load DevID key on TPM", "TPM2_Load",
                 () -> tpm.Load(parent, new TPM2B_PRIVATE(devIdFiles.priv()), devIdFiles.pubArea()));
         devId.AuthValue = devIdAuth;
 
+        loadOrCreateAk(parent, resumeAk, parentKind);
+        if (srk != null) {
+            flush(srk);
+            srk = null;
+        }
+        ekType = attestor.resolveEkType(this);
+        createEk(ekType);
+    }
+
+    /** Later attestations of this process: ContextLoad instead of CreatePrimary/Load (no RSA prime search). */
+    private void startFromContexts(SavedContexts saved, AkBlob resumeAk, AkBlob.Parent parentKind)
+            throws AgentException {
+        AgentConfig cfg = attestor.config();
+        devId = contextLoad(saved.devId());
+        devId.AuthValue = cfg.devIdPassword();
+        if (resumeAk == null && cfg.reuseAk() && saved.ak() != null) {
+            ak = contextLoad(saved.ak());
+            akBlob = saved.akBlob();
+            ak.AuthValue = akBlob.auth();
+        } else {
+            TPM_HANDLE parent;
+            if (saved.srk() != null) {
+                srk = contextLoad(saved.srk());
+                srk.AuthValue = saved.srkAuth();
+                parent = srk;
+            } else {
+                parent = openSrk(cfg);
+            }
+            loadOrCreateAk(parent, resumeAk, parentKind);
+            if (srk != null) {
+                flush(srk);
+                srk = null;
+            }
+        }
+        ek = contextLoad(saved.ek());
+        ekPub = saved.ekPub();
+        ekArea = TPMT_PUBLIC.fromTpm(ekPub);
+        ekType = saved.ekType();
+    }
+
+    private void loadOrCreateAk(TPM_HANDLE parent, AkBlob resumeAk, AkBlob.Parent parentKind) throws AgentException {
+        AgentConfig cfg = attestor.config();
         AkBlob candidate = resumeAk != null ? resumeAk : (cfg.reuseAk() ? attestor.cachedAk() : null);
         if (candidate != null) {
             try {
@@ -120,12 +186,41 @@ public final class AgentSession implements AutoCloseable {
                 attestor.rememberAk(akBlob);
             }
         }
-        if (srk != null) {
-            flush(srk);
-            srk = null;
+    }
+
+    private void saveContexts() {
+        try {
+            byte[] devIdCtx = contextSave(devId);
+            byte[] akCtx = attestor.config().reuseAk() && akIsTheCachedOne() ? contextSave(ak) : null;
+            byte[] ekCtx = contextSave(ek);
+            attestor.rememberContexts(new SavedContexts(srkContext, srkAuthValue,
+                    devIdCtx, akCtx, akCtx == null ? null : akBlob, ekCtx, ekPub.clone(), ekType));
+        } catch (AgentException e) {
+            Log.debug("TPM contexts not saved; later attestations recreate the keys", "error", e.getMessage());
         }
-        ekType = attestor.resolveEkType(this);
-        createEk(ekType);
+    }
+
+    private boolean akIsTheCachedOne() {
+        return akBlob != null && akBlob == attestor.cachedAk();
+    }
+
+    private byte[] contextSave(TPM_HANDLE h) throws AgentException {
+        return call("cannot save a TPM context", "TPM2_ContextSave", () -> tpm.ContextSave(h)).toTpm();
+    }
+
+    private TPM_HANDLE contextLoad(byte[] context) throws AgentException {
+        return call("cannot load a saved TPM context", "TPM2_ContextLoad",
+                () -> tpm.ContextLoad(TPMS_CONTEXT.fromTpm(context)));
+    }
+
+    private void flushLoaded() {
+        for (TPM_HANDLE h : new TPM_HANDLE[] {devId, ak, ek, srk}) {
+            if (h != null) {
+                flush(h);
+            }
+        }
+        devId = ak = ek = srk = null;
+        akBlob = null;
     }
 
     private TPM_HANDLE openSrk(AgentConfig cfg) throws AgentException {
@@ -136,6 +231,7 @@ public final class AgentSession implements AutoCloseable {
             return h;
         }
         byte[] srkAuth = random32();
+        srkAuthValue = srkAuth;
         TPMT_PUBLIC template = attestor.material().isEcc() ? Templates.srkEcc() : Templates.srkRsa();
         TPM_HANDLE owner = hierarchy(TPM_RH.OWNER, cfg.ownerPassword());
         CreatePrimaryResponse r = call("cannot create storage root key", "TPM2_CreatePrimary(owner)",
@@ -307,8 +403,6 @@ public final class AgentSession implements AutoCloseable {
             throw new AgentException(AgentException.Kind.CHALLENGE,
                     "unable to unmarshall challenges: CredActivation.Credential integrity size exceeds the blob");
         }
-        TPMS_ID_OBJECT idObject = new TPMS_ID_OBJECT(Arrays.copyOfRange(credential, 2, 2 + hmacLen),
-                Arrays.copyOfRange(credential, 2 + hmacLen, credential.length));
         StartAuthSessionResponse s = call("unable to solve proof of residency challenge",
                 "TPM2_StartAuthSession", () -> tpm.StartAuthSession(TPM_HANDLE.from(TPM_RH.NULL),
                         TPM_HANDLE.from(TPM_RH.NULL), new byte[16], new byte[0], TPM_SE.POLICY,
@@ -319,8 +413,7 @@ public final class AgentSession implements AutoCloseable {
                 () -> tpm.PolicySecret(endorsement, policySession, new byte[0], new byte[0], new byte[0], 0));
         byte[] certInfo;
         try {
-            certInfo = tpm._withSessions(TPM_HANDLE.pwSession(new byte[0]), policySession)
-                    .ActivateCredential(ak, ek, idObject, secret);
+            certInfo = activateCredentialClosingSession(credential, secret);
         } catch (TpmException e) {
             int rc = rawRc(e);
             if (rc >= 0 && (TpmRc.where(rc).startsWith("parameter") || TpmRc.base(rc) == TpmRc.INTEGRITY)) {
@@ -334,10 +427,65 @@ public final class AgentSession implements AutoCloseable {
             throw tpmFailure("unable to solve proof of residency challenge: failed to activate credential",
                     "TPM2_ActivateCredential", e);
         }
-        TPM_HANDLE done = policySession;
-        policySession = null;
-        flush(done);
+        policySession = null; // continueSession was clear: the TPM closed the session
         return certInfo;
+    }
+
+    /**
+     * TPM2_ActivateCredential (Part 3 §12.5) marshalled here rather than through TSS.Java, because TSS.Java
+     * always sets continueSession: with it clear on the policy session (as go-tpm sends it) the TPM closes the
+     * session on success and no FlushContext is needed. Sent through the connection's device, so it is counted,
+     * RETRY is handled and a failure is a {@link TpmException}.
+     */
+    private byte[] activateCredentialClosingSession(byte[] credential, byte[] encryptedSecret) {
+        byte[] akAuth = ak.AuthValue == null ? new byte[0] : ak.AuthValue;
+        java.io.ByteArrayOutputStream auth = new java.io.ByteArrayOutputStream();
+        writeU32(auth, 0x40000009);            // TPM_RS_PW for the AK (ADMIN role, authValue)
+        writeU16(auth, 0);
+        auth.write(0x01);
+        writeU16(auth, akAuth.length);
+        auth.writeBytes(akAuth);
+        writeU32(auth, policySession.handle);  // policy session for the EK, continueSession clear
+        writeU16(auth, 0);
+        auth.write(0x00);
+        writeU16(auth, 0);
+        java.io.ByteArrayOutputStream cmd = new java.io.ByteArrayOutputStream();
+        writeU16(cmd, 0x8002);
+        writeU32(cmd, 0);                      // size, patched below
+        writeU32(cmd, 0x00000147);
+        writeU32(cmd, ak.handle);
+        writeU32(cmd, ek.handle);
+        writeU32(cmd, auth.size());
+        cmd.writeBytes(auth.toByteArray());
+        writeU16(cmd, credential.length);
+        cmd.writeBytes(credential);
+        writeU16(cmd, encryptedSecret.length);
+        cmd.writeBytes(encryptedSecret);
+        byte[] bytes = cmd.toByteArray();
+        java.nio.ByteBuffer.wrap(bytes).putInt(2, bytes.length);
+        tss.TpmDevice device = tpm._getDevice();
+        device.dispatchCommand(bytes);
+        java.nio.ByteBuffer r = java.nio.ByteBuffer.wrap(device.getResponse());
+        if (r.remaining() < 16 || r.getInt(6) != 0) {
+            throw new TpmException("malformed TPM2_ActivateCredential response");
+        }
+        int n = r.getShort(14) & 0xFFFF;
+        if (16 + n > r.limit()) {
+            throw new TpmException("malformed TPM2_ActivateCredential response");
+        }
+        byte[] certInfo = new byte[n];
+        r.get(16, certInfo);
+        return certInfo;
+    }
+
+    private static void writeU16(java.io.ByteArrayOutputStream out, int v) {
+        out.write(v >>> 8);
+        out.write(v);
+    }
+
+    private static void writeU32(java.io.ByteArrayOutputStream out, int v) {
+        writeU16(out, v >>> 16);
+        writeU16(out, v & 0xFFFF);
     }
 
     /** The attestation key as blobs (to save it for a later {@link DevIdAttestor#resume(AkBlob)}). */
@@ -446,13 +594,6 @@ public final class AgentSession implements AutoCloseable {
         } catch (RuntimeException e) {
             throw tpmFailure(context, command, e);
         }
-    }
-
-    private void callVoid(String context, String command, Runnable op) throws AgentException {
-        call(context, command, () -> {
-            op.run();
-            return null;
-        });
     }
 
     static int rawRc(RuntimeException e) {

@@ -13,6 +13,8 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
+import dev.tpmdevid.core.ek.EkCertificates;
+import dev.tpmdevid.core.tpm.TpmFormatException;
 import tss.tpm.NV_ReadPublicResponse;
 import tss.tpm.TPMT_PUBLIC;
 
@@ -36,9 +38,9 @@ import tss.tpm.TPMT_PUBLIC;
 public final class DevIdAttestor {
 
     /** RSA-2048 EK certificate, TCG EK Credential Profile low range. */
-    static final int NV_EK_CERT_RSA = 0x01C00002;
+    static final int NV_EK_CERT_RSA = EkCertificates.NV_INDEX_RSA_2048;
     /** ECC NIST P-256 EK certificate, TCG EK Credential Profile low range. */
-    static final int NV_EK_CERT_ECC = 0x01C0000A;
+    static final int NV_EK_CERT_ECC = EkCertificates.NV_INDEX_ECC_P256;
 
     private static final long BUSY_WAIT_SECONDS = 60;
 
@@ -51,6 +53,7 @@ public final class DevIdAttestor {
     private final Semaphore tpmInUse = new Semaphore(1, true);
 
     private volatile AkBlob cachedAk;
+    private volatile SavedContexts savedContexts;
     private volatile AgentConfig.EkType resolvedEkType;
     private volatile byte[] cachedEkPub;
     private volatile byte[] cachedEkCert;
@@ -204,8 +207,8 @@ public final class DevIdAttestor {
         byte[] contents = s.nvReadAll(index, nvPub);
         byte[] der;
         try {
-            der = EkCerts.trim(contents);
-        } catch (IllegalArgumentException e) {
+            der = EkCertificates.fromNvContents(contents);
+        } catch (TpmFormatException e) {
             throw new AgentException(AgentException.Kind.TPM, String.format("unable to get endorsement certificate:"
                     + " failed to unmarshall certificate read from %08x: %s", index, e.getMessage()));
         }
@@ -253,6 +256,18 @@ public final class DevIdAttestor {
 
     void forgetAk() {
         cachedAk = null;
+    }
+
+    SavedContexts savedContexts() {
+        return savedContexts;
+    }
+
+    void rememberContexts(SavedContexts contexts) {
+        savedContexts = contexts;
+    }
+
+    void forgetContexts() {
+        savedContexts = null;
     }
 
     private static byte[] loadEkCertFile(Path path) throws AgentException {

@@ -119,4 +119,16 @@ class AgentConfigTest {
         plugin.configure("example.org", TestFiles.hcl(dir, ""));
         assertThat(plugin.attestor()).isNotNull();
     }
+
+    @Test
+    void validateReportsUnknownKeysAndRejectsBadConfig() throws Exception {
+        TestFiles.writeDevId(dir, TestFiles.rsaPublic(), TestFiles.RSA, 0);
+        AgentPlugin plugin = new AgentPlugin();
+        assertThat(plugin.validate("example.org", TestFiles.hcl(dir, "tpm_path = \"/dev/tpm0\"\n")))
+                .containsExactly("unknown configuration key \"tpm_path\" is ignored");
+        assertThat(plugin.attestor()).as("validate does not apply").isNull();
+        assertThatThrownBy(() -> plugin.validate("example.org", "devid_cert_path = \"/x\""))
+                .isInstanceOf(StatusException.class)
+                .extracting(e -> ((StatusException) e).getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+    }
 }

@@ -77,19 +77,4 @@ class SmallPartsTest {
                 .isEqualTo("endorsement_hierarchy_password is wrong");
         assertThat(Hints.forFailure("TPM2_Load", 0x1DF)).contains("storage root key");
     }
-
-    @Test
-    void ekDerTrim() {
-        byte[] nv = new byte[300];
-        nv[0] = 0x30;
-        nv[1] = (byte) 0x82;
-        nv[2] = 0x01;
-        nv[3] = 0x00;
-        assertThat(EkCerts.trim(nv)).hasSize(260);
-        byte[] shortForm = {0x30, 0x02, 5, 6, 0, 0};
-        assertThat(EkCerts.trim(shortForm)).containsExactly(0x30, 2, 5, 6);
-        assertThatThrownBy(() -> EkCerts.trim(new byte[] {0x31, 0})).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> EkCerts.trim(new byte[] {0x30, (byte) 0x82, 0x10, 0})).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> EkCerts.trim(new byte[] {0x30, (byte) 0x80, 0, 0})).isInstanceOf(IllegalArgumentException.class);
-    }
 }

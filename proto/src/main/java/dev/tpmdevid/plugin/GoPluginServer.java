@@ -23,6 +23,7 @@ import io.grpc.StatusException;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
+import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -118,6 +119,16 @@ public final class GoPluginServer {
     }
 
     private GoPluginServer() {
+    }
+
+    /**
+     * Reserves stdout for the handshake right now (also done by {@code serve}): lines printed to
+     * System.out/System.err from here on become debug log lines on stderr, java.util.logging goes to
+     * {@link PluginLog}. Call it first in {@code main} if anything constructed before {@code serve} might
+     * print.
+     */
+    public static void guardStdio() {
+        StdioGuard.install();
     }
 
     /** The process-wide broker state: ConnInfo per service_id (host services = 1) and host service names. */
@@ -355,6 +366,7 @@ public final class GoPluginServer {
             LOG.debug("plugin shutting down", "reason", reason);
             Thread watchdog = new Thread(() -> {
                 sleepQuietly(1500);
+                LOG.warn("plugin did not exit 1.5 s after shutdown; halting the JVM");
                 Runtime.getRuntime().halt(0);
             }, "plugin-exit-watchdog");
             watchdog.setDaemon(true);
@@ -381,6 +393,7 @@ public final class GoPluginServer {
             if (unix != null) {
                 unix.close();
             }
+            LOG.debug("plugin stopped");
             stopped.countDown();
         }
 
@@ -481,6 +494,7 @@ public final class GoPluginServer {
                     return;
                 }
                 openStreams.add(out);
+                ((ServerCallStreamObserver<StdioData>) out).setOnCancelHandler(() -> openStreams.remove(out));
             }
         }
 

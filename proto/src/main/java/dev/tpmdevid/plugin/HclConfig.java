@@ -12,6 +12,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * A plugin's {@code hcl_configuration}, parsed with hcl4j and read with HCL v1 semantics
@@ -43,8 +45,16 @@ public final class HclConfig {
      * {@code key = 0x10} / {@code key = 1e3}: HCL v1 reads these as numbers, hcl4j silently turns them
      * into strings ({@code x10}, {@code e3}).
      */
-    private static final java.util.regex.Pattern ODD_NUMBER = java.util.regex.Pattern.compile(
-            "(?m)^\\s*(\"?[A-Za-z_][\\w.-]*\"?)\\s*=\\s*[+-]?(?:0[xX][0-9a-fA-F]+|[0-9]+(?:\\.[0-9]*)?[eE][+-]?[0-9]+)\\s*,?\\s*$");
+    private static final Pattern ODD_NUMBER = Pattern.compile(
+            "(?m)^[ \\t]*(\"?[A-Za-z_][\\w.-]*\"?)[ \\t]*=[ \\t]*[+-]?(?:0[xX][0-9a-fA-F]+|[0-9]+(?:\\.[0-9]*)?[eE][+-]?[0-9]+)\\b");
+
+    /**
+     * {@code key = 1 + 2}, {@code key = true && x}, {@code key = a ? b : c}, {@code key = [for ...]}:
+     * HCL2 expressions hcl4j would evaluate and HCL v1 rejects.
+     */
+    private static final Pattern ARITHMETIC = Pattern.compile(
+            "(?m)^[ \\t]*(\"?[A-Za-z_][\\w.-]*\"?)[ \\t]*=[ \\t]*(?:(?:[+-]?[0-9][0-9.]*|[A-Za-z_][\\w.]*)[ \\t]*(?:[-+*%<>=!&|?]|/(?![/*]))"
+            + "|[!(]|\\[\\s*for\\s|\\{\\s*for\\s)");
 
     private final Map<String, Object> values;
 
@@ -64,10 +74,15 @@ public final class HclConfig {
         if (hclText.indexOf(DOLLAR) >= 0 || hclText.indexOf(PERCENT) >= 0) {
             throw invalid("invalid configuration: text contains the unsupported characters U+E024/U+E025");
         }
-        java.util.regex.Matcher odd = ODD_NUMBER.matcher(hclText);
+        Matcher odd = ODD_NUMBER.matcher(hclText);
         if (odd.find()) {
             throw invalid("invalid configuration: " + unquote(odd.group(1))
                     + ": hexadecimal and exponent number forms are not supported; write a plain decimal");
+        }
+        Matcher expr = ARITHMETIC.matcher(hclText);
+        if (expr.find()) {
+            throw invalid("invalid configuration: " + unquote(expr.group(1))
+                    + ": expressions are not supported; write a literal value");
         }
         String shielded = hclText.replace('$', DOLLAR).replace('%', PERCENT);
         Map<String, Object> raw;
@@ -84,6 +99,11 @@ public final class HclConfig {
         if (noValue != null) {
             throw invalid("invalid configuration: " + noValue + " has no value");
         }
+        String notLiteral = firstNonLiteral(restored, "");
+        if (notLiteral != null) {
+            throw invalid("invalid configuration: " + notLiteral
+                    + " is not a literal value (quote strings: key = \"value\")");
+        }
         if (restored.isEmpty() && hasContent(hclText)) {
             throw invalid("invalid configuration: expected a body of key = value pairs");
         }
@@ -95,14 +115,15 @@ public final class HclConfig {
         return Collections.unmodifiableSet(values.keySet());
     }
 
-    /** Whether {@code key} is present (even with an empty or null value). */
+    /** Whether {@code key} is present (even with an empty value). */
     public boolean has(String key) {
         return values.containsKey(key);
     }
 
     /**
      * The raw value of {@code key} as hcl4j produced it (with {@code $}/{@code %} restored): String,
-     * Double, Boolean, List, Map, or null. For nested blocks the runtime offers no typed access.
+     * Double, Boolean, List or Map; null when absent. Nested blocks have no typed accessors; repeated
+     * blocks come back as a List of Maps, labeled blocks as nested Maps.
      */
     public Object raw(String key) {
         return values.get(key);
@@ -299,6 +320,33 @@ public final class HclConfig {
             }
         }
         return null;
+    }
+
+    /**
+     * The dotted path of the first value that is not a string, number, boolean, list or map: hcl4j
+     * returns a variable reference for a bare word ({@code key = value}), which HCL v1 rejects.
+     */
+    private static String firstNonLiteral(Object v, String path) {
+        if (v instanceof Map) {
+            for (Map.Entry<?, ?> e : ((Map<?, ?>) v).entrySet()) {
+                String p = firstNonLiteral(e.getValue(), path.isEmpty() ? String.valueOf(e.getKey()) : path + "." + e.getKey());
+                if (p != null) {
+                    return p;
+                }
+            }
+            return null;
+        }
+        if (v instanceof List) {
+            List<?> l = (List<?>) v;
+            for (int i = 0; i < l.size(); i++) {
+                String p = firstNonLiteral(l.get(i), path + "[" + i + "]");
+                if (p != null) {
+                    return p;
+                }
+            }
+            return null;
+        }
+        return v instanceof String || v instanceof Number || v instanceof Boolean ? null : path;
     }
 
     /** Whether the text has anything besides whitespace and comments. */

@@ -1,6 +1,10 @@
 package dev.tpmdevid.plugin;
 
 import dev.tpmdevid.proto.goplugin.ConnInfo;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusException;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -62,6 +66,34 @@ public final class PluginBroker {
                 }
             }
         }
+    }
+
+    /**
+     * Opens a plaintext gRPC channel to what the host announced under {@code serviceId}, waiting up to
+     * {@code wait} for the announcement (spec 02 §1.7 "Dial"). SPIRE's host services (service_id 1) are on
+     * a unix socket on Linux. The caller shuts the channel down.
+     *
+     * @throws StatusException UNAVAILABLE when nothing was announced in time or the network is unknown
+     */
+    public ManagedChannel dial(int serviceId, Duration wait) throws StatusException {
+        ConnInfo ci = awaitConnInfo(serviceId, wait).orElseThrow(() -> Status.UNAVAILABLE
+                .withDescription("host did not announce broker service " + serviceId).asException());
+        if (ci.getNetwork().equals("unix")) {
+            return UnixSocketListener.channelBuilder(ci.getAddress()).usePlaintext().overrideAuthority("unused")
+                    .build();
+        }
+        int colon = ci.getAddress().lastIndexOf(':');
+        if (ci.getNetwork().equals("tcp") && colon > 0) {
+            try {
+                int port = Integer.parseInt(ci.getAddress().substring(colon + 1));
+                return NettyChannelBuilder.forAddress(ci.getAddress().substring(0, colon), port)
+                        .usePlaintext().overrideAuthority("unused").build();
+            } catch (NumberFormatException e) {
+                // reported below
+            }
+        }
+        throw Status.UNAVAILABLE.withDescription("unsupported broker address for service " + serviceId + ": "
+                + ci.getNetwork()).asException();
     }
 
     /** The host service names from the last {@code InitRequest} (empty before Init). */

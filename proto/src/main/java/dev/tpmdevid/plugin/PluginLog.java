@@ -61,6 +61,9 @@ public final class PluginLog {
     private static final java.util.Set<String> RESERVED =
             java.util.Set.of("@level", "@message", "@timestamp", "@module", "@caller");
 
+    /** Longest string member written, in chars (keeps a line well below go-plugin's 64 KiB). */
+    static final int MAX_STRING = 8 * 1024;
+
     private static final Map<String, PluginLog> LOGGERS = new ConcurrentHashMap<>();
     private static final Object SINK_LOCK = new Object();
     private static OutputStream sink = new FileOutputStream(FileDescriptor.err);
@@ -258,8 +261,15 @@ public final class PluginLog {
         }
     }
 
-    /** Appends {@code s} as a JSON string literal (RFC 8259 escaping; {@code <>&} escaped as Go does). */
+    /**
+     * Appends {@code s} as a JSON string literal (RFC 8259 escaping; {@code <>&} escaped as Go does),
+     * cut at {@link #MAX_STRING} characters: go-plugin reads stderr in 64 KiB lines and logs longer ones
+     * as raw fragments.
+     */
     static void appendString(StringBuilder sb, String s) {
+        if (s.length() > MAX_STRING) {
+            s = s.substring(0, MAX_STRING) + "...(truncated)";
+        }
         sb.append('"');
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);

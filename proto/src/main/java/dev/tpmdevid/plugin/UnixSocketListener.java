@@ -1,9 +1,13 @@
 package dev.tpmdevid.plugin;
 
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.netty.shaded.io.netty.channel.ChannelOption;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.epoll.Epoll;
-import io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollDomainSocketChannel;
+import io.grpc.netty.shaded.io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollIoHandler;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollServerDomainSocketChannel;
 import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
 import io.grpc.netty.shaded.io.netty.util.concurrent.DefaultThreadFactory;
@@ -27,8 +31,13 @@ final class UnixSocketListener implements AutoCloseable {
     private UnixSocketListener(Path directory) {
         this.directory = directory;
         this.socket = directory.resolve("plugin.sock");
-        this.boss = new EpollEventLoopGroup(1, new DefaultThreadFactory("plugin-uds-boss", true));
-        this.workers = new EpollEventLoopGroup(0, new DefaultThreadFactory("plugin-uds-worker", true));
+        this.boss = loop(1, "plugin-uds-boss");
+        this.workers = loop(0, "plugin-uds-worker");
+    }
+
+    /** An epoll event loop group of daemon threads ({@code threads} 0 = Netty's default count). */
+    static EventLoopGroup loop(int threads, String name) {
+        return new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory(name, true), EpollIoHandler.newFactory());
     }
 
     /** Whether the epoll transport loads on this platform. */
@@ -65,7 +74,23 @@ final class UnixSocketListener implements AutoCloseable {
         return NettyServerBuilder.forAddress(new DomainSocketAddress(socket.toString()))
                 .channelType(EpollServerDomainSocketChannel.class)
                 .bossEventLoopGroup(boss)
-                .workerEventLoopGroup(workers);
+                .workerEventLoopGroup(workers)
+                // grpc sets TCP keep-alive on every accepted channel; unix sockets do not know it (and Netty
+                // would log a warning per connection), null removes it
+                .withChildOption(ChannelOption.SO_KEEPALIVE, null);
+    }
+
+    /** A channel builder for a unix socket path (shared daemon epoll event loop). */
+    static NettyChannelBuilder channelBuilder(String path) {
+        return NettyChannelBuilder.forAddress(new DomainSocketAddress(path))
+                .channelType(EpollDomainSocketChannel.class)
+                .eventLoopGroup(ClientLoop.GROUP)
+                .withOption(ChannelOption.SO_KEEPALIVE, null);
+    }
+
+    /** Lazily created event loop for client channels over unix sockets. */
+    private static final class ClientLoop {
+        static final EventLoopGroup GROUP = loop(1, "plugin-uds-client");
     }
 
     /** Removes the socket and its directory and stops the event loops. */

@@ -27,10 +27,12 @@ import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import io.grpc.netty.shaded.io.netty.channel.epoll.EpollDomainSocketChannel;
-import io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollServerDomainSocketChannel;
+import io.grpc.protobuf.services.HealthStatusManager;
+import io.grpc.netty.shaded.io.netty.channel.ChannelOption;
+import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
-import io.grpc.netty.shaded.io.netty.util.concurrent.DefaultThreadFactory;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.io.ByteArrayOutputStream;
@@ -72,8 +74,17 @@ class GoPluginServerProcessTest {
     private final List<Process> processes = new ArrayList<>();
     private final List<ManagedChannel> channels = new ArrayList<>();
 
+    private final List<io.grpc.Server> hostServers = new ArrayList<>();
+    private final List<EventLoopGroup> loops = new ArrayList<>();
+
     @AfterEach
     void cleanUp() throws InterruptedException {
+        for (io.grpc.Server s : hostServers) {
+            s.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+        for (EventLoopGroup g : loops) {
+            g.shutdownGracefully(0, 100, TimeUnit.MILLISECONDS);
+        }
         for (ManagedChannel c : channels) {
             c.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
         }
@@ -101,8 +112,10 @@ class GoPluginServerProcessTest {
         CompletableFuture<Status> brokerEnd = new CompletableFuture<>();
         StreamObserver<ConnInfo> broker = GRPCBrokerGrpc.newStub(ch).startStream(recorder(new ArrayList<>(),
                 brokerEnd));
-        broker.onNext(ConnInfo.newBuilder().setServiceId(1).setNetwork("unix").setAddress("/tmp/plugin4242")
-                .build());
+        // like SPIRE: serve "host services" on a unix socket and announce it as broker service 1
+        String hostSocket = tmp.resolve("host.sock").toString();
+        startHostServices(hostSocket);
+        broker.onNext(ConnInfo.newBuilder().setServiceId(1).setNetwork("unix").setAddress(hostSocket).build());
 
         InitResponse init = InitGrpc.newBlockingStub(ch).init(InitRequest.newBuilder()
                 .addHostServiceNames("spire.hostservice.server.agentstore.v1.AgentStore")
@@ -153,18 +166,24 @@ class GoPluginServerProcessTest {
         assertThat(plugin.restOfStdout()).as("nothing after the handshake on stdout").isEmpty();
 
         List<JsonNode> log = plugin.stderrJson();
-        assertThat(messages(log, "stdout")).contains("stray stdout line from configure");
+        assertThat(messages(log, "stdout")).contains("stray stdout line before serve", "stray stdout line from configure");
         assertThat(messages(log, "stderr")).contains("stray stderr line from configure");
         JsonNode configured = find(log, "test plugin configured");
         assertThat(configured.get("trust_domain").asText()).isEqualTo("example.org");
         assertThat(configured.get("host_services_network").asText()).isEqualTo("unix");
-        assertThat(configured.get("host_services_address").asText()).isEqualTo("/tmp/plugin4242");
+        assertThat(configured.get("host_services_address").asText()).isEqualTo(hostSocket);
+        assertThat(configured.get("host_health").asText()).isEqualTo("SERVING");
         assertThat(configured.get("host_service_names").asText())
                 .isEqualTo("spire.hostservice.server.agentstore.v1.AgentStore,spire.hostservice.common.metrics.v1.Metrics");
         assertThat(find(log, "deinit hook ran").get("@level").asText()).isEqualTo("info");
         assertThat(find(log, "ignoring SIGINT; the host unloads this plugin").get("@level").asText())
                 .isEqualTo("trace");
         assertThat(find(log, "configuration rejected").get("@level").asText()).isEqualTo("error");
+        find(log, "plugin stopped");
+        assertThat(log).as("no warnings (gRPC, Netty and JVM noise included)")
+                .noneMatch(n -> n.get("@level").asText().equals("warn"));
+        assertThat(log).as("exited by itself, not through the watchdog's halt")
+                .noneMatch(n -> n.get("@message").asText().startsWith("plugin did not exit"));
     }
 
     @Test
@@ -248,10 +267,8 @@ class GoPluginServerProcessTest {
         assertThat(plugin.socket).startsWith(tmp);
         assertThat(Files.getPosixFilePermissions(plugin.socket.getParent()))
                 .isEqualTo(PosixFilePermissions.fromString("rwx------"));
-        EpollEventLoopGroup group = new EpollEventLoopGroup(1, new DefaultThreadFactory("test-uds", true));
-        try {
-            ManagedChannel ch = NettyChannelBuilder.forAddress(new DomainSocketAddress(plugin.socket.toString()))
-                    .channelType(EpollDomainSocketChannel.class).eventLoopGroup(group)
+        {
+            ManagedChannel ch = UnixSocketListener.channelBuilder(plugin.socket.toString())
                     .usePlaintext().overrideAuthority("unused").build();
             channels.add(ch);
             assertThat(HealthGrpc.newBlockingStub(ch)
@@ -265,9 +282,8 @@ class GoPluginServerProcessTest {
             assertThat(plugin.socket).doesNotExist();
             assertThat(plugin.socket.getParent()).doesNotExist();
             assertThat(plugin.restOfStdout()).isEmpty();
-            plugin.stderrJson();
-        } finally {
-            group.shutdownGracefully(0, 100, TimeUnit.MILLISECONDS);
+            assertThat(plugin.stderrJson()).as("no warnings or errors")
+                    .noneMatch(n -> Set.of("warn", "error").contains(n.get("@level").asText()));
         }
     }
 
@@ -330,6 +346,20 @@ class GoPluginServerProcessTest {
                 .overrideAuthority("unused").build();
         channels.add(ch);
         return ch;
+    }
+
+    /** A host-side gRPC server on a unix socket with a health service standing in for SPIRE's host services. */
+    private void startHostServices(String socketPath) throws IOException {
+        HealthStatusManager health = new HealthStatusManager();
+        health.setStatus("test.HostService", HealthCheckResponse.ServingStatus.SERVING);
+        EventLoopGroup boss = UnixSocketListener.loop(1, "test-host-boss");
+        EventLoopGroup workers = UnixSocketListener.loop(1, "test-host-worker");
+        loops.add(boss);
+        loops.add(workers);
+        hostServers.add(NettyServerBuilder.forAddress(new DomainSocketAddress(socketPath))
+                .channelType(EpollServerDomainSocketChannel.class).bossEventLoopGroup(boss)
+                .workerEventLoopGroup(workers).withChildOption(ChannelOption.SO_KEEPALIVE, null)
+                .addService(health.getHealthService()).build().start());
     }
 
     private static void sendSigint(Process p) throws Exception {

@@ -138,6 +138,31 @@ class HclConfigTest {
     }
 
     @Test
+    void expressionsAreRejectedNotEvaluated() {
+        assertInvalid(() -> HclConfig.parse("max_challenges = 1 + 2"),
+                "invalid configuration: max_challenges: expressions are not supported");
+        assertInvalid(() -> HclConfig.parse("a = \"x\"\n\"n\" = 2*3"), "invalid configuration: n: expressions");
+        assertInvalid(() -> HclConfig.parse("a = some_variable"),
+                "invalid configuration: a is not a literal value");
+        assertInvalid(() -> HclConfig.parse("b { c = var.x }"), "invalid configuration: b.c is not a literal value");
+        assertInvalid(() -> HclConfig.parse("a = true && false"), "invalid configuration: a: expressions");
+        assertInvalid(() -> HclConfig.parse("a = x ? 1 : 2"), "invalid configuration: a: expressions");
+        assertInvalid(() -> HclConfig.parse("a = [for x in y: x]"), "invalid configuration: a: expressions");
+        assertInvalid(() -> HclConfig.parse("a = !true"), "invalid configuration: a: expressions");
+    }
+
+    @Test
+    void trailingCommentsAndCommentLinesAreNotExpressions() throws StatusException {
+        HclConfig c = HclConfig.parse("a = 5 // five\nb = true # yes\nc = 7 /* seven */\nd = false\n"
+                + "// comment line\n/* block */\ne = 1\n");
+        assertThat(c.optionalLong("a", 0)).isEqualTo(5L);
+        assertThat(c.optionalBoolean("b", false)).isTrue();
+        assertThat(c.optionalLong("c", 0)).isEqualTo(7L);
+        assertThat(c.optionalBoolean("d", true)).isFalse();
+        assertThat(c.optionalLong("e", 0)).isEqualTo(1L);
+    }
+
+    @Test
     void booleansMustBeLiterals() throws StatusException {
         HclConfig c = HclConfig.parse("a = true\nb = false\ns = \"true\"");
         assertThat(c.optionalBoolean("a", false)).isTrue();

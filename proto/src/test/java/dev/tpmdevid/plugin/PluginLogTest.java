@@ -86,6 +86,16 @@ class PluginLogTest {
     }
 
     @Test
+    void longValuesAreCutSoTheLineStaysBelowTheHostsBuffer() throws IOException {
+        String big = "x".repeat(100_000);
+        String line = PluginLog.format(Instant.EPOCH, PluginLog.Level.INFO, "m", big, null, "pem", big);
+        assertThat(line.getBytes(StandardCharsets.UTF_8).length).isLessThan(64 * 1024);
+        JsonNode n = JSON.readTree(line);
+        assertThat(n.get("@message").asText()).endsWith("...(truncated)").startsWith("xxxx");
+        assertThat(n.get("pem").asText()).hasSize(PluginLog.MAX_STRING + "...(truncated)".length());
+    }
+
+    @Test
     void oddValueAndSpecialValues() throws IOException {
         String line = PluginLog.format(Instant.EPOCH, PluginLog.Level.INFO, "m", null, null,
                 "nan", Double.NaN, "bytes", new byte[] {1, (byte) 0xab}, "nothing", null, "dangling");

@@ -2,7 +2,13 @@ package dev.tpmdevid.plugin;
 
 import dev.tpmdevid.proto.goplugin.ConnInfo;
 import dev.tpmdevid.proto.spire.server.nodeattestor.v1.NodeAttestorGrpc;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
 import io.grpc.StatusException;
+import io.grpc.StatusRuntimeException;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthGrpc;
+import java.util.concurrent.TimeUnit;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,7 +28,25 @@ public final class TestPluginMain {
     private TestPluginMain() {
     }
 
+    /** Calls the host's health service through the broker, as a plugin would call AgentStore. */
+    private static String hostHealth() {
+        try {
+            ManagedChannel ch = GoPluginServer.broker().dial(PluginBroker.HOST_SERVICES_ID, Duration.ofSeconds(5));
+            try {
+                return HealthGrpc.newBlockingStub(ch).withDeadlineAfter(30, TimeUnit.SECONDS)
+                        .check(HealthCheckRequest.newBuilder().setService("test.HostService").build())
+                        .getStatus().name();
+            } finally {
+                ch.shutdownNow();
+            }
+        } catch (StatusException | StatusRuntimeException e) {
+            return Status.fromThrowable(e).getCode().name();
+        }
+    }
+
     public static void main(String[] args) {
+        GoPluginServer.guardStdio();
+        System.out.println("stray stdout line before serve");
         NodeAttestorGrpc.NodeAttestorImplBase attestor = new NodeAttestorGrpc.NodeAttestorImplBase() { };
         ConfigHandler config = new ConfigHandler() {
             @Override
@@ -35,7 +59,8 @@ public final class TestPluginMain {
                         .orElse(ConnInfo.getDefaultInstance());
                 LOG.info("test plugin configured", "trust_domain", trustDomain,
                         "host_services_network", ci.getNetwork(), "host_services_address", ci.getAddress(),
-                        "host_service_names", String.join(",", GoPluginServer.broker().hostServiceNames()));
+                        "host_service_names", String.join(",", GoPluginServer.broker().hostServiceNames()),
+                        "host_health", hostHealth());
             }
 
             @Override

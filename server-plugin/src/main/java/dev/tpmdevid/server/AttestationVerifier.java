@@ -153,6 +153,10 @@ final class AttestationVerifier {
       return AttestationRequest.fromJson(payload);
     } catch (WireFormatException e) {
       throw invalid("unable to unmarshall attestation data: " + e.getMessage());
+    } catch (RuntimeException e) {
+      // Defensive: a decoder RuntimeException on untrusted bytes is malformed input, not our
+      // fault (an early GoJson threw a NullPointerException on nesting beyond Jackson's limit).
+      throw invalid("unable to unmarshall attestation data: malformed JSON");
     }
   }
 
@@ -463,6 +467,8 @@ final class AttestationVerifier {
       return ChallengeResponse.fromJson(response);
     } catch (WireFormatException e) {
       throw invalid("unable to unmarshall challenges response: " + e.getMessage());
+    } catch (RuntimeException e) {
+      throw invalid("unable to unmarshall challenges response: malformed JSON"); // see above
     }
   }
 

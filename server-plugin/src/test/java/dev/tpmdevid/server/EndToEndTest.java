@@ -32,13 +32,34 @@ class EndToEndTest {
   }
 
   @ParameterizedTest
-  @CsvSource({"ECC,RSA,RSA", "RSA,ECC,RSA", "RSA,RSA,ECC", "ECC,ECC,ECC"})
+  @CsvSource({"ECC,RSA,RSA", "ECC_P384,RSA,RSA", "RSA,ECC,RSA", "RSA,RSA,ECC", "ECC,ECC,ECC"})
   void eccKeys_attest(KeyType ek, KeyType ak, KeyType devId) throws Exception {
     SoftwareAgent agent = SoftwareAgent.of(ek, ak, devId);
     try (PluginHarness h = new PluginHarness(agent, null)) {
       PluginHarness.Outcome o = h.attest(agent);
       assertThat(o.status()).isNull();
       assertThat(o.result().getAgentAttributes().getSpiffeId()).startsWith("spiffe://example.org/");
+    }
+  }
+
+  @Test
+  void eccSwitchesOff_refuseEccEkAndAk_stillAcceptGoLikeAgent() throws Exception {
+    SoftwareAgent eccEk = SoftwareAgent.of(KeyType.ECC, KeyType.RSA, KeyType.RSA);
+    try (PluginHarness h = new PluginHarness(eccEk, "allow_ecc_ek = false")) {
+      PluginHarness.Outcome o = h.attest(eccEk);
+      assertThat(o.status().getCode()).isEqualTo(io.grpc.Status.Code.INVALID_ARGUMENT);
+      assertThat(o.status().getDescription()).contains("key from certificate is not an RSA key");
+    }
+    SoftwareAgent eccAk = SoftwareAgent.of(KeyType.RSA, KeyType.ECC, KeyType.RSA);
+    try (PluginHarness h = new PluginHarness(eccAk, "allow_ecc_ak = false")) {
+      PluginHarness.Outcome o = h.attest(eccAk);
+      assertThat(o.status().getCode()).isEqualTo(io.grpc.Status.Code.INVALID_ARGUMENT);
+      assertThat(o.status().getDescription())
+          .contains("attestation key attributes check failed: ECC attestation keys are disabled");
+    }
+    SoftwareAgent go = SoftwareAgent.goLike();
+    try (PluginHarness h = new PluginHarness(go, "allow_ecc_ek = false\n\nallow_ecc_ak = false")) {
+      assertThat(h.attest(go).ok()).isTrue();
     }
   }
 }

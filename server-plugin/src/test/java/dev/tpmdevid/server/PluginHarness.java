@@ -56,8 +56,13 @@ final class PluginHarness implements AutoCloseable {
 
   /** HCL as SPIRE re-prints {@code plugin_data} for this agent's bundles. */
   String hcl(SoftwareAgent agent, String extraHcl) throws Exception {
-    Path devId = Files.writeString(dir.resolve("devid-ca.pem"), agent.devIdBundlePem());
-    Path ek = Files.writeString(dir.resolve("endorsement-ca.pem"), agent.ekBundlePem());
+    return hcl(agent.devIdBundlePem(), agent.ekBundlePem(), extraHcl);
+  }
+
+  /** HCL for the given bundles (written to files in {@link #dir}). */
+  String hcl(String devIdPem, String ekPem, String extraHcl) throws Exception {
+    Path devId = Files.writeString(dir.resolve("devid-ca.pem"), devIdPem);
+    Path ek = Files.writeString(dir.resolve("endorsement-ca.pem"), ekPem);
     return "devid_ca_path = \"" + devId + "\"\n\nendorsement_ca_path = \"" + ek + "\"\n"
         + (extraHcl == null ? "" : "\n" + extraHcl + "\n");
   }

@@ -42,8 +42,8 @@ public final class SoftwareAgent {
   public static final int GO_DEVID_ATTRIBUTES = 0x00040072;
   public static final int EK_ATTRIBUTES = 0x000300B2;
 
-  /** Which key types to use. */
-  public enum KeyType { RSA, ECC }
+  /** Which key types to use ({@code ECC_P384}: for the EK only, TCG high-range style). */
+  public enum KeyType { RSA, ECC, ECC_P384 }
 
   public final TestPki.Ca devIdRoot;
   public final TestPki.Ca devIdIntermediate;
@@ -61,11 +61,12 @@ public final class SoftwareAgent {
     devIdRoot = TestPki.rootCa("devid-root");
     devIdIntermediate = TestPki.intermediateCa("devid-intermediate", devIdRoot);
     ekCa = TestPki.rootCa("ek-root");
-    devIdKey = devId == KeyType.RSA ? TestPki.rsa() : TestPki.p256();
+    devIdKey = devId == KeyType.RSA ? TestPki.newRsa(2048) : TestPki.p256();
     devIdCert = TestPki.cert("devid-leaf").issuedBy(devIdIntermediate)
         .key(devIdKey.getPublic()).build();
-    akKey = ak == KeyType.RSA ? TestPki.rsa() : TestPki.p256();
-    ekKey = ek == KeyType.RSA ? TestPki.rsa() : TestPki.p256();
+    akKey = ak == KeyType.RSA ? TestPki.newRsa(2048) : TestPki.p256();
+    ekKey = ek == KeyType.RSA ? TestPki.newRsa(2048)
+        : ek == KeyType.ECC_P384 ? TestPki.ec("secp384r1") : TestPki.p256();
     ekCert = TestPki.cert("").issuedBy(ekCa).key(ekKey.getPublic()).tcgEkSan().build();
     devIdPub = TpmtPublic.fromPublicKey(devIdKey.getPublic(),
         ObjectAttributes.fromBits(GO_DEVID_ATTRIBUTES));
@@ -84,6 +85,11 @@ public final class SoftwareAgent {
 
   /** EK public area as the TPM reports it for the TCG L-1 (RSA) / L-2 style (ECC) template. */
   static TpmtPublic ekTemplate(PublicKey key) {
+    if (key instanceof ECPublicKey && ((ECPublicKey) key).getParams().getOrder().bitLength() == 384) {
+      // high-range P-384 EK: SHA-384 nameAlg, AES-256-CFB (authPolicy left empty here)
+      return TpmtPublic.fromPublicKey(key, TpmAlg.SHA384, ObjectAttributes.fromBits(EK_ATTRIBUTES),
+          TpmtPublic.Scheme.NULL).toBuilder().symmetric(TpmtPublic.Symmetric.AES_256_CFB).build();
+    }
     TpmtPublic base = TpmtPublic.fromPublicKey(key, TpmAlg.SHA256,
         ObjectAttributes.fromBits(EK_ATTRIBUTES), TpmtPublic.Scheme.NULL);
     return base.toBuilder().authPolicy(EK_POLICY).symmetric(TpmtPublic.Symmetric.AES_128_CFB).build();
@@ -162,14 +168,22 @@ public final class SoftwareAgent {
 
   /** Answers the challenge: DevID signs the nonce (SHA-256), the EK activates the credential. */
   public byte[] respond(byte[] challengeJson) {
+    return respondWith(challengeJson, devIdKey, this);
+  }
+
+  /**
+   * Answers with the proof of possession made by {@code popKey} and the credential activated by
+   * {@code activator}'s EK and AK (for attacks mixing a stolen DevID key with another TPM).
+   */
+  public static byte[] respondWith(byte[] challengeJson, KeyPair popKey, SoftwareAgent activator) {
     try {
       ChallengeRequest ch = ChallengeRequest.fromJson(challengeJson);
       Signature s = Signature.getInstance(
-          devIdKey.getPublic() instanceof ECPublicKey ? "SHA256withECDSA" : "SHA256withRSA");
-      s.initSign(devIdKey.getPrivate());
+          popKey.getPublic() instanceof ECPublicKey ? "SHA256withECDSA" : "SHA256withRSA");
+      s.initSign(popKey.getPrivate());
       s.update(ch.devId());
       byte[] pop = s.sign();
-      byte[] secret = activate(ch);
+      byte[] secret = activator.activate(ch);
       return new ChallengeResponse(pop, secret).toJson();
     } catch (Exception e) {
       throw new IllegalStateException(e);

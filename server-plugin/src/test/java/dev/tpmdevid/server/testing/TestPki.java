@@ -162,16 +162,16 @@ public final class TestPki {
     }
   }
 
-  /** A self-signed root CA with an RSA key. */
+  /** A self-signed root CA with a fresh (hence unique) ECDSA P-256 key. */
   public static Ca rootCa(String cn) {
-    KeyPair kp = rsa();
+    KeyPair kp = p256();
     return new Ca(cert(cn).selfSigned(kp).ca(null)
         .keyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign).build(), kp.getPrivate());
   }
 
-  /** An intermediate CA issued by {@code parent}. */
+  /** An intermediate CA issued by {@code parent}, with a fresh ECDSA P-256 key. */
   public static Ca intermediateCa(String cn, Ca parent) {
-    KeyPair kp = rsa();
+    KeyPair kp = p256();
     return new Ca(cert(cn).issuedBy(parent).key(kp.getPublic()).ca(null)
         .keyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign).build(), kp.getPrivate());
   }

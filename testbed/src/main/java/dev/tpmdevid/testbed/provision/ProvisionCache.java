@@ -23,7 +23,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * manufactured <b>once per cache</b> (EK certificates + DevID, by {@link Provisioner}) into a golden
  * state dir; every {@link #start} then launches a new swtpm from a <b>copy</b> of that state. All copies
  * share the seeds, EKs and SPS, so the DevID blobs load on every copy (spec 04 §7.1). The DevID
- * certificate is re-issued per start when the options ask for another CN, validity or issuer.
+ * certificate is re-issued per start when the options ask for another CN, validity or issuer. All TPMs
+ * with the same {@link ProvisionOptions#caKeyType()} share one {@link TestPki} (per JVM).
  *
  * <p>Thread-safe: concurrent starts of the same configuration manufacture it once. One line in a test:
  * <pre>{@code try (ProvisionedTpm tpm = ProvisionCache.shared().start(ProvisionOptions.defaults())) { ... }}</pre>
@@ -32,9 +33,22 @@ public final class ProvisionCache {
 
     private static final ProvisionCache SHARED = new ProvisionCache();
 
-    private final ConcurrentMap<ProvisionOptions, CompletableFuture<Golden>> goldens = new ConcurrentHashMap<>();
+    private final ConcurrentMap<Key, CompletableFuture<Golden>> goldens = new ConcurrentHashMap<>();
     private final AtomicInteger manufactured = new AtomicInteger();
+    /** JVM-wide: RSA key generation for four CAs costs 0.5–10 s depending on load. */
+    private static final ConcurrentMap<KeyType, TestPki> PKIS = new ConcurrentHashMap<>();
     private volatile Path root;
+
+    /** How a golden state is manufactured. */
+    public enum Method {
+        /** {@link Provisioner}: TSS.Java + Bouncy Castle, CAs from {@link #pki(KeyType)}. */
+        JAVA,
+        /** {@link ToolsProvisioner}: tpm2-tools + openssl, CAs made by openssl for this golden state. */
+        TOOLS
+    }
+
+    private record Key(Method method, ProvisionOptions tpmPart) {
+    }
 
     /** A golden TPM state and what was provisioned into it. */
     private record Golden(Path stateDir, ProvisionedTpm provisioned, long manufactureNanos) {
@@ -59,8 +73,19 @@ public final class ProvisionCache {
      * directory. The caller closes it (stops the swtpm, deletes its state copy and files).
      */
     public ProvisionedTpm start(ProvisionOptions options, Swtpm.Transport transport) {
+        return start(options, transport, Method.JAVA);
+    }
+
+    /**
+     * As {@link #start(ProvisionOptions, Swtpm.Transport)}, from a golden state manufactured by
+     * {@code method}: {@link Method#TOOLS} gives DevIDs, EK certificates and CAs made by tpm2-tools and
+     * openssl. (A re-issued DevID certificate, for other certificate choices, is signed in Java with
+     * the openssl CA's key.)
+     */
+    public ProvisionedTpm start(ProvisionOptions options, Swtpm.Transport transport, Method method) {
         Objects.requireNonNull(options, "options");
-        Golden golden = golden(options.tpmPart());
+        Objects.requireNonNull(method, "method");
+        Golden golden = golden(new Key(method, options.tpmPart()));
         Swtpm swtpm = null;
         Path files = null;
         try {
@@ -89,19 +114,24 @@ public final class ProvisionCache {
         }
     }
 
-    /** Nanoseconds it took to manufacture the golden state of {@code options} (manufacturing it if needed). */
+    /** Nanoseconds it took to manufacture the Java-made golden state of {@code options} (manufacturing it if needed). */
     public long manufactureNanos(ProvisionOptions options) {
-        return golden(options.tpmPart()).manufactureNanos();
+        return manufactureNanos(options, Method.JAVA);
     }
 
-    private Golden golden(ProvisionOptions tpmPart) {
+    /** Nanoseconds it took to manufacture the golden state of {@code options} with {@code method}. */
+    public long manufactureNanos(ProvisionOptions options, Method method) {
+        return golden(new Key(method, options.tpmPart())).manufactureNanos();
+    }
+
+    private Golden golden(Key key) {
         CompletableFuture<Golden> mine = new CompletableFuture<>();
-        CompletableFuture<Golden> existing = goldens.putIfAbsent(tpmPart, mine);
+        CompletableFuture<Golden> existing = goldens.putIfAbsent(key, mine);
         if (existing == null) {
             try {
-                mine.complete(manufacture(tpmPart));
+                mine.complete(manufacture(key));
             } catch (RuntimeException | Error e) {
-                goldens.remove(tpmPart, mine); // let a later call retry
+                goldens.remove(key, mine); // let a later call retry
                 mine.completeExceptionally(e);
             }
             existing = mine;
@@ -121,7 +151,17 @@ public final class ProvisionCache {
         return manufactured.get();
     }
 
-    private Golden manufacture(ProvisionOptions options) {
+    /**
+     * The test CAs of every TPM manufactured by any cache in this JVM with CA keys of {@code caKeyType}
+     * (created once: RSA key generation is slow). Tests that need a foreign manufacturer or DevID CA
+     * create their own {@link TestPki}.
+     */
+    public TestPki pki(KeyType caKeyType) {
+        return PKIS.computeIfAbsent(caKeyType, TestPki::create);
+    }
+
+    private Golden manufacture(Key key) {
+        ProvisionOptions options = key.tpmPart();
         manufactured.incrementAndGet();
         long start = System.nanoTime();
         try {
@@ -129,16 +169,20 @@ public final class ProvisionCache {
             Path state = Files.createDirectory(dir.resolve("state"));
             ProvisionedTpm provisioned;
             try (Swtpm swtpm = Swtpm.start(Swtpm.Transport.TCP)) {
-                try (TpmConnection connection = ProvisionedTpm.connect(swtpm.devicePath())) {
-                    provisioned = Provisioner.provision(connection.tpm(), swtpm.devicePath(), options,
-                            dir.resolve("files"));
+                if (key.method() == Method.TOOLS) {
+                    provisioned = ToolsProvisioner.provision(swtpm, options, dir.resolve("files"));
+                } else {
+                    try (TpmConnection connection = ProvisionedTpm.connect(swtpm.devicePath())) {
+                        provisioned = Provisioner.provision(connection.tpm(), swtpm.devicePath(), options,
+                                pki(options.caKeyType()), dir.resolve("files"));
+                    }
                 }
                 swtpm.stop(); // SIGTERM: swtpm writes its state
                 copyFiles(swtpm.stateDir(), state);
             }
             return new Golden(state, provisioned, System.nanoTime() - start);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot manufacture a TPM for " + options, e);
+            throw new UncheckedIOException("cannot manufacture a TPM (" + key.method() + ") for " + options, e);
         }
     }
 

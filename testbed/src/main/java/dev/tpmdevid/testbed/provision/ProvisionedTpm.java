@@ -1,5 +1,8 @@
 package dev.tpmdevid.testbed.provision;
 
+import dev.tpmdevid.core.device.TpmConnection;
+import dev.tpmdevid.core.device.TpmDeviceException;
+import dev.tpmdevid.testbed.swtpm.Swtpm;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -10,9 +13,6 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import dev.tpmdevid.core.device.TpmConnection;
-import dev.tpmdevid.core.device.TpmDeviceException;
-import dev.tpmdevid.testbed.swtpm.Swtpm;
 
 /**
  * A TPM provisioned like a fleet machine, and the files SPIRE's {@code tpm_devid} plugins read
@@ -157,9 +157,9 @@ public final class ProvisionedTpm implements AutoCloseable {
     }
 
     /**
-     * {@link TpmConnection#open(String)}, retried for up to 3 s while the device refuses: a just-started
-     * swtpm answers on its control channel (what {@code Swtpm} waits for) slightly before its data
-     * channel listens (seen under load).
+     * {@link TpmConnection#open(String)}, retried for up to 3 s while the device refuses. Seen under load
+     * as "Connection refused" right after swtpm started (its control channel answered before the data
+     * channel listened; {@code Swtpm} now waits for CMD_GET_CAPABILITY, this stays as a safety net).
      */
     static TpmConnection connect(String devicePath) {
         long deadline = System.nanoTime() + 3_000_000_000L;

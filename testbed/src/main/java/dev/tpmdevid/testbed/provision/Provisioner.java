@@ -1,5 +1,7 @@
 package dev.tpmdevid.testbed.provision;
 
+import dev.tpmdevid.core.device.TpmConnection;
+import dev.tpmdevid.testbed.swtpm.Swtpm;
 import java.nio.file.Path;
 import java.security.PublicKey;
 import java.security.cert.X509Certificate;
@@ -7,8 +9,6 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import dev.tpmdevid.core.device.TpmConnection;
-import dev.tpmdevid.testbed.swtpm.Swtpm;
 import tss.Tpm;
 
 /**
@@ -64,12 +64,13 @@ public final class Provisioner {
         Objects.requireNonNull(tpm, "tpm");
         Objects.requireNonNull(options, "options");
         Map<KeyType, X509Certificate> ekCerts = new EnumMap<>(KeyType.class);
+        TpmIdentity identity = TpmIdentity.read(tpm);
         if (options.rsaEk()) {
-            ekCerts.put(KeyType.RSA, TpmProvisioning.provisionEkCertificate(tpm, KeyType.RSA, pki, TpmIdentity.SWTPM,
+            ekCerts.put(KeyType.RSA, TpmProvisioning.provisionEkCertificate(tpm, KeyType.RSA, pki, identity,
                     options.ekNvPadding()));
         }
         if (options.eccEk()) {
-            ekCerts.put(KeyType.ECC, TpmProvisioning.provisionEkCertificate(tpm, KeyType.ECC, pki, TpmIdentity.SWTPM,
+            ekCerts.put(KeyType.ECC, TpmProvisioning.provisionEkCertificate(tpm, KeyType.ECC, pki, identity,
                     options.ekNvPadding()));
         }
         TpmProvisioning.DevIdKey devId = TpmProvisioning.createDevId(tpm, options.devIdKeyType(), new byte[0],

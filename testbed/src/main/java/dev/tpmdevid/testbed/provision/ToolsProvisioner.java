@@ -1,5 +1,6 @@
 package dev.tpmdevid.testbed.provision;
 
+import dev.tpmdevid.testbed.swtpm.Swtpm;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.Reader;
@@ -19,10 +20,10 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import dev.tpmdevid.testbed.swtpm.Swtpm;
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
 import org.bouncycastle.openssl.PEMParser;
 import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
@@ -52,7 +53,9 @@ public final class ToolsProvisioner {
     private ToolsProvisioner(Path work, int tcpPort, ProvisionOptions options) {
         this.work = work;
         this.options = options;
-        Set<String> secrets = Set.of(options.devIdPassword(), options.ownerPassword(), options.endorsementPassword());
+        Set<String> secrets = new HashSet<>(List.of(options.devIdPassword(), options.ownerPassword(),
+                options.endorsementPassword()));
+        secrets.remove("");
         this.tpmTools = new ToolRunner(work, Map.of("TPM2TOOLS_TCTI", "swtpm:host=127.0.0.1,port=" + tcpPort), secrets);
         this.openssl = new ToolRunner(work, Map.of(), secrets);
     }
@@ -62,6 +65,7 @@ public final class ToolsProvisioner {
      * only); files go to {@code outDir}. The swtpm stays the caller's.
      */
     public static ProvisionedTpm provision(Swtpm swtpm, ProvisionOptions options, Path outDir) {
+        ProvisionedTpm.connect(swtpm.devicePath()).close(); // the data channel listens (see ProvisionedTpm.connect)
         return provision(swtpm.port(), swtpm.devicePath(), swtpm, options, outDir);
     }
 
@@ -230,12 +234,20 @@ public final class ToolsProvisioner {
         return Arrays.copyOfRange(tpm2b, 2, tpm2b.length);
     }
 
+    /** Runs a TPM tool, then flushes the transient objects it left; after a failure also its sessions. */
     private void tpm(String... command) {
         try {
             tpmTools.run(List.of(command));
-        } finally {
-            tpmTools.run(List.of("tpm2_flushcontext", "-t"));
+        } catch (ToolRunner.ToolException e) {
+            try {
+                tpmTools.run(List.of("tpm2_flushcontext", "-t"));
+                tpmTools.run(List.of("tpm2_flushcontext", "-s"));
+            } catch (ToolRunner.ToolException cleanup) {
+                e.addSuppressed(cleanup);
+            }
+            throw e;
         }
+        tpmTools.run(List.of("tpm2_flushcontext", "-t"));
     }
 
     private void openssl(String... command) {

@@ -7,6 +7,9 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
@@ -31,8 +34,8 @@ import java.util.concurrent.TimeUnit;
  * <p>Each instance owns a fresh temp dir holding the TPM state ({@code state/}), the log ({@code swtpm.log}) and,
  * for {@link Transport#UNIX}, the two sockets. swtpm is started in the foreground with
  * {@code --flags not-need-init,startup-clear}, so clients need neither CMD_INIT nor TPM2_Startup (spec 04 §2).
- * Readiness is checked on the <b>control</b> channel only: swtpm serves one data-channel client at a time, and a
- * probe connection there would occupy that slot (spec 04 §10).
+ * Readiness is checked on the <b>control</b> channel only (CMD_GET_CAPABILITY answered): swtpm serves one
+ * data-channel client at a time, and a probe connection there would occupy that slot (spec 04 §10).
  *
  * <p>swtpm has no resource manager and only 3 transient-object slots, and transient objects outlive client
  * connections: give every test its own instance. To get an EK certificate cheaply, manufacture one state dir
@@ -54,6 +57,8 @@ public final class Swtpm implements AutoCloseable {
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(10);
     private static final Duration STOP_GRACE = Duration.ofSeconds(5);
     private static final int START_ATTEMPTS = 5;
+    /** swtpm control-channel command 1 (tpm_ioctl.h CMD_GET_CAPABILITY), big-endian u32, no payload. */
+    private static final byte[] CMD_GET_CAPABILITY = {0, 0, 0, 1};
     private static final Set<Swtpm> RUNNING = ConcurrentHashMap.newKeySet();
 
     static {
@@ -94,6 +99,11 @@ public final class Swtpm implements AutoCloseable {
     /** Starts a fresh (unmanufactured) TPM with the given transport. */
     public static Swtpm start(Transport transport) throws IOException {
         return launch(transport, null);
+    }
+
+    /** {@link #startFromCopy(Path, Transport)} on a free TCP port pair. */
+    public static Swtpm startFromCopy(Path sourceStateDir) throws IOException {
+        return startFromCopy(sourceStateDir, Transport.TCP);
     }
 
     /**
@@ -168,7 +178,7 @@ public final class Swtpm implements AutoCloseable {
         List<String> cmd = new ArrayList<>(List.of(exe.toString(), "socket", "--tpm2",
                 "--tpmstate", "dir=" + stateDir,
                 "--flags", "not-need-init,startup-clear",
-                "--log", "file=" + logFile + ",level=2"));
+                "--log", "file=" + logFile + ",level=1")); // level 2 would log every command, auth areas included
         int port = -1;
         Path server = null;
         Path ctrl = null;
@@ -258,11 +268,18 @@ public final class Swtpm implements AutoCloseable {
         }
     }
 
+    /**
+     * True when swtpm answers CMD_GET_CAPABILITY on the control channel. A mere connect is not enough: the kernel
+     * accepts on the ctrl socket as soon as it listens, which can be before swtpm has opened its data socket;
+     * swtpm answers ctrl commands only from its main loop, after both are set up.
+     */
     private boolean ctrlChannelAccepts() {
         if (transport == Transport.TCP) {
             try (Socket s = new Socket()) {
                 s.connect(new InetSocketAddress("127.0.0.1", port + 1), 200);
-                return true;
+                s.setSoTimeout(500);
+                s.getOutputStream().write(CMD_GET_CAPABILITY);
+                return s.getInputStream().readNBytes(4).length == 4;
             } catch (IOException notYet) {
                 return false;
             }
@@ -270,8 +287,27 @@ public final class Swtpm implements AutoCloseable {
         if (!Files.exists(ctrlSocket)) {
             return false;
         }
-        try (SocketChannel c = SocketChannel.open(UnixDomainSocketAddress.of(ctrlSocket))) {
-            return c.isConnected();
+        try (SocketChannel c = SocketChannel.open(UnixDomainSocketAddress.of(ctrlSocket));
+                Selector selector = Selector.open()) {
+            c.write(ByteBuffer.wrap(CMD_GET_CAPABILITY));
+            c.configureBlocking(false);
+            c.register(selector, SelectionKey.OP_READ);
+            ByteBuffer answer = ByteBuffer.allocate(4);
+            long deadline = System.nanoTime() + 500_000_000L;
+            while (answer.hasRemaining()) {
+                if (c.read(answer) < 0) {
+                    return false;
+                }
+                long waitMs = (deadline - System.nanoTime()) / 1_000_000;
+                if (answer.hasRemaining()) {
+                    if (waitMs <= 0) {
+                        return false;
+                    }
+                    selector.select(waitMs);
+                    selector.selectedKeys().clear();
+                }
+            }
+            return true;
         } catch (IOException notYet) {
             return false;
         }

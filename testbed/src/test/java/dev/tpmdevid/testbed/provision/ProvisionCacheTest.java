@@ -84,6 +84,7 @@ class ProvisionCacheTest {
             assertThat(cache.manufacturedCount()).isEqualTo(1);
             for (ProvisionedTpm p : tpms) {
                 assertWorks(p);
+                assertThat(p.pki()).isSameAs(cache.pki(KeyType.RSA));
             }
         } finally {
             pool.shutdown();
@@ -94,6 +95,25 @@ class ProvisionCacheTest {
         for (ProvisionedTpm p : tpms) {
             assertThat(p.swtpm().orElseThrow().isRunning()).isFalse();
             assertThat(p.directory()).doesNotExist();
+        }
+    }
+
+    @Test
+    void toolsMadeGoldenStatesAreCachedToo() throws Exception {
+        ProvisionCache cache = new ProvisionCache();
+        ProvisionOptions options = ProvisionOptions.defaults().withDevIdKeyType(KeyType.ECC).withCaKeyType(KeyType.ECC)
+                .withSpirePasswords().withEkNvPadding(5);
+        ProvisionOptions expired = options.withDevIdValidity(Validity.expiredSince(Duration.ofMinutes(5)));
+        try (ProvisionedTpm a = cache.start(options, Swtpm.Transport.TCP, ProvisionCache.Method.TOOLS);
+                ProvisionedTpm b = cache.start(expired, Swtpm.Transport.UNIX, ProvisionCache.Method.TOOLS)) {
+            System.out.printf("cache (tools): manufacture %.0f ms%n",
+                    cache.manufactureNanos(options, ProvisionCache.Method.TOOLS) / 1e6);
+            assertThat(cache.manufacturedCount()).isEqualTo(1);
+            assertThat(a.pki()).isNotSameAs(cache.pki(KeyType.ECC)).isSameAs(b.pki());
+            assertWorks(a);
+            assertWorks(b);
+            assertThat(b.devIdCertificate().getNotAfter()).isInThePast();
+            TestPkiTest.validate(a.devIdChain(), a.pki().devIdRoot().certificate());
         }
     }
 

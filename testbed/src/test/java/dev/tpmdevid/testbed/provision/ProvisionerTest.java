@@ -3,6 +3,10 @@ package dev.tpmdevid.testbed.provision;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.tpmdevid.core.device.ResponseCode;
+import dev.tpmdevid.core.device.TpmCommandException;
+import dev.tpmdevid.core.device.TpmConnection;
+import dev.tpmdevid.testbed.swtpm.Swtpm;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
@@ -11,10 +15,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-import dev.tpmdevid.core.device.ResponseCode;
-import dev.tpmdevid.core.device.TpmCommandException;
-import dev.tpmdevid.core.device.TpmConnection;
-import dev.tpmdevid.testbed.swtpm.Swtpm;
 import tss.Tpm;
 import tss.tpm.TPMS_PCR_SELECTION;
 import tss.tpm.TPMS_SENSITIVE_CREATE;
@@ -30,20 +30,29 @@ class ProvisionerTest {
     @ParameterizedTest
     @EnumSource(KeyType.class)
     void ekCertificatesInNvHoldTheKeysOfTheTemplateEks(KeyType caType) throws Exception {
-        ProvisionOptions options = ProvisionOptions.defaults().withCaKeyType(caType).withEkNvPadding(16);
+        // padding so that the RSA EK contents exceed TPM_PT_NV_BUFFER_MAX (1024): written and read in chunks
+        int padding = 400;
+        ProvisionOptions options = ProvisionOptions.defaults().withCaKeyType(caType).withEkNvPadding(padding);
         try (Swtpm sw = Swtpm.start();
                 TpmConnection connection = TpmConnection.open(sw.devicePath())) {
             Tpm tpm = connection.tpm();
-            ProvisionedTpm p = Provisioner.provision(tpm, sw.devicePath(), options, dir.resolve("out"));
+            ProvisionedTpm p = Provisioner.provision(tpm, sw.devicePath(), options, ProvisionCache.shared().pki(caType),
+                    dir.resolve("out"));
+            assertThat(TpmProvisioning.nvBufferMax(tpm)).isEqualTo(1024);
             for (KeyType ekType : KeyType.values()) {
                 int index = Templates.ekCertNvIndex(ekType);
                 byte[] nv = TpmChecks.readNv(tpm, index, new byte[0]);
                 byte[] der = TpmChecks.derTrim(nv);
-                assertThat(nv.length).isEqualTo(der.length + 16);
+                assertThat(nv.length).isEqualTo(der.length + padding);
+                if (ekType == KeyType.RSA) {
+                    assertThat(nv.length).isGreaterThan(1024);
+                }
                 assertThat(java.util.Arrays.copyOfRange(nv, der.length, nv.length)).containsOnly((byte) 0xFF);
                 X509Certificate cert = TpmChecks.parseCertificate(der);
                 assertThat(cert).isEqualTo(p.ekCertificate(ekType).orElseThrow());
                 assertThat(cert.getPublicKey()).isEqualTo(TpmKeys.toPublicKey(TpmChecks.createEk(tpm, ekType, new byte[0])));
+                assertThat(new org.bouncycastle.asn1.x500.X500Name((String) cert.getSubjectAlternativeNames().iterator().next().get(1))
+                        .toString()).contains("id:" + "49424D00").contains("id:20191023");
                 // ppwrite|writedefine|ppread|ownerread|authread|no_da|written|platformcreate
                 assertThat(TpmChecks.nvAttributes(tpm, index)).isEqualTo(0x62072001);
                 TestPkiTest.validate(List.of(cert, p.pki().manufacturerIntermediate().certificate()),
@@ -57,7 +66,7 @@ class ProvisionerTest {
     void devIdFilesLoadUnderAFreshSrkAndSignForTheCertificateKey(KeyType devIdType) throws Exception {
         ProvisionOptions options = ProvisionOptions.defaults().withDevIdKeyType(devIdType).withEkCertificates(true, false);
         try (Swtpm sw = Swtpm.start(Swtpm.Transport.UNIX)) {
-            ProvisionedTpm p = Provisioner.provision(sw, options, dir.resolve("out"));
+            ProvisionedTpm p = Provisioner.provision(sw, options, ProvisionCache.shared().pki(KeyType.RSA), dir.resolve("out"));
             assertThat(p.tpmDevicePath()).isEqualTo(sw.unixSocketPath().toString());
             List<X509Certificate> chain = TpmChecks.readPemChain(p.devIdCertPath());
             assertThat(chain).hasSize(2).isEqualTo(p.devIdChain());
@@ -88,6 +97,23 @@ class ProvisionerTest {
                     .build(key.publicKey()))).isTrue();
             assertThat(key.publicArea().objectAttributes.toInt()).isEqualTo(Templates.DEVID_ATTRIBUTES);
             assertThat(connection.transientHandles()).isEmpty();
+        }
+    }
+
+    @Test
+    void certificatesVerifyWithOpenssl() throws Exception {
+        try (ProvisionedTpm p = ProvisionCache.shared().start(ProvisionOptions.defaults())) {
+            Path work = Files.createDirectories(dir.resolve("openssl"));
+            ToolRunner openssl = new ToolRunner(work, java.util.Map.of(), java.util.Set.of());
+            Pem.write(work.resolve("leaf.pem"), List.of(p.devIdChain().get(0)));
+            Pem.write(work.resolve("int.pem"), List.of(p.devIdChain().get(1)));
+            assertThat(openssl.run(List.of("openssl", "verify", "-CAfile", p.devIdCaPath().toString(),
+                    "-untrusted", "int.pem", "leaf.pem"))).contains("leaf.pem: OK");
+            for (KeyType ekType : KeyType.values()) {
+                Pem.write(work.resolve("ek.pem"), List.of(p.ekCertificate(ekType).orElseThrow()));
+                assertThat(openssl.run(List.of("openssl", "verify", "-CAfile", p.endorsementCaPath().toString(), "ek.pem")))
+                        .contains("ek.pem: OK");
+            }
         }
     }
 

@@ -3,6 +3,8 @@ package dev.tpmdevid.testbed.provision;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.tpmdevid.core.device.TpmConnection;
+import dev.tpmdevid.testbed.swtpm.Swtpm;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
@@ -13,8 +15,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-import dev.tpmdevid.core.device.TpmConnection;
-import dev.tpmdevid.testbed.swtpm.Swtpm;
 import tss.Tpm;
 import tss.tpm.TPMT_PUBLIC;
 
@@ -94,6 +94,23 @@ class ToolsProvisionerTest {
                     .hasMessageContaining("str:***")
                     .hasMessageNotContaining("s3cret")
                     .hasMessageContaining("ERROR");
+        }
+    }
+
+    @Test
+    void aSecondProvisioningFailsAtNvDefineWithTheToolsErrorAndLeavesNothingLoaded() throws Exception {
+        ProvisionOptions options = ProvisionOptions.defaults().withDevIdKeyType(KeyType.ECC).withCaKeyType(KeyType.ECC)
+                .withEkCertificates(true, false);
+        try (Swtpm sw = Swtpm.start()) {
+            ToolsProvisioner.provision(sw, options, dir.resolve("first"));
+            assertThatThrownBy(() -> ToolsProvisioner.provision(sw, options, dir.resolve("second")))
+                    .isInstanceOf(ToolRunner.ToolException.class)
+                    .hasMessageStartingWith("tpm2_nvdefine 0x01c00002 -C p")
+                    .hasMessageContaining("exit 1");
+            try (TpmConnection c = TpmConnection.open(sw.devicePath())) {
+                assertThat(c.transientHandles()).isEmpty();
+                assertThat(c.sessionHandles()).isEmpty();
+            }
         }
     }
 

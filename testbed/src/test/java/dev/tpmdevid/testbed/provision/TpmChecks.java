@@ -1,6 +1,7 @@
 package dev.tpmdevid.testbed.provision;
 
 import java.io.ByteArrayInputStream;
+import java.math.BigInteger;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -12,6 +13,9 @@ import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import org.bouncycastle.asn1.ASN1Encodable;
+import org.bouncycastle.asn1.ASN1Integer;
+import org.bouncycastle.asn1.DERSequence;
 import tss.Tpm;
 import tss.tpm.CreatePrimaryResponse;
 import tss.tpm.NV_ReadPublicResponse;
@@ -19,17 +23,13 @@ import tss.tpm.TPM2B_PRIVATE;
 import tss.tpm.TPMS_NULL_SIG_SCHEME;
 import tss.tpm.TPMS_PCR_SELECTION;
 import tss.tpm.TPMS_SENSITIVE_CREATE;
-import tss.tpm.TPMT_PUBLIC;
-import tss.tpm.TPMT_TK_HASHCHECK;
-import tss.tpm.TPM_HANDLE;
-import tss.tpm.TPM_RH;
 import tss.tpm.TPMS_SIGNATURE_ECC;
 import tss.tpm.TPMS_SIGNATURE_RSA;
+import tss.tpm.TPMT_PUBLIC;
+import tss.tpm.TPMT_TK_HASHCHECK;
 import tss.tpm.TPMU_SIGNATURE;
-import org.bouncycastle.asn1.ASN1Encodable;
-import org.bouncycastle.asn1.ASN1Integer;
-import org.bouncycastle.asn1.DERSequence;
-import java.math.BigInteger;
+import tss.tpm.TPM_HANDLE;
+import tss.tpm.TPM_RH;
 
 /** Independent checks of a provisioned TPM, written from the agent's point of view. */
 final class TpmChecks {

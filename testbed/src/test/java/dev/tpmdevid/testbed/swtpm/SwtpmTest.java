@@ -50,6 +50,18 @@ class SwtpmTest {
     }
 
     @Test
+    void dataChannelIsUsableAsSoonAsStartReturns() throws Exception {
+        // start() waits for a ctrl-channel answer, which swtpm gives only after its data socket is set up
+        for (int i = 0; i < 8; i++) {
+            for (Swtpm.Transport t : Swtpm.Transport.values()) {
+                try (Swtpm swtpm = Swtpm.start(t); TpmConnection tpm = TpmConnection.open(swtpm.devicePath())) {
+                    assertThat(tpm.tpm().GetRandom(4)).hasSize(4);
+                }
+            }
+        }
+    }
+
+    @Test
     void closeStopsTheProcessAndFreesThePorts() throws Exception {
         Swtpm swtpm = Swtpm.start();
         long pid = swtpm.pid();

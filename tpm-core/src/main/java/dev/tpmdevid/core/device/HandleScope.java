@@ -5,12 +5,14 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Deque;
 import java.util.List;
 import tss.Tpm;
 import tss.tpm.CreatePrimaryResponse;
 import tss.tpm.StartAuthSessionResponse;
 import tss.tpm.TPM2B_PRIVATE;
+import tss.tpm.TPMS_ID_OBJECT;
 import tss.tpm.TPMS_PCR_SELECTION;
 import tss.tpm.TPMS_SENSITIVE_CREATE;
 import tss.tpm.TPMT_PUBLIC;
@@ -105,7 +107,7 @@ public final class HandleScope implements AutoCloseable {
             return pub.getName();
         }
         try {
-            byte[] digest = MessageDigest.getInstance(jca).digest(pub.toTpm());
+            byte[] digest = MessageDigest.getInstance(jca).digest(pub.toBytes());
             byte[] name = new byte[2 + digest.length];
             name[0] = (byte) (alg >>> 8);
             name[1] = (byte) alg;
@@ -122,19 +124,62 @@ public final class HandleScope implements AutoCloseable {
      */
     public TPM_HANDLE startPolicySession() {
         StartAuthSessionResponse r = tpm().StartAuthSession(TPM_HANDLE.NULL, TPM_HANDLE.NULL, new byte[16], NO_BYTES,
-                TPM_SE.POLICY, TPMT_SYM_DEF.nullObject(), TPM_ALG_ID.SHA256);
+                TPM_SE.POLICY, new TPMT_SYM_DEF(TPM_ALG_ID.NULL, 0, TPM_ALG_ID.NULL), TPM_ALG_ID.SHA256);
         return track(r.handle);
     }
 
     /**
      * A policy session satisfying the TCG EK policy: {@link #startPolicySession()} then
      * TPM2_PolicySecret(TPM_RH_ENDORSEMENT) with the endorsement hierarchy password (spec 01 §5.3 steps 18–19).
+     * If PolicySecret fails, the session is flushed at once.
      */
     public TPM_HANDLE endorsementPolicySession(byte[] endorsementPassword) {
         TPM_HANDLE session = startPolicySession();
-        tpm().PolicySecret(Hierarchy.ENDORSEMENT.withPassword(endorsementPassword), session, NO_BYTES, NO_BYTES,
-                NO_BYTES, 0);
+        try {
+            tpm().PolicySecret(Hierarchy.ENDORSEMENT.withPassword(endorsementPassword), session, NO_BYTES, NO_BYTES,
+                    NO_BYTES, 0);
+        } catch (RuntimeException e) {
+            flush(session); // an unsatisfied policy session is of no use to the caller
+            throw e;
+        }
         return session;
+    }
+
+    /**
+     * TPM2_ActivateCredential as SPIRE's agent runs it (spec 01 §5.3 steps 18–20): a policy session satisfying the
+     * EK's PolicySecret(TPM_RH_ENDORSEMENT) policy authorizes {@code ek}; a password session with
+     * {@code activateObject}'s auth value (set by {@link #createPrimary}/{@link #load}) authorizes the object whose
+     * Name the credential is bound to. The policy session is flushed before returning, also on failure.
+     *
+     * @param credential      TPM2B_ID_OBJECT body (SPIRE {@code Credential}: TPM2B integrityHMAC ‖ encIdentity)
+     * @param encryptedSecret TPM2B_ENCRYPTED_SECRET body (SPIRE {@code Secret})
+     * @return the recovered credential value (certInfo)
+     */
+    public byte[] activateCredential(TpmObject activateObject, TpmObject ek, byte[] credential,
+            byte[] encryptedSecret, byte[] endorsementPassword) {
+        TPMS_ID_OBJECT idObject = idObject(credential);
+        TPM_HANDLE session = endorsementPolicySession(endorsementPassword);
+        try {
+            // TSS.Java takes the password of the RS_PW slot from activateObject.handle().AuthValue, not from here
+            return tpm()._withSessions(TPM_HANDLE.pwSession(NO_BYTES), session)
+                    .ActivateCredential(activateObject.handle(), ek.handle(), idObject, encryptedSecret.clone());
+        } finally {
+            flush(session);
+        }
+    }
+
+    /** TPM2B_ID_OBJECT body → TSS.Java structure (its own {@code TPMS_ID_OBJECT.fromTpm} fails, spec 04 §6 #4). */
+    static TPMS_ID_OBJECT idObject(byte[] credential) {
+        if (credential.length < 2) {
+            throw new IllegalArgumentException("credential blob shorter than its integrity size field");
+        }
+        int n = ((credential[0] & 0xFF) << 8) | (credential[1] & 0xFF);
+        if (2 + n > credential.length) {
+            throw new IllegalArgumentException("credential blob integrity size " + n + " exceeds the blob ("
+                    + credential.length + " bytes)");
+        }
+        return new TPMS_ID_OBJECT(Arrays.copyOfRange(credential, 2, 2 + n),
+                Arrays.copyOfRange(credential, 2 + n, credential.length));
     }
 
     /** Flushes one handle of this scope now (e.g. the SRK once its child is loaded); failures only logged. */
@@ -144,7 +189,7 @@ public final class HandleScope implements AutoCloseable {
 
     /** Flushes one handle of this scope now; failures only logged. */
     public void flush(TPM_HANDLE handle) {
-        if (!owned.removeIf(h -> h == handle)) {
+        if (!owned.removeIf(h -> h.handle == handle.handle)) {
             throw new IllegalArgumentException(String.format("0x%08X is not owned by this scope", handle.handle));
         }
         flushQuietly(handle);
@@ -155,7 +200,7 @@ public final class HandleScope implements AutoCloseable {
      * continueSession was clear).
      */
     public void forget(TPM_HANDLE handle) {
-        owned.removeIf(h -> h == handle);
+        owned.removeIf(h -> h.handle == handle.handle);
     }
 
     /** Handles this scope still owns, most recent first. */

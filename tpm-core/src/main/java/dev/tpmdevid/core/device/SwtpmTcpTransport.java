@@ -23,6 +23,7 @@ final class SwtpmTcpTransport implements TpmTransport {
     private final Socket socket;
     private final DataInputStream in;
     private final OutputStream out;
+    private IOException failure;
 
     private SwtpmTcpTransport(String description, Socket socket) throws IOException {
         this.description = description;
@@ -47,10 +48,22 @@ final class SwtpmTcpTransport implements TpmTransport {
     }
 
     @Override
-    public byte[] transceive(byte[] command) throws IOException {
-        out.write(command);
-        out.flush();
-        return readResponse(in, description);
+    public synchronized byte[] transceive(byte[] command) throws IOException {
+        if (failure != null) {
+            // after a timeout or partial read the stream may be out of step: never pair a late response with a
+            // new command
+            throw new IOException("connection to TPM at " + description + " is unusable after an earlier failure ("
+                    + failure.getMessage() + ")");
+        }
+        try {
+            out.write(command);
+            out.flush();
+            return readResponse(in, description);
+        } catch (IOException e) {
+            failure = e;
+            socket.close();
+            throw e;
+        }
     }
 
     static byte[] readResponse(InputStream stream, String from) throws IOException {

@@ -36,7 +36,9 @@ import tss.tpm.TPM_PT;
  * <p>Through this connection:
  * <ul>
  *   <li>a failed command throws {@link TpmCommandException} with a readable message, and nothing is printed on
- *       stdout (TSS.Java's {@code TPM ERROR} print is never reached); {@code _allowErrors()} has no effect;</li>
+ *       stdout (TSS.Java's {@code TPM ERROR} print is never reached). TSS.Java's {@code _allowErrors()} and
+ *       {@code _expectError(rc)} keep their meaning for the next command (returns / {@code _getLastResponseCode()}
+ *       / TSS.Java's own exception), also silently;</li>
  *   <li>TPM_RC_RETRY / YIELDED / TESTING are retried at most 10 times with 50→500 ms back-off;</li>
  *   <li>transport failures throw {@link TpmDeviceException} naming the device (sockets have timeouts);</li>
  *   <li>commands are counted ({@link #commandCount()}, {@link #commandCounts()}).</li>
@@ -64,8 +66,7 @@ public final class TpmConnection implements AutoCloseable {
 
     private TpmConnection(TransportDevice device) {
         this.device = device;
-        this.tpm = new Tpm();
-        this.tpm._setDevice(device);
+        this.tpm = new GuardedTpm(device);
         this.manufacturer = probe();
     }
 
@@ -195,7 +196,8 @@ public final class TpmConnection implements AutoCloseable {
             throw new TpmDeviceException(device.description() + ": device is not a TPM 2.0 (" + e.getMessage() + ")",
                     e);
         } catch (TpmDeviceException e) {
-            throw e;
+            throw new TpmDeviceException(device.description() + ": device is not a TPM 2.0 (" + e.getMessage() + ")",
+                    e);
         } catch (RuntimeException e) {
             throw new TpmDeviceException(device.description() + ": device is not a TPM 2.0 (" + e + ")", e);
         }

@@ -18,8 +18,8 @@ import tss.TpmDevice;
  *   <li>commands are counted (once each, however often retried).</li>
  * </ul>
  *
- * A consequence: TSS.Java's {@code _allowErrors()} / {@code _expectError()} have no effect through this device;
- * catch {@link TpmCommandException} instead.
+ * When {@link GuardedTpm} saw {@code _allowErrors()} / {@code _expectError()} for the next command, that command's
+ * error response (a header with its response code) is handed to TSS.Java instead, which then handles it silently.
  */
 final class TransportDevice extends TpmDevice {
 
@@ -38,6 +38,8 @@ final class TransportDevice extends TpmDevice {
     private final AtomicLong retries = new AtomicLong();
     private final Map<Integer, Long> perCommand = new TreeMap<>();
     private byte[] pending;
+    private boolean passErrorsOnce;
+    private boolean passErrorsForPending;
     private boolean closed;
 
     TransportDevice(TpmTransport transport, Sleeper sleeper) {
@@ -56,6 +58,13 @@ final class TransportDevice extends TpmDevice {
             throw new TpmDeviceException("TPM connection to " + transport.description() + " is closed");
         }
         pending = command.clone();
+        passErrorsForPending = passErrorsOnce;
+        passErrorsOnce = false;
+    }
+
+    /** The next dispatched command's error response goes to TSS.Java instead of being thrown (see GuardedTpm). */
+    synchronized void passErrorsToTssOnce() {
+        passErrorsOnce = true;
     }
 
     @Override
@@ -65,7 +74,17 @@ final class TransportDevice extends TpmDevice {
         if (command == null) {
             throw new IllegalStateException("getResponse without dispatchCommand");
         }
-        return execute(command);
+        boolean passErrors = passErrorsForPending;
+        passErrorsForPending = false;
+        try {
+            return execute(command);
+        } catch (TpmCommandException e) {
+            // never hand a retryable code to TSS.Java: it would resend it forever
+            if (passErrors && !e.responseCode().isRetryable()) {
+                return errorResponse(e.rc());
+            }
+            throw e;
+        }
     }
 
     /** Sends one command (with RETRY handling) and returns the successful response; throws otherwise. */
@@ -98,6 +117,15 @@ final class TransportDevice extends TpmDevice {
             }
             backoff = Math.min(MAX_BACKOFF_MS, backoff * 2);
         }
+    }
+
+    private static byte[] errorResponse(int rc) {
+        byte[] r = new byte[Frames.HEADER];
+        r[0] = (byte) 0x80;
+        r[1] = 0x01;
+        Frames.putU32(r, 2, Frames.HEADER);
+        Frames.putU32(r, 6, rc);
+        return r;
     }
 
     @Override

@@ -62,7 +62,13 @@ final class UnixSocketTransport implements TpmTransport {
             if (kept == null) {
                 throw new IOException("TPM unix socket " + path + " is closed");
             }
-            return exchange(kept, command);
+            try {
+                return exchange(kept, command);
+            } catch (IOException e) {
+                kept.close(); // the stream may be out of step; do not pair a late response with a new command
+                kept = null;
+                throw e;
+            }
         }
         try (SocketChannel ch = open()) {
             return exchange(ch, command);

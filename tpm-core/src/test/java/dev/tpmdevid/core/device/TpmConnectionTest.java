@@ -59,7 +59,7 @@ class TpmConnectionTest {
     void retryGivesUpAfterTenTries() {
         ScriptedTransport t = new ScriptedTransport().forever(ScriptedTransport.errorResponse(0x922));
         try (TpmConnection c = connect(t)) {
-            TpmCommandException e = catchThrowableOfType(() -> c.tpm().GetRandom(8), TpmCommandException.class);
+            TpmCommandException e = catchThrowableOfType(TpmCommandException.class, () -> c.tpm().GetRandom(8));
             assertThat(e.is(ResponseCode.RETRY)).isTrue();
             assertThat(e.getMessage()).startsWith("TPM_RC_RETRY on GetRandom");
             assertThat(t.sent).hasSize(1 + TransportDevice.MAX_TRIES);
@@ -73,8 +73,8 @@ class TpmConnectionTest {
         try (TpmConnection c = connect(t)) {
             TPM_HANDLE key = new TPM_HANDLE(0x80000001);
             key.AuthValue = "hunter2".getBytes(StandardCharsets.UTF_8);
-            TpmCommandException e = catchThrowableOfType(() -> c.tpm().Sign(key, new byte[32],
-                    new TPMS_NULL_SIG_SCHEME(), TPMT_TK_HASHCHECK.nullTicket()), TpmCommandException.class);
+            TpmCommandException e = catchThrowableOfType(TpmCommandException.class, () -> c.tpm().Sign(key, new byte[32],
+                    new TPMS_NULL_SIG_SCHEME(), TPMT_TK_HASHCHECK.nullTicket()));
             assertThat(e).hasMessage("TPM_RC_AUTH_FAIL on Sign: wrong devid_password? (rc 0x98E, session 1)");
             assertThat(e.commandName()).isEqualTo("Sign");
             assertThat(e.rc()).isEqualTo(0x98E);
@@ -87,9 +87,9 @@ class TpmConnectionTest {
     void badAuthOnCreatePrimaryNamesTheHierarchy() {
         ScriptedTransport t = new ScriptedTransport().thenRc(0x9A2);
         try (TpmConnection c = connect(t); HandleScope scope = c.scope()) {
-            TpmCommandException e = catchThrowableOfType(() -> scope.createPrimary(
+            TpmCommandException e = catchThrowableOfType(TpmCommandException.class, () -> scope.createPrimary(
                     Hierarchy.OWNER.withPassword("s3cret-owner".getBytes(StandardCharsets.UTF_8)),
-                    new tss.tpm.TPMT_PUBLIC(), "objpw".getBytes(StandardCharsets.UTF_8)), TpmCommandException.class);
+                    new tss.tpm.TPMT_PUBLIC(), "objpw".getBytes(StandardCharsets.UTF_8)));
             assertThat(e).hasMessage("TPM_RC_BAD_AUTH on CreatePrimary(owner): wrong owner_hierarchy_password? "
                     + "(rc 0x9A2, session 1)");
             assertNoSecret(e, "s3cret-owner");
@@ -142,6 +142,32 @@ class TpmConnectionTest {
     }
 
     @Test
+    void allowErrorsKeepsTssSemanticsWithoutPrinting() {
+        byte[] random = {9, 8, 7, 6};
+        ScriptedTransport t = new ScriptedTransport().thenRc(0x98E).thenRc(0x18B).thenRc(0x9A2)
+                .then(ScriptedTransport.randomResponse(random)).thenRc(0x98E);
+        PrintStream original = System.out;
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
+        try (TpmConnection c = connect(t)) {
+            // _allowErrors: returns, the code is readable afterwards
+            c.tpm()._allowErrors().GetRandom(4);
+            assertThat(c.tpm()._getLastResponseCode().toInt()).isEqualTo(ResponseCode.AUTH_FAIL);
+            // _expectError with the code that comes: returns
+            c.tpm()._expectError(tss.tpm.TPM_RC.HANDLE).GetRandom(4);
+            // _expectError with another code: TSS.Java's own exception, and the marker does not stick
+            assertThatThrownBy(() -> c.tpm()._expectError(tss.tpm.TPM_RC.HANDLE).GetRandom(4))
+                    .isInstanceOf(tss.TpmException.class).isNotInstanceOf(TpmCommandException.class);
+            assertThat(c.tpm().GetRandom(4)).containsExactly(random);
+            // markers apply to one command only
+            assertThatThrownBy(() -> c.tpm().GetRandom(4)).isInstanceOf(TpmCommandException.class);
+        } finally {
+            System.setOut(original);
+        }
+        assertThat(captured.toString(StandardCharsets.UTF_8)).isEmpty();
+    }
+
+    @Test
     void ioFailureBecomesDeviceException() {
         ScriptedTransport t = new ScriptedTransport(); // script exhausted after the probe
         try (TpmConnection c = connect(t)) {
@@ -184,6 +210,16 @@ class TpmConnectionTest {
         assertThatThrownBy(() -> TpmConnection.open("tcp://127.0.0.1")).isInstanceOf(TpmDeviceException.class)
                 .hasMessageContaining("expected tcp://host:port");
         assertThatThrownBy(() -> TpmConnection.open("")).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void characterDevicesThatAreNotTpmsFailTheProbe() {
+        assertThatThrownBy(() -> TpmConnection.open("/dev/null")).isInstanceOf(TpmDeviceException.class)
+                .hasMessage("/dev/null: device is not a TPM 2.0 (GetCapability failed: TPM device /dev/null "
+                        + "returned no response)");
+        assertThatThrownBy(() -> TpmConnection.open("/dev/zero")).isInstanceOf(TpmDeviceException.class)
+                .hasMessageStartingWith("/dev/zero: device is not a TPM 2.0 (")
+                .hasMessageContaining("unknown tag 0x0000");
     }
 
     @Test

@@ -117,7 +117,8 @@ class WireDecodeTest {
     for (String bad :
         new String[] {"", " ", "null", "[]", "\"x\"", "1", "true", "{} {}", "{}x", "{},", "{",
             "{\"DevIDPub\":\"AQ==\",}", "{'DevIDPub':null}", "{\"a\":01}", "{\"a\":NaN}",
-            "{\"a\":\"\u0001\"}", "{\"a\" : [}", "\uFEFF{}", "{} /* c */", "{\"a\":\"\\x\"}"}) {
+            "{\"a\":\"\u0001\"}", "{\"a\" : [}", "\uFEFF{}", "{} /* c */", "{\"a\":\"\\x\"}", "\u000B{}", "{}\u0000",
+            "{\u00A0}", "{\"a\":+1}", "{\"a\":.5}", "{\"a\":tru}"}) {
       assertThatThrownBy(() -> att(bad)).as(bad).isInstanceOf(WireFormatException.class);
     }
     assertThat(att(" \t\r\n{ \"DevIDPub\" : \"AQ==\" } \n").devIdPub()).containsExactly(1);
