@@ -3,7 +3,6 @@ package dev.tpmdevid.cli;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 
 /** Makes sure the demo's external programs are installed (swtpm), installing them when root. */
@@ -14,14 +13,8 @@ final class Prerequisites {
     }
 
     static void ensureSwtpm(DemoReport report) {
-        List<String> missing = new ArrayList<>();
-        if (!onPath("swtpm")) {
-            missing.add("swtpm");
-        }
-        if (!onPath("swtpm_setup")) {
-            missing.add("swtpm-tools");
-        }
-        if (missing.isEmpty()) {
+        // The demo runs `swtpm socket` itself; swtpm-tools (swtpm_setup) comes along for manual use.
+        if (onPath("swtpm")) {
             return;
         }
         String cmd = "apt-get install -y " + String.join(" ", PACKAGES);
@@ -68,8 +61,10 @@ final class Prerequisites {
 
     private static boolean runQuietly(List<String> command) {
         try {
-            Process p = new ProcessBuilder(command).redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD);
+            pb.environment().put("DEBIAN_FRONTEND", "noninteractive");
+            Process p = pb.start();
             p.getOutputStream().close();
             return p.waitFor() == 0;
         } catch (IOException e) {

@@ -1,7 +1,5 @@
 package dev.tpmdevid.testbed.host;
 
-import dev.tpmdevid.proto.spire.agent.nodeattestor.v1.Challenge;
-import dev.tpmdevid.proto.spire.agent.nodeattestor.v1.PayloadOrChallengeResponse;
 import dev.tpmdevid.proto.spire.server.nodeattestor.v1.AgentAttributes;
 import dev.tpmdevid.proto.spire.server.nodeattestor.v1.AttestRequest;
 import dev.tpmdevid.proto.spire.server.nodeattestor.v1.AttestResponse;
@@ -30,10 +28,13 @@ public final class AttestationRelay {
     private static final Metadata.Key<String> FORWARDED_CLIENT_IP =
             Metadata.Key.of("x-forwarded-client-ip", Metadata.ASCII_STRING_MARSHALLER);
 
-    private final PluginHost agent;
+    private final java.util.function.Supplier<AgentSide> agent;
+    private final String agentName;
     private final PluginHost server;
     private final String trustDomain;
     private Duration messageTimeout = Duration.ofMinutes(2);
+    private java.util.function.UnaryOperator<byte[]> payloadTamper = java.util.function.UnaryOperator.identity();
+    private java.util.function.UnaryOperator<byte[]> responseTamper = java.util.function.UnaryOperator.identity();
 
     /**
      * @param agent a loaded and configured agent-side plugin
@@ -41,12 +42,32 @@ public final class AttestationRelay {
      * @param trustDomain the server's trust domain (for the agent-ID checks of spec 02 §4.1 step 5)
      */
     public AttestationRelay(PluginHost agent, PluginHost server, String trustDomain) {
-        if (agent.kind() != PluginKind.AGENT || server.kind() != PluginKind.SERVER) {
-            throw new IllegalArgumentException("need an agent plugin and a server plugin");
+        if (agent.kind() != PluginKind.AGENT) {
+            throw new IllegalArgumentException("need an agent plugin");
         }
-        this.agent = agent;
-        this.server = server;
+        this.agent = () -> new AgentPluginStream(agent, messageTimeout);
+        this.agentName = agent.name();
+        this.server = checkServer(server);
         this.trustDomain = Objects.requireNonNull(trustDomain);
+    }
+
+    /**
+     * A relay whose agent half is {@code agent} (opened once per attestation) instead of a plugin,
+     * e.g. an agent scripted with tpm2-tools.
+     */
+    public AttestationRelay(java.util.function.Supplier<AgentSide> agent, String agentPluginName, PluginHost server,
+                            String trustDomain) {
+        this.agent = Objects.requireNonNull(agent);
+        this.agentName = Objects.requireNonNull(agentPluginName);
+        this.server = checkServer(server);
+        this.trustDomain = Objects.requireNonNull(trustDomain);
+    }
+
+    private static PluginHost checkServer(PluginHost server) {
+        if (server.kind() != PluginKind.SERVER) {
+            throw new IllegalArgumentException("need a server plugin");
+        }
+        return server;
     }
 
     /** The longest the relay waits for one plugin message (SPIRE waits forever; tests should not). */
@@ -55,26 +76,30 @@ public final class AttestationRelay {
         return this;
     }
 
+    /**
+     * Rewrites the agent's payload on its way to the server: stands for a modified agent or a network
+     * attacker, for negative tests. The transcript records the bytes the server received.
+     */
+    public AttestationRelay tamperPayload(java.util.function.UnaryOperator<byte[]> tamper) {
+        this.payloadTamper = Objects.requireNonNull(tamper);
+        return this;
+    }
+
+    /** Rewrites the agent's challenge response on its way to the server (see {@link #tamperPayload}). */
+    public AttestationRelay tamperChallengeResponse(java.util.function.UnaryOperator<byte[]> tamper) {
+        this.responseTamper = Objects.requireNonNull(tamper);
+        return this;
+    }
+
     /** Runs one attestation. Never throws for a plugin failure: that is the outcome's status. */
     public AttestationOutcome attest() {
         Transcript transcript = new Transcript();
         long start = System.nanoTime();
-        BidiStream<Challenge, PayloadOrChallengeResponse> agentStream = new BidiStream<>(agent.channel(),
-                dev.tpmdevid.proto.spire.agent.nodeattestor.v1.NodeAttestorGrpc.getAidAttestationMethod(), null);
         BidiStream<AttestRequest, AttestResponse> serverStream = null;
-        try {
+        try (AgentSide agentSide = agent.get()) {
             // spire-agent: the plugin speaks first.
             long asked = System.nanoTime();
-            PayloadOrChallengeResponse first = readAgent(agentStream, transcript, asked);
-            if (first == null) {
-                return failure(agent, Status.INTERNAL, "plugin closed stream before returning attestation data",
-                        transcript, start);
-            }
-            if (first.getPayload().isEmpty()) {
-                return failure(agent, Status.INTERNAL, "plugin response missing attestation payload",
-                        transcript, start);
-            }
-            byte[] payload = first.getPayload().toByteArray();
+            byte[] payload = payloadTamper.apply(agentCall(() -> agentSide.payload(), transcript, asked));
             transcript.add(Transcript.Kind.PAYLOAD, "agent plugin", payload, asked);
 
             // spire-server: one Attest stream per attestation, payload first, never half-closed.
@@ -83,60 +108,54 @@ public final class AttestationRelay {
             md.put(FORWARDED_CLIENT_IP, "127.0.0.1");
             serverStream = new BidiStream<>(server.channel(),
                     dev.tpmdevid.proto.spire.server.nodeattestor.v1.NodeAttestorGrpc.getAttestMethod(), md);
-            serverStream.send(AttestRequest.newBuilder().setPayload(first.getPayload()).build());
+            serverStream.send(AttestRequest.newBuilder()
+                    .setPayload(com.google.protobuf.ByteString.copyFrom(payload)).build());
             while (true) {
                 asked = System.nanoTime();
                 AttestResponse resp = readServer(serverStream, transcript, asked);
                 if (resp == null) {
-                    return failure(server, Status.INTERNAL, "plugin closed stream unexpectedly", transcript, start);
+                    return failure(server.name(), "server", Status.INTERNAL, "plugin closed stream unexpectedly",
+                            transcript, start);
                 }
                 if (resp.getResponseCase() == AttestResponse.ResponseCase.AGENT_ATTRIBUTES) {
                     AgentAttributes attrs = resp.getAgentAttributes();
                     transcript.add(Transcript.Kind.AGENT_ATTRIBUTES, "server plugin", attrs.toByteArray(), asked);
                     serverStream.cancel("attestation complete");
-                    agentStream.cancel("attestation complete");
                     return result(attrs, transcript, start);
                 }
                 if (resp.getResponseCase() != AttestResponse.ResponseCase.CHALLENGE) {
-                    return failure(server, Status.INTERNAL, "plugin response missing challenge or agent attributes",
-                            transcript, start);
+                    return failure(server.name(), "server", Status.INTERNAL,
+                            "plugin response missing challenge or agent attributes", transcript, start);
                 }
                 byte[] challenge = resp.getChallenge().toByteArray();
                 transcript.add(Transcript.Kind.CHALLENGE, "server plugin", challenge, asked);
 
-                agentStream.send(Challenge.newBuilder().setChallenge(resp.getChallenge()).build());
-                asked = System.nanoTime();
-                PayloadOrChallengeResponse answer = readAgent(agentStream, transcript, asked);
-                if (answer == null) {
-                    return failure(agent, Status.INTERNAL, "plugin closed stream before handling the challenge",
-                            transcript, start);
-                }
-                if (answer.getChallengeResponse().isEmpty()) {
-                    return failure(agent, Status.INTERNAL, "plugin response missing challenge response",
-                            transcript, start);
-                }
-                transcript.add(Transcript.Kind.CHALLENGE_RESPONSE, "agent plugin",
-                        answer.getChallengeResponse().toByteArray(), asked);
+                long answerAsked = System.nanoTime();
+                byte[] response = responseTamper.apply(agentCall(() -> agentSide.answer(challenge), transcript,
+                        answerAsked));
+                transcript.add(Transcript.Kind.CHALLENGE_RESPONSE, "agent plugin", response, answerAsked);
                 serverStream.send(AttestRequest.newBuilder()
-                        .setChallengeResponse(answer.getChallengeResponse()).build());
+                        .setChallengeResponse(com.google.protobuf.ByteString.copyFrom(response)).build());
             }
         } catch (PluginFailure f) {
-            return failure(f.side, f.status, null, transcript, start);
+            return failure(f.pluginName, f.side, f.status, null, transcript, start);
         } finally {
-            agentStream.cancel("attestation finished");
             if (serverStream != null) {
                 serverStream.cancel("attestation finished");
             }
         }
     }
 
-    private PayloadOrChallengeResponse readAgent(BidiStream<Challenge, PayloadOrChallengeResponse> s,
-                                                 Transcript t, long asked) throws PluginFailure {
+    private interface AgentCall {
+        byte[] call() throws StatusException;
+    }
+
+    private byte[] agentCall(AgentCall call, Transcript t, long asked) throws PluginFailure {
         try {
-            return s.read(messageTimeout);
+            return call.call();
         } catch (StatusException e) {
             t.add(Transcript.Kind.ERROR, "agent plugin", statusBytes(e.getStatus()), asked);
-            throw new PluginFailure(agent, e.getStatus());
+            throw new PluginFailure(agentName, "agent", e.getStatus());
         }
     }
 
@@ -146,18 +165,19 @@ public final class AttestationRelay {
             return s.read(messageTimeout);
         } catch (StatusException e) {
             t.add(Transcript.Kind.ERROR, "server plugin", statusBytes(e.getStatus()), asked);
-            throw new PluginFailure(server, e.getStatus());
+            throw new PluginFailure(server.name(), "server", e.getStatus());
         }
     }
 
     private AttestationOutcome result(AgentAttributes attrs, Transcript transcript, long start) {
         String id = attrs.getSpiffeId();
         if (id.isEmpty()) {
-            return failure(server, Status.INTERNAL, "plugin response missing agent ID", transcript, start);
+            return failure(server.name(), "server", Status.INTERNAL, "plugin response missing agent ID",
+                    transcript, start);
         }
         String idError = checkAgentId(id);
         if (idError != null) {
-            return failure(server, Status.INTERNAL, idError, transcript, start);
+            return failure(server.name(), "server", Status.INTERNAL, idError, transcript, start);
         }
         List<String> selectors = new ArrayList<>();
         for (String v : attrs.getSelectorValuesList()) {
@@ -198,10 +218,10 @@ public final class AttestationRelay {
         return Status.fromCode(plugin.getCode()).withDescription("nodeattestor(" + pluginName + "): " + msg);
     }
 
-    private static AttestationOutcome failure(PluginHost side, Status status, String hostMessage,
+    private static AttestationOutcome failure(String pluginName, String side, Status status, String hostMessage,
                                               Transcript transcript, long start) {
-        return new AttestationOutcome(null, List.of(), false, operatorStatus(side.name(), status, hostMessage),
-                side.kind().label(), transcript, Duration.ofNanos(System.nanoTime() - start));
+        return new AttestationOutcome(null, List.of(), false, operatorStatus(pluginName, status, hostMessage),
+                side, transcript, Duration.ofNanos(System.nanoTime() - start));
     }
 
     private static byte[] statusBytes(Status s) {
@@ -210,11 +230,13 @@ public final class AttestationRelay {
 
     private static final class PluginFailure extends Exception {
         private static final long serialVersionUID = 1L;
-        final transient PluginHost side;
+        final String pluginName;
+        final String side;
         final transient Status status;
 
-        PluginFailure(PluginHost side, Status status) {
+        PluginFailure(String pluginName, String side, Status status) {
             super(null, null, false, false);
+            this.pluginName = pluginName;
             this.side = side;
             this.status = status;
         }

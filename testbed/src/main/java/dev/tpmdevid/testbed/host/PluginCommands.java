@@ -68,12 +68,12 @@ public final class PluginCommands {
         }
         // Fallback: the plugin's main class from the jar this class was loaded from (the shaded
         // tpm-devid.jar holds both plugins), started like the launcher starts the plugin jar.
-        Optional<Path> self = selfJar();
-        if (self.isPresent() && PluginCommands.class.getClassLoader().getResource(
-                mainClass.replace('.', '/') + ".class") != null) {
+        // In tests (no jar), the class path of this JVM, which holds the plugin modules.
+        if (PluginCommands.class.getClassLoader().getResource(mainClass.replace('.', '/') + ".class") != null) {
+            String classPath = selfJar().map(Path::toString).orElse(System.getProperty("java.class.path"));
             return List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                     "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xshare:auto",
-                    "-cp", self.get().toString(), mainClass);
+                    "-cp", classPath, mainClass);
         }
         throw new IllegalStateException(jar + " is not built; run 'mvn -B -q -DskipTests package' in "
                 + home.map(Path::toString).orElse("the tpm-devid checkout"));

@@ -99,7 +99,9 @@ public final class StandInPlugin {
         StringBuilder sb = new StringBuilder("{\"@level\":\"").append(level).append("\",\"@message\":\"")
                 .append(message).append("\",\"@module\":\"stand-in\"");
         for (int i = 0; i + 1 < kv.length; i += 2) {
-            sb.append(",\"").append(kv[i]).append("\":\"").append(kv[i + 1]).append('"');
+            sb.append(",\"").append(kv[i]).append("\":\"")
+                    .append(kv[i + 1].replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n"))
+                    .append('"');
         }
         System.err.println(sb.append('}'));
     }

@@ -1,0 +1,62 @@
+package dev.tpmdevid.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/** {@code tpm-devid} in-process: help, version, and a complete {@code demo --json} run. */
+class TpmDevidCliTest {
+
+    private static String run(int expectedExit, String... args) {
+        PrintStream saved = System.out;
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(buf, true, StandardCharsets.UTF_8));
+        try {
+            assertThat(TpmDevidCli.execute(args)).isEqualTo(expectedExit);
+        } finally {
+            System.setOut(saved);
+        }
+        return buf.toString(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void helpAndVersion() {
+        assertThat(run(0, "--help")).contains("Usage: tpm-devid").contains("demo");
+        assertThat(run(0, "--version")).startsWith("tpm-devid ");
+        assertThat(run(0, "demo", "--help")).contains("--devid=rsa|ecc").contains("--ek=rsa|ecc").contains("--json")
+                .contains("--quiet");
+    }
+
+    @Test
+    void demoJsonTraceEndsInAnAttestedAgentAndCleansUp() throws Exception {
+        long before = tempDemoDirs();
+        String out = run(0, "demo", "--devid", "ecc", "--ek", "rsa", "--json");
+
+        JsonNode trace = new ObjectMapper().readTree(out);
+        assertThat(trace.path("result").path("ok").asBoolean()).isTrue();
+        assertThat(trace.path("result").path("spiffeId").asText())
+                .matches("spiffe://example\\.org/spire/agent/tpm_devid/[0-9a-f]{40}");
+        assertThat(trace.path("result").path("selectors")).hasSize(4);
+        assertThat(trace.path("steps")).hasSize(7);
+        JsonNode payload = trace.path("steps").get(3).path("details");
+        assertThat(payload.path("DevIDPub (TPMT_PUBLIC of the DevID key)").path("type").asText()).isEqualTo("ECC");
+        assertThat(payload.path("DevIDPub (TPMT_PUBLIC of the DevID key)").path("curve").asText()).contains("P256");
+        assertThat(payload.path("CertifiedDevID (TPMS_ATTEST signed by the AK)")
+                .path("certifiedName == Name(DevIDPub)").asBoolean()).isTrue();
+        assertThat(tempDemoDirs()).isEqualTo(before);
+    }
+
+    private static long tempDemoDirs() throws Exception {
+        try (Stream<Path> s = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
+            return s.filter(p -> p.getFileName().toString().startsWith("tpm-devid-demo-")).count();
+        }
+    }
+}
