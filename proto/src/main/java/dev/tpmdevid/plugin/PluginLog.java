@@ -29,7 +29,9 @@ public final class PluginLog {
 
     /** hclog levels, lowest first. */
     public enum Level {
-        TRACE, DEBUG, INFO, WARN, ERROR;
+        TRACE, DEBUG, INFO, WARN, ERROR,
+        /** Threshold only: nothing is written. */
+        OFF;
 
         /** The lowercase name hclog writes in {@code @level}. */
         public String wireName() {
@@ -53,6 +55,8 @@ public final class PluginLog {
 
     /** Environment variable holding the threshold. */
     public static final String LEVEL_ENV = "TPM_DEVID_LOG_LEVEL";
+    /** System property holding the threshold; takes precedence over {@link #LEVEL_ENV}. */
+    public static final String LEVEL_PROPERTY = "tpmdevid.log.level";
 
     private static final DateTimeFormatter TIMESTAMP =
             DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSSSSS'Z'", Locale.ROOT).withZone(ZoneOffset.UTC);
@@ -155,7 +159,9 @@ public final class PluginLog {
     }
 
     private static Level thresholdFromEnv() {
-        String v = System.getenv(LEVEL_ENV);
+        // The system property wins over the environment: tests set it for their own JVM (quiet build
+        // output) without it reaching the plugin processes they start, which inherit the environment.
+        String v = System.getProperty(LEVEL_PROPERTY, System.getenv(LEVEL_ENV));
         if (v == null || v.isBlank()) {
             return Level.DEBUG;
         }

@@ -147,12 +147,15 @@ class PluginLogTest {
     void strayLinesBecomeDebugJson() throws IOException {
         LineCollector sink = new LineCollector();
         OutputStream old = PluginLog.swapSink(sink);
+        PluginLog.Level oldLevel = PluginLog.threshold();
+        PluginLog.setThreshold(PluginLog.Level.DEBUG); // the build runs tests with logging off
         try (java.io.PrintStream ps = new java.io.PrintStream(
                 new StdioGuard.LineToLog(PluginLog.get("stdout")), true, StandardCharsets.UTF_8)) {
             ps.print("TPM error: 0x98e\r\npartial");
             ps.println(" line");
             ps.println();
         } finally {
+            PluginLog.setThreshold(oldLevel);
             PluginLog.swapSink(old);
         }
         String[] lines = sink.text().split("\n");
