@@ -1,5 +1,6 @@
 package dev.tpmdevid.agent;
 
+import dev.tpmdevid.core.tpm.TpmtSignature;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
@@ -387,7 +388,7 @@ public final class AgentSession implements AutoCloseable {
         }
         if (sig instanceof TPMS_SIGNATURE_ECC) {
             TPMS_SIGNATURE_ECC e = (TPMS_SIGNATURE_ECC) sig;
-            return Signatures.ecdsaDer(e.signatureR, e.signatureS);
+            return TpmtSignature.ecdsa(hashAlg.toInt(), e.signatureR, e.signatureS).toDerEcdsa();
         }
         throw new AgentException(AgentException.Kind.INTERNAL, "unexpected DevID signature type "
                 + sig.GetUnionSelector());

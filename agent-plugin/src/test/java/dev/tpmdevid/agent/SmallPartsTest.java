@@ -19,14 +19,19 @@ import org.junit.jupiter.api.io.TempDir;
 
 class SmallPartsTest {
 
+    /** The agent's PoP answer for an ECC DevID: tpm-core's encoder, as AgentSession uses it. */
+    private static byte[] ecdsaDer(byte[] r, byte[] s) {
+        return dev.tpmdevid.core.tpm.TpmtSignature.ecdsa(dev.tpmdevid.core.tpm.TpmAlg.SHA256, r, s).toDerEcdsa();
+    }
+
     @TempDir
     Path dir;
 
     @Test
     void ecdsaDerIsMinimal() throws Exception {
-        byte[] der = Signatures.ecdsaDer(HexFormat.of().parseHex("0000ff01"), HexFormat.of().parseHex("7f"));
+        byte[] der = ecdsaDer(HexFormat.of().parseHex("0000ff01"), HexFormat.of().parseHex("7f"));
         assertThat(HexFormat.of().formatHex(der)).isEqualTo("3008020300ff0102017f");
-        assertThat(HexFormat.of().formatHex(Signatures.ecdsaDer(new byte[32], new byte[] {1})))
+        assertThat(HexFormat.of().formatHex(ecdsaDer(new byte[32], new byte[] {1})))
                 .isEqualTo("3006020100020101");
         // a real signature re-encoded verifies
         Signature s = Signature.getInstance("SHA256withECDSA");
@@ -35,7 +40,7 @@ class SmallPartsTest {
         ASN1Sequence seq = ASN1Sequence.getInstance(s.sign());
         BigInteger r = ASN1Integer.getInstance(seq.getObjectAt(0)).getValue();
         BigInteger ss = ASN1Integer.getInstance(seq.getObjectAt(1)).getValue();
-        byte[] reencoded = Signatures.ecdsaDer(TestFiles.unsigned(r, 32), TestFiles.unsigned(ss, 32));
+        byte[] reencoded = ecdsaDer(TestFiles.unsigned(r, 32), TestFiles.unsigned(ss, 32));
         Signature v = Signature.getInstance("SHA256withECDSA");
         v.initVerify((ECPublicKey) TestFiles.EC.getPublic());
         v.update(new byte[] {1, 2, 3});
