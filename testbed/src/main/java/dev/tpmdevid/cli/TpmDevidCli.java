@@ -26,7 +26,18 @@ public final class TpmDevidCli implements Runnable {
 
     /** Runs the tool and returns its exit code (for tests). */
     public static int execute(String... args) {
-        return new CommandLine(new TpmDevidCli()).execute(args);
+        CommandLine cli = new CommandLine(new TpmDevidCli());
+        cli.setParameterExceptionHandler(TpmDevidCli::usageError);
+        return cli.execute(args);
+    }
+
+    /** A usage error is one line on stderr naming the command, not the whole usage text. */
+    private static int usageError(CommandLine.ParameterException e, String[] args) {
+        CommandLine cmd = e.getCommandLine();
+        String name = cmd.getCommandSpec().qualifiedName();
+        cmd.getErr().println(name + ": " + e.getMessage() + " (see '" + name + " --help')");
+        cmd.getErr().flush();
+        return cmd.getCommandSpec().exitCodeOnInvalidInput();
     }
 
     @Override

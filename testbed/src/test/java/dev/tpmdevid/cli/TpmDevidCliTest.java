@@ -28,6 +28,24 @@ class TpmDevidCliTest {
     }
 
     @Test
+    void usageErrorIsOneLineNamingTheCommand() {
+        PrintStream saved = System.err;
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(buf, true, StandardCharsets.UTF_8));
+        int exit;
+        try {
+            exit = TpmDevidCli.execute("agent", "request");
+        } finally {
+            System.setErr(saved);
+        }
+        String err = buf.toString(StandardCharsets.UTF_8);
+        assertThat(exit).isEqualTo(2);
+        assertThat(err.strip().lines()).hasSize(1);
+        assertThat(err).startsWith("tpm-devid agent request: ").contains("Missing required options")
+                .contains("(see 'tpm-devid agent request --help')");
+    }
+
+    @Test
     void helpAndVersion() {
         assertThat(run(0, "--help")).contains("Usage: tpm-devid").contains("demo");
         assertThat(run(0, "--version")).startsWith("tpm-devid ");
