@@ -1,5 +1,7 @@
 package dev.tpmdevid.cli;
 
+import dev.tpmdevid.testbed.TempDirs;
+
 import dev.tpmdevid.agent.AgentConfig;
 import dev.tpmdevid.agent.AgentException;
 import dev.tpmdevid.agent.DevIdAttestor;
@@ -10,10 +12,7 @@ import dev.tpmdevid.testbed.provision.ProvisionedTpm;
 import dev.tpmdevid.testbed.provision.Provisioner;
 import dev.tpmdevid.testbed.provision.TestPki;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
-import java.util.stream.Stream;
 import tss.Tpm;
 
 /**
@@ -92,11 +91,7 @@ final class ConformanceLab implements AutoCloseable {
         rsa.swtpm.close();
         ecc.swtpm.close();
         if (deleteOnClose) {
-            try (Stream<Path> s = Files.walk(dir)) {
-                s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            } catch (IOException e) {
-                // best effort: a temporary directory
-            }
+            TempDirs.deleteQuietly(dir);
         }
     }
 }

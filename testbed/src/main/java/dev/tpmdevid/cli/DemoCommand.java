@@ -1,5 +1,7 @@
 package dev.tpmdevid.cli;
 
+import dev.tpmdevid.testbed.TempDirs;
+
 import dev.tpmdevid.core.wire.AttestationRequest;
 import dev.tpmdevid.core.wire.ChallengeRequest;
 import dev.tpmdevid.core.wire.ChallengeResponse;
@@ -13,7 +15,6 @@ import dev.tpmdevid.testbed.host.PluginLoadException;
 import dev.tpmdevid.testbed.host.PluginLogEntry;
 import dev.tpmdevid.testbed.host.Transcript;
 import dev.tpmdevid.testbed.provision.KeyType;
-import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -358,21 +359,7 @@ final class DemoCommand implements Callable<Integer> {
                 }
             }
             if (dir != null) {
-                deleteTree(dir);
-            }
-        }
-
-        private static void deleteTree(Path root) {
-            try (var walk = Files.walk(root)) {
-                walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> {
-                    try {
-                        Files.deleteIfExists(p);
-                    } catch (IOException e) {
-                        // best effort
-                    }
-                });
-            } catch (IOException e) {
-                // best effort
+                TempDirs.deleteQuietly(dir);
             }
         }
     }

@@ -1,16 +1,15 @@
 package dev.tpmdevid.testbed.provision;
 
+import dev.tpmdevid.testbed.TempDirs;
+
 import dev.tpmdevid.core.device.TpmConnection;
 import dev.tpmdevid.testbed.swtpm.Swtpm;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.DirectoryStream;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -97,7 +96,7 @@ public final class ProvisionCache {
                 try {
                     running.close();
                 } finally {
-                    deleteTree(dir);
+                    TempDirs.deleteQuietly(dir);
                 }
             });
         } catch (IOException | RuntimeException e) {
@@ -105,7 +104,7 @@ public final class ProvisionCache {
                 swtpm.close();
             }
             if (files != null) {
-                deleteTree(files);
+                TempDirs.deleteQuietly(files);
             }
             if (e instanceof IOException io) {
                 throw new UncheckedIOException("cannot start swtpm from the golden state of " + options, io);
@@ -192,7 +191,7 @@ public final class ProvisionCache {
             synchronized (this) {
                 if (root == null) {
                     Path created = Files.createTempDirectory("tpm-devid-provision-");
-                    Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteTree(created), "provision-cache-cleanup"));
+                    Runtime.getRuntime().addShutdownHook(new Thread(() -> TempDirs.deleteQuietly(created), "provision-cache-cleanup"));
                     root = created;
                 }
                 r = root;
@@ -208,29 +207,6 @@ public final class ProvisionCache {
                     Files.copy(f, to.resolve(f.getFileName()), StandardCopyOption.COPY_ATTRIBUTES);
                 }
             }
-        }
-    }
-
-    static void deleteTree(Path dir) {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try {
-            Files.walkFileTree(dir, new SimpleFileVisitor<>() {
-                @Override
-                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                    Files.deleteIfExists(file);
-                    return FileVisitResult.CONTINUE;
-                }
-
-                @Override
-                public FileVisitResult postVisitDirectory(Path d, IOException exc) throws IOException {
-                    Files.deleteIfExists(d);
-                    return FileVisitResult.CONTINUE;
-                }
-            });
-        } catch (IOException e) {
-            // best effort: temp files
         }
     }
 }

@@ -1,8 +1,9 @@
 package dev.tpmdevid.testbed.swtpm;
 
+import dev.tpmdevid.testbed.TempDirs;
+
 import java.io.File;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -13,13 +14,10 @@ import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -168,7 +166,7 @@ public final class Swtpm implements AutoCloseable {
             }
             throw last;
         } catch (IOException | RuntimeException e) {
-            deleteTree(baseDir);
+            TempDirs.delete(baseDir);
             throw e;
         }
     }
@@ -420,7 +418,7 @@ public final class Swtpm implements AutoCloseable {
         closed = true;
         stopProcess();
         RUNNING.remove(this);
-        deleteTree(baseDir);
+        TempDirs.delete(baseDir);
     }
 
     private void stopProcess() {
@@ -436,29 +434,6 @@ public final class Swtpm implements AutoCloseable {
         } catch (InterruptedException e) {
             process.destroyForcibly();
             Thread.currentThread().interrupt();
-        }
-    }
-
-    private static void deleteTree(Path dir) {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try {
-            Files.walkFileTree(dir, new SimpleFileVisitor<>() {
-                @Override
-                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                    Files.deleteIfExists(file);
-                    return FileVisitResult.CONTINUE;
-                }
-
-                @Override
-                public FileVisitResult postVisitDirectory(Path d, IOException exc) throws IOException {
-                    Files.deleteIfExists(d);
-                    return FileVisitResult.CONTINUE;
-                }
-            });
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot delete swtpm temp dir " + dir, e);
         }
     }
 
