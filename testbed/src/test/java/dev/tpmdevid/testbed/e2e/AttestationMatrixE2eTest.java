@@ -12,9 +12,6 @@ import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -24,26 +21,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * Full matrix through the real plugin processes and a live swtpm per case: RSA/ECC DevID × RSA/ECC EK
  * × with/without DevID intermediate × with/without hierarchy and DevID passwords (16 cases).
  */
-class AttestationMatrixE2eTest {
-    private static E2eLab lab;
-
-    @BeforeAll
-    static void loadPlugins() throws Exception {
-        lab = E2eLab.start();
-    }
-
-    @AfterAll
-    static void unloadPlugins() {
-        if (lab != null) {
-            lab.close();
-        }
-    }
-
-    @AfterEach
-    void stopTpm() {
-        lab.stopTpms();
-    }
-
+class AttestationMatrixE2eTest extends E2eLabTest {
     static Stream<Arguments> matrix() {
         List<Arguments> all = new ArrayList<>();
         for (KeyType devId : KeyType.values()) {

@@ -17,9 +17,6 @@ import dev.tpmdevid.testbed.provision.Validity;
 import io.grpc.Status;
 import java.nio.file.Path;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -27,26 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Attestations that must fail, through the real plugin processes and live swtpms, each asserted with
  * the exact status a SPIRE operator sees (code + {@code nodeattestor(tpm_devid): } message).
  */
-class NegativeE2eTest {
-    private static E2eLab lab;
-
-    @BeforeAll
-    static void loadPlugins() throws Exception {
-        lab = E2eLab.start();
-    }
-
-    @AfterAll
-    static void unloadPlugins() {
-        if (lab != null) {
-            lab.close();
-        }
-    }
-
-    @AfterEach
-    void stopTpm() {
-        lab.stopTpms();
-    }
-
+class NegativeE2eTest extends E2eLabTest {
     private static String hcl(String... kv) {
         StringBuilder b = new StringBuilder();
         for (int i = 0; i + 1 < kv.length; i += 2) {

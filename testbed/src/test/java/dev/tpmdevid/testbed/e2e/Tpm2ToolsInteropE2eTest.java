@@ -21,9 +21,6 @@ import java.security.Signature;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -32,26 +29,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  * Interoperability with tpm2-tools (spec 01 §10.3): an agent made of tpm2-tools commands is attested
  * by our server plugin, and our agent plugin answers a challenge made by {@code tpm2_makecredential -T none}.
  */
-class Tpm2ToolsInteropE2eTest {
-    private static E2eLab lab;
-
-    @BeforeAll
-    static void loadPlugins() throws Exception {
-        lab = E2eLab.start();
-    }
-
-    @AfterAll
-    static void unloadPlugins() {
-        if (lab != null) {
-            lab.close();
-        }
-    }
-
-    @AfterEach
-    void stopTpm() {
-        lab.stopTpms();
-    }
-
+class Tpm2ToolsInteropE2eTest extends E2eLabTest {
     private static ProvisionOptions options(KeyType ek) {
         return ProvisionOptions.defaults().withEkCertificates(ek == KeyType.RSA, ek == KeyType.ECC);
     }
