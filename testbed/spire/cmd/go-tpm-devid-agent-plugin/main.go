@@ -1,0 +1,20 @@
+// Command go-tpm-devid-agent-plugin serves SPIRE's own agent-side tpm_devid node attestor
+// (github.com/spiffe/spire/pkg/agent/plugin/nodeattestor/tpmdevid, imported at the version pinned in
+// go.mod) as an external plugin binary. No SPIRE code is copied here: this file only wires the
+// imported plugin into the plugin SDK's pluginmain.
+package main
+
+import (
+	nodeattestorv1 "github.com/spiffe/spire-plugin-sdk/proto/spire/plugin/agent/nodeattestor/v1"
+	configv1 "github.com/spiffe/spire-plugin-sdk/proto/spire/service/common/config/v1"
+	"github.com/spiffe/spire-plugin-sdk/pluginmain"
+	"github.com/spiffe/spire/pkg/agent/plugin/nodeattestor/tpmdevid"
+)
+
+func main() {
+	p := tpmdevid.New()
+	pluginmain.Serve(
+		nodeattestorv1.NodeAttestorPluginServer(p),
+		configv1.ConfigServiceServer(p),
+	)
+}
