@@ -5,9 +5,9 @@
 package main
 
 import (
+	"github.com/spiffe/spire-plugin-sdk/pluginmain"
 	nodeattestorv1 "github.com/spiffe/spire-plugin-sdk/proto/spire/plugin/agent/nodeattestor/v1"
 	configv1 "github.com/spiffe/spire-plugin-sdk/proto/spire/service/common/config/v1"
-	"github.com/spiffe/spire-plugin-sdk/pluginmain"
 	"github.com/spiffe/spire/pkg/agent/plugin/nodeattestor/tpmdevid"
 )
 
