@@ -79,6 +79,28 @@ public final class PluginCommands {
                 + home.map(Path::toString).orElse("the tpm-devid checkout"));
     }
 
+    /**
+     * A binary built by {@code testbed/spire/build.sh} into {@code testbed/spire/target/bin/}:
+     * {@code spire-server}, {@code spire-agent} (SPIRE v1.13.3), {@code go-tpm-devid-server-plugin} or
+     * {@code go-tpm-devid-agent-plugin} (SPIRE's own tpm_devid plugins as external plugin binaries).
+     * {@code bin/test} runs the build first; a missing binary is an error naming the script, never a skip.
+     */
+    public static Path spireBinary(String name) {
+        Path home = home().orElseThrow(() -> new IllegalStateException(
+                "cannot find the tpm-devid checkout (no bin/tpm-devid-agent-plugin above the working directory)"));
+        Path bin = home.resolve("testbed/spire/target/bin").resolve(name);
+        if (!Files.isExecutable(bin)) {
+            throw new IllegalStateException(bin + " is missing: run testbed/spire/build.sh (bin/test runs it)");
+        }
+        return bin;
+    }
+
+    /** SPIRE's Go tpm_devid plugin for {@code kind}, as an external plugin command. */
+    public static List<String> go(PluginKind kind) {
+        return List.of(spireBinary(kind == PluginKind.AGENT
+                ? "go-tpm-devid-agent-plugin" : "go-tpm-devid-server-plugin").toString());
+    }
+
     private static Optional<Path> selfJar() {
         try {
             Path code = Path.of(PluginCommands.class.getProtectionDomain().getCodeSource().getLocation().toURI());
