@@ -73,6 +73,11 @@ public final class ChainVerifier {
     if (!search.chains.isEmpty()) {
       return List.copyOf(search.chains);
     }
+    if (search.constraintProblem != null) {
+      throw new ChainVerificationException(
+          "x509: a root or intermediate certificate is not authorized to sign for this name: "
+              + search.constraintProblem);
+    }
     if (search.limitReached) {
       throw new ChainVerificationException(
           "x509: signature check attempts limit reached while verifying certificate chain");
@@ -95,6 +100,7 @@ public final class ChainVerifier {
     private int checks;
     private boolean limitReached;
     private String firstProblem;
+    private String constraintProblem;
 
     Search(List<Cert> intermediates, TrustBundle roots, Date now, Set<String> leafExempt) {
       this.intermediates = intermediates;
@@ -113,7 +119,12 @@ public final class ChainVerifier {
         if (problem == null) {
           List<Cert> done = new ArrayList<>(chain);
           done.add(anchor.cert());
-          chains.add(List.copyOf(done));
+          String nameProblem = NameConstraintsChecker.check(done);
+          if (nameProblem == null) {
+            chains.add(List.copyOf(done));
+          } else if (constraintProblem == null) {
+            constraintProblem = nameProblem;
+          }
         } else if (firstProblem == null) {
           firstProblem = problem;
         }
@@ -127,9 +138,36 @@ public final class ChainVerifier {
             || !countCheck()) {
           continue;
         }
+        // Like Go's considerCandidate: the candidate must have signed the child before the search
+        // goes deeper through it, so junk same-subject candidates cost one check each.
+        String problem = signedBy(child, candidate);
+        if (problem != null) {
+          if (firstProblem == null) {
+            firstProblem = problem;
+          }
+          continue;
+        }
         List<Cert> longer = new ArrayList<>(chain);
         longer.add(candidate);
         extend(longer);
+      }
+    }
+
+    /** Null when {@code parent} may sign and did sign {@code child} (Go's CheckSignatureFrom). */
+    private String signedBy(Cert child, Cert parent) {
+      String sigProblem = SignatureAlgorithms.goRefusal(child.x509());
+      if (sigProblem != null) {
+        return "x509: " + sigProblem;
+      }
+      String issuerProblem = issuerConstraintProblem(parent.x509());
+      if (issuerProblem != null) {
+        return issuerProblem;
+      }
+      try {
+        child.x509().verify(parent.x509().getPublicKey());
+        return null;
+      } catch (GeneralSecurityException | RuntimeException e) {
+        return "x509: invalid signature";
       }
     }
 
@@ -148,7 +186,7 @@ public final class ChainVerifier {
     private String validate(List<Cert> path, TrustBundle.Anchor anchor) {
       X509Certificate a = anchor.cert().x509();
       for (Cert c : path) {
-        String sigProblem = SignatureAlgorithms.goRefusal(c.x509().getSigAlgOID());
+        String sigProblem = SignatureAlgorithms.goRefusal(c.x509());
         if (sigProblem != null) {
           return "x509: " + sigProblem; // Go refuses before looking at anything else
         }

@@ -56,7 +56,7 @@ final class GoPathChecker extends PKIXCertPathChecker {
     X509Certificate cert = (X509Certificate) c;
     seen++;
     boolean leaf = seen == pathLength;
-    String sigProblem = SignatureAlgorithms.goRefusal(cert.getSigAlgOID());
+    String sigProblem = SignatureAlgorithms.goRefusal(cert);
     if (sigProblem != null) {
       throw new CertPathValidatorException("x509: " + sigProblem);
     }
