@@ -13,6 +13,7 @@ public final class Cert {
   private final byte[] der;
   private final byte[] rawIssuer;
   private final byte[] rawSubject;
+  private final boolean jdkRefused;
   private final String issuerCommonName;
   private final String subjectCommonName;
   private final GoNames.Sans sans;
@@ -22,6 +23,7 @@ public final class Cert {
   private Cert(CertificateParser.Parsed parsed, byte[] der) throws CertificateException {
     this.x509 = parsed.x509();
     this.der = der;
+    this.jdkRefused = parsed.jdkRefused();
     this.issuerCommonName = parsed.issuerCommonName();
     this.subjectCommonName = parsed.subjectCommonName();
     this.sans = parsed.sans();
@@ -72,6 +74,14 @@ public final class Cert {
    */
   public static String commonNameOf(byte[] nameDer) throws CertificateException {
     return GoNames.parseName(nameDer);
+  }
+
+  /**
+   * True when the JDK refused to parse this certificate and Bouncy Castle did (an empty subject
+   * with a non-critical subjectAltName): the JDK's PKIX validator cannot take it.
+   */
+  boolean jdkRefused() {
+    return jdkRefused;
   }
 
   GoNames.Sans sans() {

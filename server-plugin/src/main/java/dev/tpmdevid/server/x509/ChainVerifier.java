@@ -205,6 +205,17 @@ public final class ChainVerifier {
       if (maxPathLen >= 0 && path.size() - 1 > maxPathLen) {
         return "x509: too many intermediates for path length constraint";
       }
+      if (path.size() == 1 && path.get(0).jdkRefused()) {
+        // A leaf only Bouncy Castle parses (empty subject, non-critical SAN) straight under the
+        // anchor: PKIX would re-parse it with the JDK. Its validity and critical extensions were
+        // checked in verify(), the anchor's constraints above; what remains is the signature.
+        return signedBy(path.get(0), anchor.cert());
+      }
+      for (Cert c : path) {
+        if (c.jdkRefused()) {
+          return "x509: invalid certificate path";
+        }
+      }
       try {
         List<X509Certificate> xs = new ArrayList<>(path.size());
         for (Cert c : path) {
