@@ -17,7 +17,8 @@ import picocli.CommandLine.Option;
  *
  * <p>Server state file (JSON, mode 0600): {@code request}, {@code nonce}, {@code secret} as
  * standard base64. Nonce and secret are secret material: with them anyone can answer the challenge
- * without the TPM. To check a transcript recorded from another implementation, put its payload,
+ * without the TPM. The state is single use: {@code server verify} claims it by an atomic rename to
+ * {@code <state>.used} and overwrites that file with a marker before any check. To check a transcript recorded from another implementation, put its payload,
  * PoP nonce and credential secret into these three members and run {@code server verify}.
  */
 @Command(name = "server", mixinStandardHelpOptions = true,
@@ -159,10 +160,39 @@ final class ServerCommand implements Runnable {
         }
     }
 
+    /**
+     * Claims the state file for this verify: renames it atomically to {@code <state>.used}, so of
+     * two verifies of one state only one gets it, and a second one fails with a clear message.
+     * Returns the claimed file.
+     */
+    static Path consume(Path state) throws java.io.IOException, ToolCommand.Failure {
+        Path used = state.resolveSibling(state.getFileName() + ".used");
+        if (!java.nio.file.Files.isRegularFile(state)) {
+            if (java.nio.file.Files.exists(used)) {
+                throw alreadyUsed(state);
+            }
+            throw new ToolCommand.Failure("no such file: " + state);
+        }
+        try {
+            java.nio.file.Files.move(state, used, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw alreadyUsed(state); // another verify claimed it first
+        }
+        return used;
+    }
+
+    private static ToolCommand.Failure alreadyUsed(Path state) {
+        return new ToolCommand.Failure(state + ": server state already used by a 'server verify'"
+                + " (single use, like the plugin's challenge); run 'server challenge' again");
+    }
+
     @Command(name = "verify", mixinStandardHelpOptions = true, sortOptions = false,
             description = {"Check the agent's ChallengeResponse against the nonce and secret in the server state"
                     + " (after re-running the payload checks) and print the agent's SPIFFE ID and selectors, or the"
                     + " failed check.",
+                    "The state is single use: verify renames it to <state>.used and removes the nonce and secret"
+                    + " before checking, so a second verify of the same state fails, whatever the first outcome.",
                     "Also checks a transcript recorded from any implementation (e.g. SPIRE's Go agent): put its"
                     + " payload, nonce and credential secret into the state file's 'request', 'nonce' and 'secret'."},
             footerHeading = "%nExample:%n",
@@ -184,11 +214,17 @@ final class ServerCommand implements Runnable {
         @Override
         int run() throws Exception {
             StepVerifier v = verifier();
-            ObjectNode st = ToolFiles.readJsonObject(state, "server state file");
+            byte[] answer = ToolFiles.read(response);
+            Path claimed = consume(state);
+            ObjectNode st = ToolFiles.readJsonObject(claimed, "server state file");
+            // the nonce and secret leave the disk before any check: one verify per challenge,
+            // whatever its outcome (as the plugin answers one response per Attest stream)
+            ObjectNode marker = ToolFiles.JSON.createObjectNode();
+            marker.put("used", true);
+            ToolFiles.writeSecret(claimed, ToolFiles.pretty(marker));
             byte[] payload = ToolFiles.base64Member(st, "request", state);
             byte[] nonce = ToolFiles.base64Member(st, "nonce", state);
             byte[] secret = ToolFiles.base64Member(st, "secret", state);
-            byte[] answer = ToolFiles.read(response);
             StepVerifier.Result r;
             try {
                 r = v.verify(payload, nonce, secret, answer);
