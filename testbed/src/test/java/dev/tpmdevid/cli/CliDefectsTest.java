@@ -117,13 +117,20 @@ class CliDefectsTest {
         for (Case c : Forgeries.badNames(agent)) {
             Path d = dir.resolve("verify-" + n++);
             Path hcl = config(c, d);
+            // nonce and secret of our choosing, and the response a genuine agent would give to them
+            byte[] nonce = new byte[32];
+            byte[] secret = new byte[32];
+            java.util.Arrays.fill(secret, (byte) 7);
+            java.security.Signature pop = java.security.Signature.getInstance("SHA256withRSA");
+            pop.initSign(agent.devIdKey.getPrivate());
+            pop.update(nonce);
             ObjectNode st = JSON.createObjectNode();
             st.put("request", Base64.getEncoder().encodeToString(c.payload()));
-            st.put("nonce", Base64.getEncoder().encodeToString(new byte[32]));
-            st.put("secret", Base64.getEncoder().encodeToString(new byte[32]));
+            st.put("nonce", Base64.getEncoder().encodeToString(nonce));
+            st.put("secret", Base64.getEncoder().encodeToString(secret));
             Path state = Files.writeString(d.resolve("state.json"), st.toString());
-            Path response = Files.writeString(d.resolve("response.json"),
-                    "{\"DevID\":\"AA==\",\"CredActivation\":\"AA==\"}");
+            Path response = Files.write(d.resolve("response.json"),
+                    new dev.tpmdevid.core.wire.ChallengeResponse(pop.sign(), secret).toJson());
             CliRun v = CliRun.of("server", "verify", "--config", s(hcl), "--state", s(state), "--response",
                     s(response));
             String want = "tpm-devid server verify: rejected (INVALID_ARGUMENT): " + c.expectedError();
@@ -141,7 +148,8 @@ class CliDefectsTest {
 
     @Test
     void defect5_serverStateIsSingleUse() throws Exception {
-        Case c = Forgeries.goAccepts(agent).get(0);
+        Case c = new Case("genuine payload", agent.devIdBundlePem(), agent.ekBundlePem(), agent.payload(),
+                agent.devIdCert.getEncoded(), null);
         Path hcl = config(c, dir);
         Path request = Files.write(dir.resolve("request.json"), c.payload());
         Path challenge = dir.resolve("challenge.json");
@@ -154,15 +162,14 @@ class CliDefectsTest {
         CliRun first = CliRun.of(verify);
         assertThat(first.code()).as(first.toString()).isZero();
         assertThat(first.out()).contains("spiffe_id: " + c.expectedSpiffeId("example.org"));
-        // nothing secret is left on disk
-        assertThat(state).doesNotExist();
-        JsonNode marker = JSON.readTree(dir.resolve("server-state.json.used").toFile());
-        assertThat(marker.has("nonce") || marker.has("secret")).isFalse();
-
         CliRun second = CliRun.of(verify);
         assertThat(second.code()).isEqualTo(1);
         assertThat(second.oneLineError()).isEqualTo("tpm-devid server verify: " + state
                 + ": server state already used by a 'server verify' (single use, like the plugin's challenge);"
                 + " run 'server challenge' again");
+        // nothing secret is left on disk
+        assertThat(state).doesNotExist();
+        JsonNode marker = JSON.readTree(dir.resolve("server-state.json.used").toFile());
+        assertThat(marker.has("nonce") || marker.has("secret")).isFalse();
     }
 }
