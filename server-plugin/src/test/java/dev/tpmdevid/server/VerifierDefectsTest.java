@@ -94,6 +94,27 @@ class VerifierDefectsTest {
   }
 
   @Test
+  void defect1_nonCanonicalAnchor_refusedAtConfigure() throws Exception {
+    // Go's bundle loader parses anchors with x509.ParseCertificate too: a re-encoded anchor is
+    // a configuration error, not an anchor (configuration is SPIRE's Configure call).
+    dev.tpmdevid.server.testing.TestPki.Ca root =
+        dev.tpmdevid.server.testing.TestPki.rsaRootCa("devid-rsa-root");
+    byte[] reencoded = Forgeries.reencode(root.cert().getEncoded(),
+        Forgeries.Encoding.OUTER_AI_WITHOUT_NULL);
+    String pem = "-----BEGIN CERTIFICATE-----\n"
+        + java.util.Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(reencoded)
+        + "\n-----END CERTIFICATE-----\n";
+    try (PluginHarness h = new PluginHarness(null, null)) {
+      io.grpc.StatusException e = org.junit.jupiter.api.Assertions.assertThrows(
+          io.grpc.StatusException.class, () -> h.configs.configure(PluginHarness.TRUST_DOMAIN,
+              h.hcl(pem, agent.ekBundlePem(), null)));
+      assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+      assertThat(e.getStatus().getDescription()).contains(
+          "x509: inner and outer signature algorithm identifiers don't match");
+    }
+  }
+
+  @Test
   void defect2_trustAnchorNameConstraints_appliedToBothChains() throws Exception {
     check(Forgeries.nameConstraints(agent));
   }
