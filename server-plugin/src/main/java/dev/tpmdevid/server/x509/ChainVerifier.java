@@ -24,13 +24,17 @@ import java.util.Set;
  * <p>Candidate paths are found the way Go's pool does it: issuers are looked up by byte-equal raw
  * subject (anchors first, then the untrusted intermediates), a certificate is not used twice in a
  * path, and at most {@value #MAX_CANDIDATE_CHECKS} candidate issuers are tried (Go's
- * {@code maxChainSignatureChecks}). Each candidate path is then validated by the JDK PKIX
+ * {@code maxChainSignatureChecks}). As in Go's {@code considerCandidate}, an intermediate must have
+ * signed the certificate below it before the search goes deeper through it, so same-subject junk
+ * costs one check each. Each candidate path is then validated by the JDK PKIX
  * {@link CertPathValidator} (signatures, validity, CA flags, keyCertSign of issuers, pathLen,
  * policies with qualifiers accepted as Go does, no revocation) with {@link GoPathChecker}; the
  * anchor itself gets Go's checks that PKIX does not apply to anchors: validity, unhandled
  * critical extensions, issuer constraints of {@code CheckSignatureFrom} (v3 needs basicConstraints
  * CA=true, keyUsage if present needs keyCertSign) and its pathLen. Extended key usages are not
- * checked (SPIRE asks for {@code ExtKeyUsageAny}).
+ * checked (SPIRE asks for {@code ExtKeyUsageAny}). Last, Go's {@code checkChainConstraints}: the
+ * DNS/email/IP/URI name constraints of every certificate in the chain, the anchor included, apply to
+ * the SANs below it ({@link NameConstraintsChecker}).
  *
  * <p>Thread-safe and stateless.
  */
