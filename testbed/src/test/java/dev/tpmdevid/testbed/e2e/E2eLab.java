@@ -69,6 +69,15 @@ final class E2eLab implements AutoCloseable {
 
     /** Configures both plugins and relays one attestation. */
     AttestationOutcome attest(String agentHcl, String serverHcl) throws PluginLoadException {
+        return attest(agent, agentHcl, server, serverHcl);
+    }
+
+    /**
+     * Configures the given plugin pair (any implementation, e.g. SPIRE's Go plugins from
+     * {@link PluginCommands#go}) and relays one attestation between them.
+     */
+    static AttestationOutcome attest(PluginHost agent, String agentHcl, PluginHost server, String serverHcl)
+            throws PluginLoadException {
         server.configure(TRUST_DOMAIN, serverHcl);
         agent.configure(TRUST_DOMAIN, agentHcl);
         return new AttestationRelay(agent, server, TRUST_DOMAIN).attest();
