@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.tpmdevid.core.device.HandleScope;
@@ -32,7 +33,7 @@ class TpmConnectionLiveTest {
 
     @BeforeAll
     static void swtpmInstalled() {
-        assumeTrue(Swtpm.isInstalled(), "swtpm is not installed");
+        assertTrue(Swtpm.isInstalled(), "swtpm is not installed (bin/test installs the Debian packages swtpm and swtpm-tools)");
     }
 
     @Test
