@@ -61,7 +61,7 @@ class AgentBenchmarkTest {
             for (int i = 0; i < RUNS; i++) {
                 go.add(GoLikeAgent.attest(tpm, KeyType.RSA));
             }
-            lines.add(String.format("Go agent's sequence (spec 01 §5.3) replayed: median %7.1f ms (min %6.1f, max %6.1f),"
+            lines.add(String.format("Go agent's sequence (docs/protocol.md#agent-tpm-sequence) replayed: median %7.1f ms (min %6.1f, max %6.1f),"
                     + " %d TPM commands per attestation", median(go, GoLikeAgent.Result::millis),
                     min(go, GoLikeAgent.Result::millis), max(go, GoLikeAgent.Result::millis), go.get(0).commands()));
         }

@@ -35,7 +35,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** AidAttestation over a real gRPC channel, as SPIRE's agent drives it (spec 02 §4.2). */
+/** AidAttestation over a real gRPC channel, as SPIRE's agent drives it (docs/plugin-protocol.md#aid-attestation-call). */
 class AgentGrpcTest {
 
     @TempDir

@@ -34,7 +34,7 @@ import tss.tpm.TPM_HANDLE;
 import tss.tpm.CreateResponse;
 
 /**
- * Live interop of credential activation (spec 01 §5.3 steps 18–20): our {@code MakeCredential} output activates on
+ * Live interop of credential activation (docs/protocol.md#agent-tpm-sequence steps 18–20): our {@code MakeCredential} output activates on
  * swtpm through {@link HandleScope#activateCredential} for RSA and ECC EKs; {@code tpm2_makecredential -T none}
  * output activates through our Java code; our output activates through {@code tpm2_activatecredential}.
  * Each test has its own swtpm.

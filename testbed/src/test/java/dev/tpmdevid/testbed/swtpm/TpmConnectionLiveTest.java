@@ -170,7 +170,7 @@ class TpmConnectionLiveTest {
                     .isInstanceOf(TpmCommandException.class);
             assertThatThrownBy(() -> c.tpm().NV_ReadPublic(new TPM_HANDLE(0x01c00002)))
                     .isInstanceOf(TpmCommandException.class);
-            // TSS.Java's own "may fail" idiom (spec 04 §5.2) still works, also silently
+            // TSS.Java's own "may fail" idiom (docs/tpm-access.md#tss-java-calls) still works, also silently
             c.tpm()._allowErrors().NV_ReadPublic(new TPM_HANDLE(0x01c00002));
             assertThat(c.tpm()._lastCommandSucceeded()).isFalse();
             assertThat(c.tpm().GetRandom(4)).hasSize(4);
