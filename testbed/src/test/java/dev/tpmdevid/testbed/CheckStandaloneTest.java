@@ -81,6 +81,7 @@ class CheckStandaloneTest {
                 "core/src/Cite.java:1: " + DOCS_PAGE + "#no-such-anchor",
                 "core/src/Walk.java:1:",
                 "name an absolute path of a build machine",
+                "name the sibling folder shared/ outside the repository",
                 "climb out of the repository",
                 "cite a docs anchor that does not exist");
         assertThat(run.output()).doesNotContain("server-checks (no");
@@ -92,7 +93,7 @@ class CheckStandaloneTest {
             write(r, "README.md", "plugin_cmd = \"/opt/tpm-devid/bin/tpm-devid-agent-plugin\"",
                     "devid_cert_path = \"/etc/spire/devid.crt.pem\"", "tpm_device_path = \"/dev/tpmrm0\"",
                     "sockets under /tmp/tpm-devid-1234, binaries in /usr/bin/swtpm",
-                    "https://example.org/home/page and ~/work/x and $HOME/work/x",
+                    "https://example.org/home/page and ~/" + "work/x and $HOME/" + "work/x",
                     "the ECDH shared secret; see " + DOCS_PAGE + "#server-checks steps 2–14, #go-x509");
             write(r, "server/pom.xml", "<directory>${project.basedir}/../core/src/test/resources</directory>");
             write(r, "docs/more.md", "[checks](protocol.md#server-checks), [design](../README.md)");
