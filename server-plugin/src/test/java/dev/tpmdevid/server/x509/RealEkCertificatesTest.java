@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Real vendor EK certificates ({@code testdata/realcerts}, see its PROVENANCE.md) through the EK chain
- * rules of spec 01 §6.2 step 11: anchors = every certificate of the vendor's CA folder, SAN exempt
+ * rules of docs/protocol.md#server-checks step 11: anchors = every certificate of the vendor's CA folder, SAN exempt
  * on the leaf only, time = one day after the leaf's notBefore (several are expired today).
  */
 class RealEkCertificatesTest {
