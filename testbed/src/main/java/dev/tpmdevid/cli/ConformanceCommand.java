@@ -114,7 +114,7 @@ final class ConformanceCommand implements Runnable {
     @Command(name = "server", mixinStandardHelpOptions = true, sortOptions = false,
             description = {"Launch a tpm_devid SERVER plugin through the SPIRE-like host and attack it with"
                     + " swtpm-backed agents: genuine RSA and ECC DevIDs must attest with the right agent ID and"
-                    + " selectors; every spec 03 attack that can be expressed on the wire must be refused.",
+                    + " selectors; every docs/security.md attack that can be expressed on the wire must be refused.",
                     "One line per case (PASS/FAIL/SKIP, category, case, reason). Category 'protocol' is what SPIRE's"
                     + " Go server does; 'hardening' cases are stricter than the Go server and are summed apart."
                     + " The last line is 'N passed, N failed' for the protocol cases; exit code 1 when one failed"
@@ -167,7 +167,7 @@ final class ConformanceCommand implements Runnable {
     @Command(name = "agent", mixinStandardHelpOptions = true, sortOptions = false,
             description = {"Drive a tpm_devid AGENT plugin (launched through the SPIRE-like host with the right HCL)"
                     + " on provisioned swtpms (RSA and ECC DevID) and check its payload field by field against"
-                    + " spec 01 §3-§4: JSON shape and member order, DevIDCert = the PEM file, DevIDPub = the blob file,"
+                    + " docs/protocol.md#messages to #tpm-structures: JSON shape and member order, DevIDCert = the PEM file, DevIDPub = the blob file,"
                     + " EKCert one DER matching NV, EKPub matches the cert, AKPub a restricted SHA-256 signing key,"
                     + " CertifiedDevID names DevIDPub and its signature verifies; then that it answers our challenge.",
                     "Last line 'N passed, N failed'; exit code 1 when a check failed."},

@@ -108,7 +108,7 @@ final class E2eLab implements AutoCloseable {
         server.close();
     }
 
-    /** {@code spiffe://example.org/spire/agent/tpm_devid/<sha1 of the leaf DER>} (spec 01 §7). */
+    /** {@code spiffe://example.org/spire/agent/tpm_devid/<sha1 of the leaf DER>} (docs/protocol.md#spiffe-id). */
     static String expectedSpiffeId(X509Certificate leaf) {
         return "spiffe://" + TRUST_DOMAIN + "/spire/agent/tpm_devid/" + sha1(leaf);
     }
