@@ -2,6 +2,7 @@ package dev.tpmdevid.testbed.spire;
 
 import static dev.tpmdevid.testbed.spire.SpireLab.Impl.GO;
 import static dev.tpmdevid.testbed.spire.SpireLab.Impl.JAVA;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tpmdevid.testbed.provision.KeyType;
 import dev.tpmdevid.testbed.provision.ProvisionOptions;
@@ -16,7 +17,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * built-in: each row provisions an swtpm, starts a server and an agent, and checks that the agent gets
  * its SVID, that {@code spire-server agent list} shows
  * {@code spiffe://example.org/spire/agent/tpm_devid/<sha1 of the DevID leaf>}, and that {@code agent show}
- * has exactly the expected {@code tpm_devid} selectors. The Java↔Java RSA and Go-agent↔Java-server RSA
+ * has exactly the expected {@code tpm_devid} selectors; where passwords are set, neither SPIRE log
+ * (DEBUG) contains one. The Java↔Java RSA and Go-agent↔Java-server RSA
  * rows run in {@link SpireLifecycleTest} with entries, reattestation and a restart on top.
  */
 class SpireMatrixTest {
@@ -48,6 +50,14 @@ class SpireMatrixTest {
                 lab.startServer(serverSide);
                 lab.startAgent(agentSide, lab.tpm.agentConfig() + javaAgentExtra);
                 lab.assertAttested();
+                // The rows with passwords: neither SPIRE log (level DEBUG) shows one.
+                for (String secret : new String[] {options.devIdPassword(), options.ownerPassword(),
+                        options.endorsementPassword()}) {
+                    if (!secret.isEmpty()) {
+                        assertThat(lab.agent.log()).doesNotContain(secret);
+                        assertThat(lab.server.log()).doesNotContain(secret);
+                    }
+                }
             });
         }
     }
