@@ -28,7 +28,8 @@ import org.junit.jupiter.api.Test;
  *       CN>} and a workload entry parented to it give a workload an X509-SVID through
  *       {@code spire-agent api fetch x509}; a second alias for another CN gives nothing;</li>
  *   <li>reattestation: with {@code agent_ttl = "30s"} the agent renews its SVID by attesting through the
- *       plugin again (can_reattest), twice, with a new serial each time;</li>
+ *       plugin again (can_reattest), twice, with a new serial each time, and the plugins' own log lines
+ *       relayed by SPIRE show each attestation;</li>
  *   <li>(Java agent row) a spire-server restart between reattestations (KeyManager "disk", so the
  *       restarted server keeps its CA) does not break the next reattestation.</li>
  * </ul>
@@ -76,17 +77,35 @@ class SpireLifecycleTest {
                 for (int i = 1; i <= 2; i++) {
                     lab.agent.awaitReattestations(i, REATTEST_TIMEOUT);
                     serials.add(awaitNewSerial(lab, serials));
+                    assertPluginsAttested(lab, agentSide, i + 1);
                 }
                 if (restart) {
                     lab.server.restart();
                     long before = lab.agent.process().count(SpireAgentProcess.REATTESTED);
                     lab.agent.awaitReattestations(before + 1, REATTEST_TIMEOUT);
                     serials.add(awaitNewSerial(lab, serials));
+                    assertPluginsAttested(lab, agentSide, before + 2);
                     assertThat(fetchWorkloadIds(lab.agent)).containsExactly("spiffe://example.org/workload");
                 }
                 assertThat(new HashSet<>(serials)).as("agent SVID serials " + serials).hasSameSizeAs(serials);
                 assertThat(lab.agent.process().isAlive()).isTrue();
             });
+        }
+    }
+
+    /**
+     * The attestations went through the plugins: our server plugin logged {@code agent attested} (relayed
+     * into the spire-server log as an external plugin's line) and, with our agent plugin, the agent
+     * plugin logged {@code attestation challenge answered}, at least {@code n} times each.
+     */
+    private static void assertPluginsAttested(SpireLab lab, Impl agentSide, long n) {
+        assertThat(lab.server.process().logLines().stream()
+                .filter(l -> l.contains("msg=\"agent attested\"") && l.contains("external=true")).count())
+                .as("our server plugin's 'agent attested' lines").isGreaterThanOrEqualTo(n);
+        if (agentSide == Impl.JAVA) {
+            assertThat(lab.agent.process().logLines().stream()
+                    .filter(l -> l.contains("msg=\"attestation challenge answered\"") && l.contains("external=true")).count())
+                    .as("our agent plugin's 'attestation challenge answered' lines").isGreaterThanOrEqualTo(n);
         }
     }
 
