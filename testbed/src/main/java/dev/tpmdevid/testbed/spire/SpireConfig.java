@@ -53,7 +53,7 @@ public final class SpireConfig {
             return pluginCmd == null;
         }
 
-        /** "java" for our launchers, "go" for SPIRE's built-in (for test names and log messages). */
+        /** The plugin_cmd file name, or "go built-in" (for process names in messages). */
         public String label() {
             return isBuiltIn() ? "go built-in" : pluginCmd.getFileName().toString();
         }
