@@ -203,7 +203,7 @@ final class DemoCommand implements Callable<Integer> {
             List<String> said = logLines(logs, windowStart, end);
             switch (e.kind()) {
                 case PAYLOAD: {
-                    d.put("what", "AttestationRequest JSON (spec 01 §3.1): DevID certificate chain, three TPM public"
+                    d.put("what", "AttestationRequest JSON (docs/protocol.md#attestation-request): DevID certificate chain, three TPM public"
                             + " areas, the EK certificate, and the AK's TPM2_Certify of the DevID key");
                     d.put("size", e.size() + " bytes");
                     try {
@@ -229,7 +229,7 @@ final class DemoCommand implements Callable<Integer> {
                     break;
                 }
                 case CHALLENGE: {
-                    d.put("what", "ChallengeRequest JSON (spec 01 §3.2): a nonce for the DevID key to sign (proof of"
+                    d.put("what", "ChallengeRequest JSON (docs/protocol.md#challenge-request): a nonce for the DevID key to sign (proof of"
                             + " possession) and a credential only the EK's TPM can open for this AK (proof of residency)");
                     d.put("size", e.size() + " bytes");
                     try {
@@ -244,21 +244,21 @@ final class DemoCommand implements Callable<Integer> {
                     } catch (WireFormatException ex) {
                         d.put("decode error", ex.getMessage());
                     }
-                    d.put("checks passed before a challenge is issued (spec 01 §6.2 steps 1-13)", List.of(
+                    d.put("checks passed before a challenge is issued (docs/protocol.md#server-checks steps 1-13)", List.of(
                             "payload decoded; DevID certificate parsed",
                             "DevID certificate chains to devid_ca_path (Go x509 rules, intermediates from the agent)",
                             "EK certificate parsed; its public key equals EKPub",
                             "EK certificate chains to endorsement_ca_path",
                             "AK signature over CertifiedDevID verifies; TPMS_ATTEST magic and type are right;"
                                     + " the certified Name is Name(DevIDPub)",
-                            "DevIDPub is the key in the DevID certificate (hardening, spec 01 §8.1)",
+                            "DevIDPub is the key in the DevID certificate (hardening, docs/security.md#go-gaps)",
                             "credential built for Name(AKPub), encrypted to EKPub (TPM2_MakeCredential in software)"));
                     title(report, "Server plugin verified the evidence and sent a challenge", e, d, said,
                             "server plugin log");
                     break;
                 }
                 case CHALLENGE_RESPONSE: {
-                    d.put("what", "ChallengeResponse JSON (spec 01 §3.3): the DevID key's signature over the nonce"
+                    d.put("what", "ChallengeResponse JSON (docs/protocol.md#challenge-response): the DevID key's signature over the nonce"
                             + " and the secret recovered with TPM2_ActivateCredential");
                     d.put("size", e.size() + " bytes");
                     try {
@@ -280,7 +280,7 @@ final class DemoCommand implements Callable<Integer> {
                         d.put("spiffe_id", o.spiffeId());
                         d.put("can_reattest", o.canReattest());
                     }
-                    d.put("checks passed before the result (spec 01 §6.2 steps 15-18)", List.of(
+                    d.put("checks passed before the result (docs/protocol.md#server-checks steps 15-18)", List.of(
                             "proof of possession: the nonce signature verifies with the DevID certificate's key (SHA-256)",
                             "proof of residency: the recovered secret equals the one in the credential, so the AK"
                                     + " (which certified the DevID key) lives in the TPM that owns the certified EK",

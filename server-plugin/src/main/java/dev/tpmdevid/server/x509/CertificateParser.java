@@ -14,8 +14,9 @@ import org.bouncycastle.jce.provider.BouncyCastleProvider;
 
 /**
  * Parses one DER certificate with the strictness of Go's {@code x509.ParseCertificate}
- * (docs/hardening.md): exactly one DER TLV and no trailing data; DER all the way down (definite,
- * minimal lengths, no constructed strings, minimal INTEGER/OID, canonical BOOLEAN and BIT STRING),
+ * (docs/protocol.md#go-x509, docs/hardening.md): exactly one DER TLV and no trailing data; DER all
+ * the way down (definite, minimal lengths, no constructed strings, minimal INTEGER/OID, canonical
+ * BOOLEAN and BIT STRING),
  * so a certificate has exactly one encoding and hence one SHA-1 fingerprint; the outer
  * signatureAlgorithm byte-equal to the one inside the TBSCertificate; an ECDSA signature value that
  * is itself DER; issuer and subject attribute values of the string types Go knows, each valid for

@@ -30,8 +30,8 @@ import tss.Tpm;
  * the SPIRE-like host and reconfigured per test (as SPIRE does on SIGUSR1 with plugin_data_file), and
  * one private swtpm per test.
  */
-final class E2eLab implements AutoCloseable {
-    static final String TRUST_DOMAIN = "example.org";
+public final class E2eLab implements AutoCloseable {
+    public static final String TRUST_DOMAIN = "example.org";
 
     final PluginHost agent;
     final PluginHost server;
@@ -69,6 +69,15 @@ final class E2eLab implements AutoCloseable {
 
     /** Configures both plugins and relays one attestation. */
     AttestationOutcome attest(String agentHcl, String serverHcl) throws PluginLoadException {
+        return attest(agent, agentHcl, server, serverHcl);
+    }
+
+    /**
+     * Configures the given plugin pair (any implementation, e.g. SPIRE's Go plugins from
+     * {@link PluginCommands#go}) and relays one attestation between them.
+     */
+    static AttestationOutcome attest(PluginHost agent, String agentHcl, PluginHost server, String serverHcl)
+            throws PluginLoadException {
         server.configure(TRUST_DOMAIN, serverHcl);
         agent.configure(TRUST_DOMAIN, agentHcl);
         return new AttestationRelay(agent, server, TRUST_DOMAIN).attest();
@@ -99,13 +108,13 @@ final class E2eLab implements AutoCloseable {
         server.close();
     }
 
-    /** {@code spiffe://example.org/spire/agent/tpm_devid/<sha1 of the leaf DER>} (spec 01 §7). */
-    static String expectedSpiffeId(X509Certificate leaf) {
+    /** {@code spiffe://example.org/spire/agent/tpm_devid/<sha1 of the leaf DER>} (docs/protocol.md#spiffe-id). */
+    public static String expectedSpiffeId(X509Certificate leaf) {
         return "spiffe://" + TRUST_DOMAIN + "/spire/agent/tpm_devid/" + sha1(leaf);
     }
 
     /** subject:cn, issuer:cn, then ca:fingerprint of every CA from the leaf's issuer up to the anchor. */
-    static List<String> expectedSelectors(X509Certificate leaf, List<X509Certificate> casLeafToRoot) {
+    public static List<String> expectedSelectors(X509Certificate leaf, List<X509Certificate> casLeafToRoot) {
         List<String> s = new ArrayList<>();
         s.add("tpm_devid:subject:cn:" + cn(leaf.getSubjectX500Principal().getName()));
         s.add("tpm_devid:issuer:cn:" + cn(leaf.getIssuerX500Principal().getName()));
@@ -115,7 +124,7 @@ final class E2eLab implements AutoCloseable {
         return s;
     }
 
-    static String sha1(X509Certificate c) {
+    public static String sha1(X509Certificate c) {
         try {
             return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-1").digest(c.getEncoded()));
         } catch (CertificateEncodingException | java.security.NoSuchAlgorithmException e) {
