@@ -42,6 +42,9 @@ final class ConformanceCommand implements Runnable {
         @Option(names = "--json", description = "Print one JSON object with every case instead of the lines.")
         boolean json;
 
+        @Option(names = "--html", paramLabel = "FILE", description = "Also write the results as a self-contained HTML page.")
+        Path html;
+
         final com.fasterxml.jackson.databind.node.ArrayNode results = ToolFiles.JSON.createArrayNode();
 
         @Parameters(arity = "1..*", paramLabel = "PLUGIN_CMD",
@@ -78,8 +81,8 @@ final class ConformanceCommand implements Runnable {
             }
         }
 
-        void summary(String suite, int passed, int failed, int skipped, int[] hardening) {
-            if (!json) {
+        void summary(String suite, int passed, int failed, int skipped, int[] hardening) throws java.io.IOException {
+            if (!json && html == null) {
                 return;
             }
             com.fasterxml.jackson.databind.node.ObjectNode o = ToolFiles.JSON.createObjectNode();
@@ -95,8 +98,13 @@ final class ConformanceCommand implements Runnable {
                 h.put("skipped", hardening[2]);
             }
             o.set("cases", results);
-            out().println(o.toPrettyString());
-            out().flush();
+            if (html != null) {
+                err().println("HTML: " + html + " (" + HtmlTrace.write(html, HtmlTrace.conformance(o)) + " bytes)");
+            }
+            if (json) {
+                out().println(o.toPrettyString());
+                out().flush();
+            }
         }
 
         ConformanceLab lab() throws Exception {
