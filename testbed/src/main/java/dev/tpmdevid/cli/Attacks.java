@@ -15,7 +15,8 @@ final class Attacks {
 
     /**
      * @param goServerAccepts whether SPIRE's Go server would attest an agent with this attack
-     * @param goServer why, citing the Go check that stops it or the check it lacks
+     * @param goServer what SPIRE's Go server does with it and why, citing the Go check that stops it or
+     *        the check it lacks
      */
     record Attack(String name, String title, String attacker, boolean goServerAccepts, String goServer) {
         Map<String, Object> toMap() {
@@ -29,72 +30,70 @@ final class Attacks {
         }
     }
 
-    private static final String GO = "SPIRE's Go server ";
-
     private static final List<Attack> CATALOGUE = List.of(
             new Attack("garbage-json", "Garbage instead of evidence",
                     "sends bytes that are not JSON as the attestation payload.", false,
-                    GO + "refuses it: json.Unmarshal fails in Attest (\"unable to unmarshall attestation data\")."),
+                    "refuses it: json.Unmarshal fails in Attest (\"unable to unmarshall attestation data\")."),
             new Attack("oversized-payload", "A 3 MiB payload",
                     "sends a huge payload to exhaust the server.", false,
-                    GO + "refuses it, later: it decodes the whole payload (it has no size limit) and then fails to"
+                    "refuses it, later: it decodes the whole payload (it has no size limit) and then fails to"
                             + " parse the DevID certificate."),
             new Attack("no-devid-certificate", "No DevID certificate",
                     "sends genuine TPM evidence but no DevID certificate.", false,
-                    GO + "refuses it: Attest checks len(DevIDCert) == 0 (\"no DevID certificate to attest\")."),
+                    "refuses it: Attest checks len(DevIDCert) == 0 (\"no DevID certificate to attest\")."),
             new Attack("devid-cert-from-other-ca", "DevID certificate from the attacker's own CA",
                     "issues itself a DevID certificate for the genuine DevID key from a CA it made up.", false,
-                    GO + "refuses it: verifyDevIDSignature (x509 Verify against devid_ca_path)."),
+                    "refuses it: verifyDevIDSignature (x509 Verify against devid_ca_path)."),
             new Attack("ek-cert-from-untrusted-ca", "EK certificate from an untrusted vendor CA",
                     "presents an EK certificate for the genuine EK, signed by a TPM maker the server does not"
                             + " trust.", false,
-                    GO + "refuses it: verifyEKSignature (x509 Verify against endorsement_ca_path)."),
+                    "refuses it: verifyEKSignature (x509 Verify against endorsement_ca_path)."),
             new Attack("ek-cert-of-another-tpm", "EK certificate of another TPM",
                     "presents the genuine EK certificate of a different TPM.", false,
-                    GO + "refuses it: verifyEKsMatch compares the certificate's RSA modulus with EKPub."),
+                    "refuses it: verifyEKsMatch compares the certificate's RSA modulus with EKPub."),
             new Attack("akpub-swapped", "AK of another TPM",
                     "replaces the attestation key with one from another TPM.", false,
-                    GO + "refuses it: VerifyDevIDCertification checks the certify signature with AKPub."),
+                    "refuses it: VerifyDevIDCertification checks the certify signature with AKPub."),
             new Attack("certify-signature-corrupted", "Forged TPMS_ATTEST signature",
                     "alters the AK's signature over the TPMS_ATTEST that says the DevID key is in the TPM.", false,
-                    GO + "refuses it: checkSignature (rsa.VerifyPKCS1v15)."),
+                    "refuses it: checkSignature (rsa.VerifyPKCS1v15)."),
             new Attack("devidpub-not-the-certified-key", "DevIDPub that the TPM did not certify",
                     "describes a DevID key other than the one the TPM certified.", false,
-                    GO + "refuses it: VerifyDevIDCertification compares the certified Name with Name(DevIDPub)."),
+                    "refuses it: VerifyDevIDCertification compares the certified Name with Name(DevIDPub)."),
             new Attack("wrong-pop-signature", "Wrong proof-of-possession signature",
                     "answers the nonce with a signature that does not verify.", false,
-                    GO + "refuses it: VerifyDevIDChallenge (cert.CheckSignature)."),
+                    "refuses it: VerifyDevIDChallenge (cert.CheckSignature)."),
             new Attack("wrong-credential-answer", "Wrong credential answer",
                     "answers the sealed-secret challenge with a wrong secret.", false,
-                    GO + "refuses it: VerifyCredActivationChallenge compares the nonces."),
+                    "refuses it: VerifyCredActivationChallenge compares the nonces."),
             new Attack("replayed-response", "Replayed challenge response",
                     "records a genuine attestation and replays its challenge response on a new attestation.",
-                    false, GO + "refuses it: Attest draws fresh nonces (newNonce) for every attestation."),
+                    false, "refuses it: Attest draws fresh nonces (newNonce) for every attestation."),
             new Attack("response-before-payload", "Challenge response without a payload",
                     "opens an attestation with a challenge response instead of the payload.", false,
-                    GO + "refuses it: req.GetPayload() is nil (\"missing attestation payload\")."),
+                    "refuses it: req.GetPayload() is nil (\"missing attestation payload\")."),
             new Attack("devid-cert-key-differs-from-devidpub", "DevID certificate and key copied onto another TPM",
                     "copies a machine's DevID certificate and private key (held in software) to another"
                             + " machine, whose genuine TPM certifies one of its own keys as DevIDPub; the nonce is"
                             + " signed in software with the stolen key.", true,
-                    GO + "ACCEPTS it: it verifies the nonce signature with the DevID certificate's key"
+                    "ACCEPTS it: it verifies the nonce signature with the DevID certificate's key"
                             + " (VerifyDevIDChallenge) and the TPM certification with DevIDPub"
                             + " (VerifyDevIDCertification), but never checks that the two keys are the same."),
             new Attack("software-ak-not-restricted", "AK not restricted (a software key)",
                     "signs a copy of the genuine TPMS_ATTEST with an attestation key it holds in software (not"
                             + " restricted, not fixedTPM); to answer the credential it would load that key into"
                             + " the TPM with TPM2_LoadExternal.", true,
-                    GO + "accepts the payload and sends the challenge: getSignatureScheme checks only the sign"
+                    "accepts the payload and sends the challenge: getSignatureScheme checks only the sign"
                             + " attribute of AKPub, never restricted or fixedTPM; an attacker who loads the key with"
                             + " TPM2_LoadExternal answers the credential (this run answers with the genuine AK, so"
                             + " the Go server would refuse it only at the credential check)."),
             new Attack("ekpub-attributes-not-an-ek", "EKPub attributes that are not an EK's",
                     "relabels the endorsement key as an unrestricted signing key, keeping its public key.", true,
-                    GO + "ACCEPTS it: verifyEKsMatch compares only the RSA modulus and exponent; the attributes"
+                    "ACCEPTS it: verifyEKsMatch compares only the RSA modulus and exponent; the attributes"
                             + " of EKPub are never checked and the genuine TPM still opens the credential."),
             new Attack("certify-signature-relabelled-rsapss", "Certify signature relabelled as RSA-PSS",
                     "relabels the AK's RSASSA signature as RSAPSS in the TPMT_SIGNATURE.", true,
-                    GO + "ACCEPTS it: checkSignature ignores the signature's algorithm field and verifies"
+                    "ACCEPTS it: checkSignature ignores the signature's algorithm field and verifies"
                             + " sig.RSA.Signature with PKCS#1 v1.5 whatever scheme it is labelled with."));
 
     private Attacks() {

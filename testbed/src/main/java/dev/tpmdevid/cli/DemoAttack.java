@@ -125,7 +125,7 @@ final class DemoAttack {
             int n = ServerChecks.failedIndex(lastError == null ? null : lastError.error().getDescription());
             report.note("Stopped at check " + (n < 0 ? "?" : (n + 1) + ": " + ServerChecks.CHECKS.get(n).title()));
         }
-        report.note(attack.goServer());
+        report.note("SPIRE's Go server " + attack.goServer());
         report.finish();
         return refused ? 0 : 1;
     }
@@ -152,8 +152,8 @@ final class DemoAttack {
         };
         String plain = e.kind() == Transcript.Kind.ERROR ? "The server found something wrong and ended the"
                 + " attestation; the agent gets no identity."
-                : e.kind() == Transcript.Kind.PAYLOAD ? "The attacker sends evidence it has tampered with (see"
-                + " the attack above)." : DemoCommand.plain(e.kind());
+                : e.kind() == Transcript.Kind.PAYLOAD ? "The attacker's agent sends its evidence (the attack"
+                + " above says what it altered)." : DemoCommand.plain(e.kind());
         Map<String, Object> extra = new LinkedHashMap<>();
         Map<String, Object> m = DemoCommand.message(e.kind(), from, e.bytes() == null ? 0 : e.bytes().length,
                 Duration.between(started, e.at()).toMillis());

@@ -104,7 +104,7 @@ final class HtmlTrace {
         boolean go = attack.path("goServerAccepts").asBoolean(false);
         b.append("<p id=\"go-server\" class=\"").append(go ? "go-accepts" : "go-refuses").append("\"><b>")
                 .append(go ? "SPIRE's Go server would accept this attack." : "SPIRE's Go server refuses it too.")
-                .append("</b> ").append(esc(attack.path("goServer").asText())).append("</p>\n");
+                .append("</b> It ").append(esc(attack.path("goServer").asText())).append("</p>\n");
         if (attack.has("verdict")) {
             b.append("<p class=\"small\">Conformance verdict: ").append(esc(attack.path("verdict").asText()))
                     .append("</p>\n");
@@ -140,6 +140,7 @@ final class HtmlTrace {
         for (JsonNode s : doc.path("steps")) {
             lastAttempt = Math.max(lastAttempt, s.path("message").path("attempt").asInt(1));
         }
+        int shownAttempt = 0;
         b.append("<div class=\"seq\" role=\"img\" aria-label=\"sequence diagram\">\n<div class=\"lane\">TPM"
                 + " (swtpm)</div><div class=\"lane\">").append(doc.has("attack") ? "Attacker's agent" : "Agent plugin")
                 .append("</div><div class=\"lane\">Server plugin</div>\n");
@@ -160,6 +161,12 @@ final class HtmlTrace {
             JsonNode m = s.path("message");
             if (m.isMissingNode()) {
                 continue;
+            }
+            int attempt = m.path("attempt").asInt(1);
+            if (lastAttempt > 1 && attempt != shownAttempt) {
+                shownAttempt = attempt;
+                b.append("<div class=\"ev divider\">attempt ").append(attempt).append(" of ").append(lastAttempt)
+                        .append("</div>\n");
             }
             String from = m.path("from").asText();
             boolean toServer = from.startsWith("agent");
@@ -301,7 +308,8 @@ final class HtmlTrace {
             if (c.has("error")) {
                 b.append("<div class=\"why\">").append(esc(c.path("error").asText())).append("</div>");
             }
-            b.append("</td><td>").append(c.path("goServerMakesIt").asBoolean() ? "makes it" : "<b>lacks it</b>")
+            String go = c.path("goServer").asText();
+            b.append("</td><td class=\"go\">").append(go.equals("makes it") ? esc(go) : "<b>" + esc(go) + "</b>")
                     .append("</td></tr>\n");
         }
         b.append("</table></section>\n");
@@ -316,7 +324,7 @@ final class HtmlTrace {
         for (JsonNode s : doc.path("steps")) {
             long ms = s.path("millis").asLong();
             b.append("<tr><td>").append(esc(s.path("step").asText())).append("</td><td>")
-                    .append(esc(s.path("title").asText())).append("</td><td class=\"num\">").append(esc(millis(ms)))
+                    .append(esc(s.path("title").asText())).append("</td><td class=\"ms\">").append(esc(millis(ms)))
                     .append("</td><td class=\"bar\"><span style=\"width:")
                     .append(Math.max(1, (int) (ms * 100 / max))).append("%\"></span></td></tr>\n");
         }
@@ -419,6 +427,8 @@ final class HtmlTrace {
                     + "border-radius:4px;position:relative;z-index:1}",
             ".ev{font-size:.8em}.ev.tpm{grid-column:1/3}.ev.msg{grid-column:2/4;font-size:.92em;margin:6px 0}",
             ".ev.lane-note{grid-column:1/2;margin:4px 8%;color:#57606a;background:#fafbfc;text-align:center}",
+            ".ev.divider{grid-column:1/4;border-top:1px dashed #8c959f;margin-top:8px;padding-left:4px;color:#57606a;"
+                    + "font-weight:600}",
             ".ev.note{grid-column:3/4;margin:4px 0}.ev.note.on-agent{grid-column:2/3}",
             ".arrow{display:block;margin:0 25%;border-bottom:2px solid #57606a;position:relative;text-align:center;"
                     + "color:inherit;text-decoration:none;padding:1px 4px 0}",
@@ -436,16 +446,16 @@ final class HtmlTrace {
             "details.step>summary{font-weight:600;cursor:pointer}.num{display:inline-block;min-width:1.6em;"
                     + "background:#0969da;color:#fff;border-radius:10px;text-align:center;margin-right:4px}",
             ".took{color:#57606a;font-weight:400;float:right}",
-            ".tree{margin:4px 0 4px 8px}.tree dt{font-weight:600;color:#57606a}.tree dd{margin:0 0 4px 16px;"
-                    + "word-break:break-all}",
-            ".tree dt.sub{color:inherit}.tree summary{cursor:pointer}",
+            ".tree{margin:4px 0 4px 8px}dl.tree{display:grid;grid-template-columns:minmax(110px,max-content) 1fr;"
+                    + "gap:1px 12px}.tree dt{font-weight:600;color:#57606a}.tree dd{margin:0;word-break:break-all}",
+            ".tree dt.sub{color:inherit;grid-column:1/3}.tree summary{cursor:pointer}ol.tree{padding-left:1.5em}",
             "table{border-collapse:collapse;width:100%;background:#fff}td,th{border:1px solid #d0d7de;padding:3px 6px;"
                     + "text-align:left;vertical-align:top;font-size:.9em}th{background:#f0f3f6}",
             "tr.passed .outcome,tr.pass .outcome{color:#1a7f37;font-weight:600}",
             "tr.failed,tr.fail{background:#fdecec}tr.failed .outcome,tr.fail .outcome{color:#cf222e;font-weight:700}",
             "tr.not-reached{color:#8c959f}tr.skip .outcome{color:#9a6700}",
             ".why{font-family:ui-monospace,monospace;font-weight:400;font-size:.85em;word-break:break-word}",
-            ".timings .num{text-align:right;white-space:nowrap}.bar{width:40%}.bar span{display:block;height:10px;"
+            ".timings .ms{text-align:right;white-space:nowrap}.bar{width:40%}.bar span{display:block;height:10px;"
                     + "background:#0969da;border-radius:2px}",
             "#js-errors{color:#cf222e;border-color:#cf222e}footer{margin-top:24px;color:#8c959f;font-size:.8em}"));
 
