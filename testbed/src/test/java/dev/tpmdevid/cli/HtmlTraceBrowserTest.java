@@ -154,6 +154,37 @@ class HtmlTraceBrowserTest {
         Chromium.screenshot(html, ARTIFACTS.resolve("conformance-server.png"), 1200, 700);
     }
 
+    /**
+     * Every attack our server refuses stops at a named check of the trace (the error of each refusal
+     * matches one check), and every attack case of the suite is described in the catalogue.
+     */
+    @Test
+    void everyRefusalOfTheSuiteNamesItsCheck() throws Exception {
+        List<String> args = new ArrayList<>(List.of("conformance", "server", "--json", "--"));
+        args.addAll(PluginCommands.server());
+        CliRun r = CliRun.of(args.toArray(String[]::new));
+        assertThat(r.code()).as(r.toString()).isZero();
+        com.fasterxml.jackson.databind.JsonNode summary = ToolFiles.JSON.readTree(r.out());
+        int attacks = 0;
+        for (com.fasterxml.jackson.databind.JsonNode c : summary.path("cases")) {
+            String name = c.path("case").asText();
+            if (name.startsWith("valid-")) {
+                continue;
+            }
+            attacks++;
+            assertThat(c.path("result").asText()).as(name).isEqualTo("PASS");
+            assertThat(ServerChecks.failedIndex(c.path("reason").asText())).as(name + ": " + c.path("reason"))
+                    .isGreaterThanOrEqualTo(0);
+            Attacks.Attack a = Attacks.find(name);
+            assertThat(a).as(name).isNotNull();
+            assertThat(a.goServer()).as(name).isNotEqualTo("not described");
+            // the Go server accepts exactly the attacks our server stops with a check it lacks
+            boolean hardening = "hardening".equals(c.path("category").asText());
+            assertThat(a.goServerAccepts()).as(name).isEqualTo(hardening);
+        }
+        assertThat(attacks).isEqualTo(Attacks.all().size());
+    }
+
     /** Strings from the data are escaped; a page whose script breaks is detected. */
     @Test
     void escapesEverythingAndABrokenScriptFails() throws Exception {
