@@ -85,8 +85,8 @@ final class Attacks {
                             + " the TPM with TPM2_LoadExternal.", true,
                     "accepts the payload and sends the challenge: getSignatureScheme checks only the sign"
                             + " attribute of AKPub, never restricted or fixedTPM; an attacker who loads the key with"
-                            + " TPM2_LoadExternal answers the credential (this run answers with the genuine AK, so"
-                            + " the Go server would refuse it only at the credential check)."),
+                            + " TPM2_LoadExternal answers the credential (the suite's construction answers with the"
+                            + " genuine AK instead, which the Go server would catch only at the credential check)."),
             new Attack("ekpub-attributes-not-an-ek", "EKPub attributes that are not an EK's",
                     "relabels the endorsement key as an unrestricted signing key, keeping its public key.", true,
                     "ACCEPTS it: verifyEKsMatch compares only the RSA modulus and exponent; the attributes"
