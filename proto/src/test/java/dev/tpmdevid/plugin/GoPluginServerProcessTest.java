@@ -59,7 +59,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Runs {@link TestPluginMain} as a child process, the way go-plugin starts it, and talks to it over a
- * real plaintext gRPC channel (spec 02 §1, §2).
+ * real plaintext gRPC channel (docs/plugin-protocol.md#launch, #load-sequence).
  */
 class GoPluginServerProcessTest {
 
@@ -289,7 +289,7 @@ class GoPluginServerProcessTest {
 
     // ---------------------------------------------------------------------------------------------
 
-    /** The environment go-plugin gives the child, on top of an inherited one (spec 02 §1.1). */
+    /** The environment go-plugin gives the child, on top of an inherited one (docs/plugin-protocol.md#launch). */
     static Map<String, String> spireEnv() {
         Map<String, String> env = new HashMap<>();
         env.put("NodeAttestor", "NodeAttestor");
@@ -341,7 +341,7 @@ class GoPluginServerProcessTest {
     }
 
     private ManagedChannel channel(int port) {
-        // go-plugin dials plaintext with the literal target "unused" as authority (spec 02 §1.3)
+        // go-plugin dials plaintext with the literal target "unused" as authority (docs/plugin-protocol.md#listener)
         ManagedChannel ch = NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext()
                 .overrideAuthority("unused").build();
         channels.add(ch);
@@ -452,7 +452,7 @@ class GoPluginServerProcessTest {
             return Files.readString(stderr, StandardCharsets.UTF_8);
         }
 
-        /** Every stderr line, each asserted to be an hclog JSON object (spec 02 §1.5). */
+        /** Every stderr line, each asserted to be an hclog JSON object (docs/plugin-protocol.md#stdio). */
         List<JsonNode> stderrJson() throws IOException {
             List<JsonNode> out = new ArrayList<>();
             for (String line : stderrText().split("\n")) {

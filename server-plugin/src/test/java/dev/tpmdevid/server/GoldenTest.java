@@ -1,6 +1,7 @@
 package dev.tpmdevid.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.tpmdevid.core.cred.CredentialBlob;
 import dev.tpmdevid.core.tpm.ObjectAttributes;
@@ -8,11 +9,9 @@ import dev.tpmdevid.core.tpm.TpmAlg;
 import dev.tpmdevid.core.tpm.TpmtPublic;
 import dev.tpmdevid.server.testing.SoftwareAgent;
 import dev.tpmdevid.server.testing.SoftwareAgent.KeyType;
-import dev.tpmdevid.server.testing.TestPki;
-import dev.tpmdevid.server.x509.Cert;
-import dev.tpmdevid.server.x509.ChainVerifier;
+import dev.tpmdevid.core.wire.AttestationRequest;
+import dev.tpmdevid.core.wire.ChallengeRequest;
 import dev.tpmdevid.server.x509.PemCertificates;
-import dev.tpmdevid.server.x509.TrustBundle;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.charset.StandardCharsets;
@@ -22,40 +21,113 @@ import java.security.KeyFactory;
 import java.security.PublicKey;
 import java.security.SecureRandom;
 import java.security.spec.X509EncodedKeySpec;
+import java.time.Clock;
 import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.Base64;
-import java.util.Date;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Set;
-import org.junit.jupiter.api.Assumptions;
+import java.util.Properties;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
-/** Golden values for compatibility with SPIRE's Go server (spec 01 §3, §4.6, §7, §10.2). */
+/**
+ * Golden values for compatibility with SPIRE's Go plugins: messages recorded from SPIRE's own Go agent
+ * plugin on swtpm ({@code src/test/resources/golden/go-agent/}, with the README saying how they were
+ * made), Go's JSON and credential-blob conventions, and go-tpm's credential-activation test vector.
+ */
 class GoldenTest {
 
-  @Test
-  void spiffeIdAndSelectors_ofARealFourCertificateChain_inSpireOrder() throws Exception {
-    Path rc = dev.tpmdevid.server.x509.RealEkCertificatesTestAccess.realcerts();
-    Assumptions.assumeTrue(rc != null, "shared/testdata not found");
-    Cert leaf = Cert.parse(Files.readAllBytes(rc.resolve("ek-leaf/stmicro_6.der")));
-    List<Cert> intermediates = List.of(
-        Cert.of(PemCertificates.parse(Files.readAllBytes(
-            rc.resolve("vendor-ca/stmicro/STM_TPM_EK_Intermediate_CA_06.pem"))).get(0)),
-        Cert.of(PemCertificates.parse(Files.readAllBytes(
-            rc.resolve("vendor-ca/stmicro/STM_TPM_EK_Root_CA.pem"))).get(0)));
-    TrustBundle roots = TrustBundle.fromPem(Files.readAllBytes(
-        rc.resolve("vendor-ca/stmicro/GlobalSign_Trusted_Platform_Module_Root_CA.pem")));
-    List<List<Cert>> chains = ChainVerifier.verify(leaf, intermediates, roots,
-        Date.from(Instant.parse("2021-06-01T00:00:00Z")), Set.of("2.5.29.17"));
-    // values computed independently with openssl x509 -outform DER | sha1sum
-    assertThat(AgentIdentity.spiffeId("example.org", leaf))
-        .isEqualTo("spiffe://example.org/spire/agent/tpm_devid/fb51dd3f4a601c98bcc67fff59bf715ea0e66e0b");
-    assertThat(AgentIdentity.selectorValues(leaf, chains)).containsExactly(
-        "issuer:cn:STM TPM EK Intermediate CA 06", // empty subject: no subject:cn selector
-        "ca:fingerprint:a446da11c302000f9e147b3053a7c3f8bf75f78f",
-        "ca:fingerprint:ce55f2bd4ebf99f1b9fa0c1a047d323b22cdba78",
-        "ca:fingerprint:e75f25c5185a3ad607b9142ead7fd802cc9bc4f9");
+  /** Where the Go agent's recordings live (test resources of this module). */
+  static final String GO_AGENT = "golden/go-agent/";
+
+  /** A file of a Go-agent recording; a missing file fails the test and names it. */
+  static Path goldenFile(String recording, String file) throws Exception {
+    String name = GO_AGENT + recording + "/" + file;
+    java.net.URL url = GoldenTest.class.getClassLoader().getResource(name);
+    if (url == null) {
+      throw new AssertionError("missing golden file server-plugin/src/test/resources/" + name
+          + " (see server-plugin/src/test/resources/" + GO_AGENT + "README.md)");
+    }
+    return Path.of(url.toURI());
+  }
+
+  static Properties expected(String recording) throws Exception {
+    Properties p = new Properties();
+    try (var in = Files.newInputStream(goldenFile(recording, "expected.properties"))) {
+      p.load(new java.io.InputStreamReader(in, StandardCharsets.UTF_8));
+    }
+    return p;
+  }
+
+  /** The plugin's configuration for a recording's CAs, with the clock fixed at its recording time. */
+  static ServerConfig goldenConfig(String recording) throws Exception {
+    Properties e = expected(recording);
+    String hcl = "devid_ca_path = \"" + goldenFile(recording, "devid-ca.pem") + "\"\n"
+        + "endorsement_ca_path = \"" + goldenFile(recording, "endorsement-ca.pem") + "\"\n";
+    return ServerConfigLoader.load(e.getProperty("trust_domain"), hcl,
+        Clock.fixed(Instant.parse(e.getProperty("recorded_at")), ZoneOffset.UTC)).config();
+  }
+
+  /**
+   * SPIRE's Go agent plugin (v1.13.3) recorded on swtpm (testbed GoAgentGoldenTest): its AttestationRequest
+   * goes through our payload steps (2-14) and its ChallengeResponse, answering the recorded challenge
+   * (the PoP nonce in challenge-request.json, the credential secret the recording server encrypted to the
+   * EK), through our response steps — the plugin's own pipeline; only the nonce and secret are the recorded
+   * ones instead of fresh random values. Agent ID and selectors are those the recording server computed.
+   */
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"rsa-devid", "ecc-devid"})
+  void goAgentRecording_verifiesThroughOurPipeline(String recording) throws Exception {
+    ServerConfig config = goldenConfig(recording);
+    Properties e = expected(recording);
+    byte[] payload = Files.readAllBytes(goldenFile(recording, "attestation-request.json"));
+    byte[] challenge = Files.readAllBytes(goldenFile(recording, "challenge-request.json"));
+    byte[] response = Files.readAllBytes(goldenFile(recording, "challenge-response.json"));
+    byte[] secret = HexFormat.of().parseHex(
+        Files.readString(goldenFile(recording, "credential-secret.hex")).strip());
+
+    // The payload carries the DevID files the Go agent was configured with.
+    AttestationRequest req = AttestationRequest.fromJson(payload);
+    List<java.security.cert.X509Certificate> chain = PemCertificates.parse(
+        Files.readAllBytes(goldenFile(recording, "devid.crt.pem")));
+    assertThat(req.devIdCert()).hasSize(chain.size());
+    for (int i = 0; i < chain.size(); i++) {
+      assertThat(req.devIdCert().get(i)).isEqualTo(chain.get(i).getEncoded());
+    }
+    assertThat(req.devIdPub()).isEqualTo(Files.readAllBytes(goldenFile(recording, "devid.pub.blob")));
+    assertThat(e.getProperty("spire_version")).isEqualTo("v1.13.3");
+
+    AttestationVerifier verifier = new AttestationVerifier(new SecureRandom());
+    AttestationVerifier.Pending fresh = verifier.verifyPayload(config, payload);
+    byte[] nonce = ChallengeRequest.fromJson(challenge).devId();
+    AttestationVerifier.AgentAttributes a = verifier.verifyResponse(config,
+        new AttestationVerifier.Pending(fresh.devIdLeaf, fresh.devIdChains, nonce, secret, challenge),
+        response);
+
+    String sha1 = HexFormat.of().formatHex(
+        java.security.MessageDigest.getInstance("SHA-1").digest(chain.get(0).getEncoded()));
+    assertThat(a.spiffeId()).isEqualTo(e.getProperty("spiffe_id"))
+        .isEqualTo("spiffe://example.org/spire/agent/tpm_devid/" + sha1);
+    List<String> selectors = new java.util.ArrayList<>();
+    for (int i = 1; e.getProperty("selector." + i) != null; i++) {
+      selectors.add(e.getProperty("selector." + i));
+    }
+    assertThat(selectors).hasSize(4);
+    assertThat(a.selectorValues()).containsExactlyElementsOf(selectors);
+
+    // The recorded answer proves possession and residency for the recorded challenge only.
+    byte[] otherNonce = nonce.clone();
+    otherNonce[0] ^= 1;
+    byte[] otherSecret = secret.clone();
+    otherSecret[31] ^= 1;
+    for (AttestationVerifier.Pending wrong : List.of(
+        new AttestationVerifier.Pending(fresh.devIdLeaf, fresh.devIdChains, otherNonce, secret, challenge),
+        new AttestationVerifier.Pending(fresh.devIdLeaf, fresh.devIdChains, nonce, otherSecret, challenge))) {
+      assertThatThrownBy(() -> verifier.verifyResponse(config, wrong, response))
+          .isInstanceOf(AttestationException.class);
+    }
   }
 
   @Test
@@ -115,7 +187,7 @@ class GoldenTest {
     }
   }
 
-  /** go-tpm legacy/tpm2/credactivation test vector (spec 01 §10.2) through our challenge step. */
+  /** go-tpm legacy/tpm2/credactivation test vector (docs/protocol.md#credential-vector) through our challenge step. */
   @Test
   void goTpmDeterministicVector_throughMakeCredentialChallenge() throws Exception {
     String ekSpki = "MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEArIqmuAvuIcakIEPd2hZl"

@@ -1,5 +1,6 @@
 package dev.tpmdevid.cli;
 
+import dev.tpmdevid.testbed.host.PluginCommands;
 import dev.tpmdevid.testbed.host.PluginHost;
 import dev.tpmdevid.testbed.host.PluginKind;
 import dev.tpmdevid.testbed.host.PluginLoadException;
@@ -14,10 +15,12 @@ import picocli.CommandLine.Parameters;
 /** {@code tpm-devid conformance server|agent -- <plugin command>}: the conformance kit. */
 @Command(name = "conformance", mixinStandardHelpOptions = true,
         description = "Run the tpm_devid conformance suites against any plugin binary, with swtpm-backed TPMs.",
-        subcommands = {ConformanceCommand.Server.class, ConformanceCommand.Agent.class},
+        subcommands = {ConformanceCommand.Server.class, ConformanceCommand.Agent.class, ConformanceCommand.Table.class},
         footerHeading = "%nExamples:%n",
         footer = {"  tpm-devid conformance server -- bin/tpm-devid-server-plugin",
-                "  tpm-devid conformance agent -- bin/tpm-devid-agent-plugin"})
+                "  tpm-devid conformance agent -- bin/tpm-devid-agent-plugin",
+                "  tpm-devid conformance agent -- testbed/spire/target/bin/go-tpm-devid-agent-plugin",
+                "  tpm-devid conformance table"})
 final class ConformanceCommand implements Runnable {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -119,7 +122,7 @@ final class ConformanceCommand implements Runnable {
     @Command(name = "server", mixinStandardHelpOptions = true, sortOptions = false,
             description = {"Launch a tpm_devid SERVER plugin through the SPIRE-like host and attack it with"
                     + " swtpm-backed agents: genuine RSA and ECC DevIDs must attest with the right agent ID and"
-                    + " selectors; every spec 03 attack that can be expressed on the wire must be refused.",
+                    + " selectors; every docs/security.md attack that can be expressed on the wire must be refused.",
                     "One line per case (PASS/FAIL/SKIP, category, case, reason). Category 'protocol' is what SPIRE's"
                     + " Go server does; 'hardening' cases are stricter than the Go server and are summed apart."
                     + " The last line is 'N passed, N failed' for the protocol cases; exit code 1 when one failed"
@@ -172,7 +175,7 @@ final class ConformanceCommand implements Runnable {
     @Command(name = "agent", mixinStandardHelpOptions = true, sortOptions = false,
             description = {"Drive a tpm_devid AGENT plugin (launched through the SPIRE-like host with the right HCL)"
                     + " on provisioned swtpms (RSA and ECC DevID) and check its payload field by field against"
-                    + " spec 01 §3-§4: JSON shape and member order, DevIDCert = the PEM file, DevIDPub = the blob file,"
+                    + " docs/protocol.md#messages to #tpm-structures: JSON shape and member order, DevIDCert = the PEM file, DevIDPub = the blob file,"
                     + " EKCert one DER matching NV, EKPub matches the cert, AKPub a restricted SHA-256 signing key,"
                     + " CertifiedDevID names DevIDPub and its signature verifies; then that it answers our challenge.",
                     "Last line 'N passed, N failed'; exit code 1 when a check failed."},
@@ -206,6 +209,112 @@ final class ConformanceCommand implements Runnable {
             info(String.format("%d passed, %d failed", passed, failed));
             summary("agent", passed, failed, 0, null);
             return failed > 0 ? 1 : 0;
+        }
+    }
+
+    /**
+     * Both suites against this project's plugins and SPIRE's Go plugins (built by
+     * {@code testbed/spire/build.sh}), side by side: the table of {@code docs/conformance.md}.
+     */
+    @Command(name = "table", mixinStandardHelpOptions = true, sortOptions = false,
+            description = {"Run the server suite against our server plugin and SPIRE's Go server plugin, and the"
+                    + " agent suite against both agent plugins, and print one Markdown table: every case with each"
+                    + " implementation's result and reason (the table of docs/conformance.md).",
+                    "Needs the Go plugin binaries of testbed/spire/build.sh. Exit code 0 when all four runs"
+                    + " completed (the results are the table's content, not the exit code)."},
+            footerHeading = "%nExample:%n",
+            footer = {"  tpm-devid conformance table"})
+    static final class Table extends ToolCommand {
+        @Option(names = "--json", description = "Print the four suites' JSON results as one array instead.")
+        boolean json;
+
+        @Option(names = "--reason-width", defaultValue = "110", paramLabel = "N",
+                description = "Cut reasons to N characters in the table. Default: ${DEFAULT-VALUE}.")
+        int reasonWidth;
+
+        @Override
+        int run() throws Exception {
+            com.fasterxml.jackson.databind.node.ArrayNode all = ToolFiles.JSON.createArrayNode();
+            List<String[]> runs = List.of(
+                    new String[] {"server", "go"}, new String[] {"server", "java"},
+                    new String[] {"agent", "go"}, new String[] {"agent", "java"});
+            Map<String, com.fasterxml.jackson.databind.JsonNode> bySuite = new java.util.LinkedHashMap<>();
+            for (String[] r : runs) {
+                PluginKind kind = r[0].equals("server") ? PluginKind.SERVER : PluginKind.AGENT;
+                List<String> cmd;
+                try {
+                    cmd = r[1].equals("go") ? PluginCommands.go(kind) : PluginCommands.of(kind);
+                } catch (IllegalStateException e) {
+                    throw new Failure(e.getMessage());
+                }
+                java.io.StringWriter buf = new java.io.StringWriter();
+                java.io.StringWriter errBuf = new java.io.StringWriter();
+                picocli.CommandLine cl = new picocli.CommandLine(r[0].equals("server") ? new Server() : new Agent());
+                cl.setOut(new java.io.PrintWriter(buf, true));
+                cl.setErr(new java.io.PrintWriter(errBuf, true));
+                List<String> args = new java.util.ArrayList<>(List.of("--json", "--"));
+                args.addAll(cmd);
+                cl.execute(args.toArray(String[]::new));
+                com.fasterxml.jackson.databind.JsonNode result;
+                try {
+                    result = ToolFiles.JSON.readTree(buf.toString());
+                } catch (java.io.IOException e) {
+                    result = null;
+                }
+                if (result == null || !result.has("cases")) {
+                    throw new Failure("the " + r[0] + " suite against " + String.join(" ", cmd) + " did not complete: "
+                            + errBuf.toString().strip());
+                }
+                ((com.fasterxml.jackson.databind.node.ObjectNode) result).put("implementation", r[1]);
+                all.add(result);
+                bySuite.put(r[0] + "/" + r[1], result);
+            }
+            if (json) {
+                out().println(all.toPrettyString());
+                out().flush();
+                return 0;
+            }
+            out().println("| Suite | Category | Case | SPIRE's Go plugin (v1.13.3) | tpm-devid (Java) |");
+            out().println("|---|---|---|---|---|");
+            for (String suite : List.of("server", "agent")) {
+                com.fasterxml.jackson.databind.JsonNode go = bySuite.get(suite + "/go");
+                com.fasterxml.jackson.databind.JsonNode java = bySuite.get(suite + "/java");
+                Map<String, com.fasterxml.jackson.databind.JsonNode> javaCases = new java.util.HashMap<>();
+                for (com.fasterxml.jackson.databind.JsonNode c : java.get("cases")) {
+                    javaCases.put(c.get("category").asText() + "/" + c.get("case").asText(), c);
+                }
+                for (com.fasterxml.jackson.databind.JsonNode c : go.get("cases")) {
+                    String key = c.get("category").asText() + "/" + c.get("case").asText();
+                    com.fasterxml.jackson.databind.JsonNode j = javaCases.remove(key);
+                    out().printf("| %s | %s | `%s` | %s | %s |%n", suite, c.get("category").asText(),
+                            c.get("case").asText(), cell(c), j == null ? "(not run)" : cell(j));
+                }
+                for (com.fasterxml.jackson.databind.JsonNode j : javaCases.values()) {
+                    out().printf("| %s | %s | `%s` | (not run) | %s |%n", suite, j.get("category").asText(),
+                            j.get("case").asText(), cell(j));
+                }
+            }
+            for (String suite : List.of("server", "agent")) {
+                for (String impl : List.of("go", "java")) {
+                    com.fasterxml.jackson.databind.JsonNode r = bySuite.get(suite + "/" + impl);
+                    String h = r.has("hardening") ? String.format("; hardening %d passed, %d failed",
+                            r.get("hardening").get("passed").asInt(), r.get("hardening").get("failed").asInt()) : "";
+                    out().printf("%n%s suite, %s: %d passed, %d failed%s", suite, impl.equals("go")
+                            ? "SPIRE's Go plugin" : "tpm-devid (Java)", r.get("passed").asInt(),
+                            r.get("failed").asInt(), h);
+                }
+            }
+            out().println();
+            out().flush();
+            return 0;
+        }
+
+        private String cell(com.fasterxml.jackson.databind.JsonNode c) {
+            String reason = c.get("reason").asText().replace('|', '/').replace('\n', ' ');
+            if (reason.length() > reasonWidth) {
+                reason = reason.substring(0, Math.max(0, reasonWidth - 1)) + "…";
+            }
+            return "**" + c.get("result").asText() + "** " + reason;
         }
     }
 

@@ -5,30 +5,33 @@ import dev.tpmdevid.testbed.TempDirs;
 import dev.tpmdevid.agent.AgentConfig;
 import dev.tpmdevid.agent.AgentException;
 import dev.tpmdevid.agent.DevIdAttestor;
-import dev.tpmdevid.testbed.host.LabSwtpm;
 import dev.tpmdevid.testbed.provision.KeyType;
 import dev.tpmdevid.testbed.provision.ProvisionOptions;
 import dev.tpmdevid.testbed.provision.ProvisionedTpm;
 import dev.tpmdevid.testbed.provision.Provisioner;
 import dev.tpmdevid.testbed.provision.TestPki;
+import dev.tpmdevid.testbed.swtpm.Swtpm;
 import java.io.IOException;
 import java.nio.file.Path;
-import tss.Tpm;
 
 /**
  * The conformance kit's TPMs: private swtpms provisioned like fleet machines with one set of test
  * CAs (RSA EK certificate in NV 0x01C00002, an LDevID from the DevID intermediate): one with an
  * RSA DevID and SPIRE's test passwords, one with an ECC DevID.
+ *
+ * <p>Each swtpm serves a unix socket ({@code tpm_device_path} is the socket's path): every agent can reach
+ * it that way, including SPIRE's Go agent, whose go-tpm has no TCP transport (it treats a socket path
+ * as an emulator and reconnects per command).
  */
 final class ConformanceLab implements AutoCloseable {
 
     /** One provisioned swtpm and an in-process agent (this project's agent API) on it. */
     static final class Machine {
-        final LabSwtpm swtpm;
+        final Swtpm swtpm;
         final ProvisionedTpm provisioned;
         final DevIdAttestor agent;
 
-        Machine(LabSwtpm swtpm, ProvisionedTpm provisioned, DevIdAttestor agent) {
+        Machine(Swtpm swtpm, ProvisionedTpm provisioned, DevIdAttestor agent) {
             this.swtpm = swtpm;
             this.provisioned = provisioned;
             this.agent = agent;
@@ -67,12 +70,9 @@ final class ConformanceLab implements AutoCloseable {
     }
 
     private static Machine machine(Path dir, TestPki pki, ProvisionOptions options) throws IOException {
-        LabSwtpm swtpm = LabSwtpm.start(dir.resolve("state"));
+        Swtpm swtpm = Swtpm.start(Swtpm.Transport.UNIX);
         try {
-            ProvisionedTpm p;
-            try (Tpm tpm = swtpm.openTpm()) {
-                p = Provisioner.provision(tpm, swtpm.devicePath(), options, pki, dir.resolve("files"));
-            }
+            ProvisionedTpm p = Provisioner.provision(swtpm, options, pki, dir.resolve("files"));
             DevIdAttestor agent = DevIdAttestor.create(AgentConfig.fromHcl(p.agentConfig()));
             return new Machine(swtpm, p, agent);
         } catch (AgentException | RuntimeException e) {
@@ -88,8 +88,13 @@ final class ConformanceLab implements AutoCloseable {
 
     @Override
     public void close() {
-        rsa.swtpm.close();
-        ecc.swtpm.close();
+        for (Machine m : new Machine[] {rsa, ecc}) {
+            if (deleteOnClose) {
+                m.swtpm.close();
+            } else {
+                m.swtpm.stop(); // keeps its state directory
+            }
+        }
         if (deleteOnClose) {
             TempDirs.deleteQuietly(dir);
         }

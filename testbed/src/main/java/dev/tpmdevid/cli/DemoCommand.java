@@ -340,12 +340,12 @@ final class DemoCommand implements Callable<Integer> {
         return list;
     }
 
-    /** A relayed message decoded for the trace (spec 01 §3). */
+    /** A relayed message decoded for the trace (docs/protocol.md). */
     static Map<String, Object> describe(Transcript.Kind kind, byte[] bytes) {
         Map<String, Object> d = new LinkedHashMap<>();
         switch (kind) {
             case PAYLOAD: {
-                d.put("what", "AttestationRequest JSON (spec 01 §3.1): DevID certificate chain, three TPM public"
+                d.put("what", "AttestationRequest JSON (docs/protocol.md#attestation-request): DevID certificate chain, three TPM public"
                         + " areas, the EK certificate, and the AK's TPM2_Certify of the DevID key");
                 d.put("size", bytes.length + " bytes");
                 try {
@@ -369,7 +369,7 @@ final class DemoCommand implements Callable<Integer> {
                 break;
             }
             case CHALLENGE: {
-                d.put("what", "ChallengeRequest JSON (spec 01 §3.2): a nonce for the DevID key to sign (proof of"
+                d.put("what", "ChallengeRequest JSON (docs/protocol.md#challenge-request): a nonce for the DevID key to sign (proof of"
                         + " possession) and a credential only the EK's TPM can open for this AK (proof of residency)");
                 d.put("size", bytes.length + " bytes");
                 try {
@@ -388,7 +388,7 @@ final class DemoCommand implements Callable<Integer> {
                 break;
             }
             case CHALLENGE_RESPONSE: {
-                d.put("what", "ChallengeResponse JSON (spec 01 §3.3): the DevID key's signature over the nonce"
+                d.put("what", "ChallengeResponse JSON (docs/protocol.md#challenge-response): the DevID key's signature over the nonce"
                         + " and the secret recovered with TPM2_ActivateCredential");
                 d.put("size", bytes.length + " bytes");
                 try {

@@ -13,7 +13,7 @@ import java.util.Map;
 final class ServerChecks {
 
     /**
-     * One check. {@code hardening}: SPIRE's Go server does not make it (spec 01 §8.1); {@code
+     * One check. {@code hardening}: SPIRE's Go server does not make it (docs/security.md#go-gaps); {@code
      * afterChallenge}: made on the challenge response.
      */
     record Check(String title, String plain, boolean hardening, boolean afterChallenge, List<String> errors) {

@@ -37,7 +37,7 @@ final class ServerCommand implements Runnable {
         spec.commandLine().usage(spec.commandLine().getOut());
     }
 
-    /** The checks {@link StepVerifier#challenge} runs, in order (spec 01 §6.2 + spec 03 hardening). */
+    /** The checks {@link StepVerifier#challenge} runs, in order (docs/protocol.md#server-checks + docs/security.md hardening). */
     static final List<String> PAYLOAD_CHECKS = List.of(
             "AttestationRequest JSON decoded (Go encoding/json rules)",
             "DevID certificate chain verified to devid_ca_path (Go x509 rules)",
@@ -89,8 +89,8 @@ final class ServerCommand implements Runnable {
     }
 
     @Command(name = "challenge", mixinStandardHelpOptions = true, sortOptions = false,
-            description = {"Run every server check on an AttestationRequest (spec 01 §6.2 steps 2-14 plus the"
-                    + " hardening of spec 03) and write the ChallengeRequest: a 32-byte proof-of-possession nonce and"
+            description = {"Run every server check on an AttestationRequest (docs/protocol.md#server-checks steps 2-14 plus the"
+                    + " hardening of docs/security.md#stricter-than-go) and write the ChallengeRequest: a 32-byte proof-of-possession nonce and"
                     + " a credential made to the EK for the AK's Name.",
                     "The state file keeps the request, the nonce and the credential secret (base64 members"
                     + " 'request', 'nonce', 'secret'); it is secret material and written with mode 0600."},

@@ -18,7 +18,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * One raw {@code NodeAttestor/Attest} stream to a server plugin, driven message by message as
- * spire-server does (spec 02 §4.1), so a conformance case can send any bytes at any point.
+ * spire-server does (docs/plugin-protocol.md#attest-call), so a conformance case can send any bytes at any point.
  */
 final class ServerStream implements AutoCloseable {
 

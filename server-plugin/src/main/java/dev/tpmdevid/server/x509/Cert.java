@@ -6,7 +6,7 @@ import java.security.cert.X509Certificate;
 
 /**
  * A parsed certificate with the raw pieces Go's verifier works with: the DER, the raw issuer and
- * subject Name encodings (byte-equal chaining, spec 01 §6.5) and the SHA-1 fingerprint.
+ * subject Name encodings (byte-equal chaining, docs/protocol.md#go-x509) and the SHA-1 fingerprint.
  */
 public final class Cert {
   private final X509Certificate x509;

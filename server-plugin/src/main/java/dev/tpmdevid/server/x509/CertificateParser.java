@@ -8,7 +8,7 @@ import java.util.Set;
 
 /**
  * Parses one DER certificate with the strictness of Go's {@code x509.ParseCertificate}
- * (spec 01 §6.5, "Parser rejects"): exactly one DER TLV and no trailing data, no negative serial
+ * (docs/protocol.md#go-x509, "Parser rejects"): exactly one DER TLV and no trailing data, no negative serial
  * number (Go 1.23+), no duplicate extensions (the JDK parser refuses them), and no critical SubjectKeyIdentifier or
  * AuthorityInfoAccess extension. The JDK parser does the rest of the ASN.1 work.
  */

@@ -17,7 +17,7 @@ import java.util.Set;
 
 /**
  * Verifies a certificate against a {@link TrustBundle} with the accept/reject semantics of Go's
- * {@code x509.Certificate.Verify} as SPIRE calls it (spec 01 §6.2 steps 5 and 11, §6.5), and
+ * {@code x509.Certificate.Verify} as SPIRE calls it (docs/protocol.md#server-checks steps 5 and 11, #go-x509), and
  * returns <em>all</em> valid chains (leaf first, anchor last) because the {@code ca:fingerprint}
  * selectors are taken from every chain.
  *

@@ -9,7 +9,7 @@ import java.util.Set;
 
 /**
  * The {@link PKIXCertPathChecker} that gives the JDK PKIX validator Go's accept/reject rules where
- * they differ (spec 01 §6.5), for every certificate of the path (leaf and intermediates; the anchor
+ * they differ (docs/protocol.md#go-x509), for every certificate of the path (leaf and intermediates; the anchor
  * is checked by {@link ChainVerifier}):
  *
  * <ul>

@@ -3,7 +3,7 @@ package dev.tpmdevid.server.x509;
 import java.util.Map;
 
 /**
- * Certificate signature algorithms as Go's {@code CheckSignatureFrom} treats them (spec 01 §6.5):
+ * Certificate signature algorithms as Go's {@code CheckSignatureFrom} treats them (docs/protocol.md#go-x509):
  * RSA PKCS#1 v1.5 and ECDSA with SHA-256/384/512, RSASSA-PSS and Ed25519 are verified; SHA-1 and
  * MD5 based algorithms are insecure; anything else is unsupported.
  */

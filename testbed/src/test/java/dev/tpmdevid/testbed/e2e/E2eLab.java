@@ -69,6 +69,15 @@ final class E2eLab implements AutoCloseable {
 
     /** Configures both plugins and relays one attestation. */
     AttestationOutcome attest(String agentHcl, String serverHcl) throws PluginLoadException {
+        return attest(agent, agentHcl, server, serverHcl);
+    }
+
+    /**
+     * Configures the given plugin pair (any implementation, e.g. SPIRE's Go plugins from
+     * {@link PluginCommands#go}) and relays one attestation between them.
+     */
+    static AttestationOutcome attest(PluginHost agent, String agentHcl, PluginHost server, String serverHcl)
+            throws PluginLoadException {
         server.configure(TRUST_DOMAIN, serverHcl);
         agent.configure(TRUST_DOMAIN, agentHcl);
         return new AttestationRelay(agent, server, TRUST_DOMAIN).attest();
@@ -99,7 +108,7 @@ final class E2eLab implements AutoCloseable {
         server.close();
     }
 
-    /** {@code spiffe://example.org/spire/agent/tpm_devid/<sha1 of the leaf DER>} (spec 01 §7). */
+    /** {@code spiffe://example.org/spire/agent/tpm_devid/<sha1 of the leaf DER>} (docs/protocol.md#spiffe-id). */
     static String expectedSpiffeId(X509Certificate leaf) {
         return "spiffe://" + TRUST_DOMAIN + "/spire/agent/tpm_devid/" + sha1(leaf);
     }
