@@ -9,7 +9,8 @@ import java.util.Map;
  * The attacks {@code tpm-devid demo --attack NAME} can run: the attack cases of the server
  * conformance suite ({@link ServerConformance#cases()}, which builds and sends them), described for
  * a learner, with what SPIRE's Go server ({@code pkg/server/plugin/nodeattestor/tpmdevid} of SPIRE
- * v1.13.3) does with the same attack, read from its source.
+ * v1.13.3) does with the same attack, read from its source (the measured Go-vs-ours table in
+ * docs/conformance.md agrees: the Go server accepts exactly the four hardening cases).
  */
 final class Attacks {
 
@@ -26,6 +27,7 @@ final class Attacks {
             m.put("attacker", attacker);
             m.put("goServerAccepts", goServerAccepts);
             m.put("goServer", goServer);
+            m.put("docs", DOCS.getOrDefault(name, "docs/security.md#attacks"));
             return m;
         }
     }
@@ -95,6 +97,26 @@ final class Attacks {
                     "relabels the AK's RSASSA signature as RSAPSS in the TPMT_SIGNATURE.", true,
                     "ACCEPTS it: checkSignature ignores the signature's algorithm field and verifies"
                             + " sig.RSA.Signature with PKCS#1 v1.5 whatever scheme it is labelled with."));
+
+    /** Where docs/ explains each attack class. */
+    private static final Map<String, String> DOCS = Map.ofEntries(
+            Map.entry("garbage-json", "docs/security.md#a11-hostile-input"),
+            Map.entry("oversized-payload", "docs/security.md#a11-hostile-input"),
+            Map.entry("no-devid-certificate", "docs/security.md#a11-hostile-input"),
+            Map.entry("devid-cert-from-other-ca", "docs/security.md#a8-chain-shortcuts"),
+            Map.entry("ek-cert-from-untrusted-ca", "docs/security.md#a8-chain-shortcuts"),
+            Map.entry("ek-cert-of-another-tpm", "docs/security.md#a6-ek-mismatch"),
+            Map.entry("akpub-swapped", "docs/security.md#a4-forged-attest"),
+            Map.entry("certify-signature-corrupted", "docs/security.md#a4-forged-attest"),
+            Map.entry("devidpub-not-the-certified-key", "docs/security.md#a4-forged-attest"),
+            Map.entry("wrong-pop-signature", "docs/security.md#a10-identity-takeover"),
+            Map.entry("wrong-credential-answer", "docs/protocol.md#server-checks"),
+            Map.entry("replayed-response", "docs/security.md#a9-replay"),
+            Map.entry("response-before-payload", "docs/security.md#a12-protocol-abuse"),
+            Map.entry("devid-cert-key-differs-from-devidpub", "docs/security.md#a2-stolen-devid"),
+            Map.entry("software-ak-not-restricted", "docs/security.md#a1-software-ak"),
+            Map.entry("ekpub-attributes-not-an-ek", "docs/security.md#stricter-than-go"),
+            Map.entry("certify-signature-relabelled-rsapss", "docs/security.md#a5-signature-confusion"));
 
     private Attacks() {
     }

@@ -105,6 +105,10 @@ final class HtmlTrace {
         b.append("<p id=\"go-server\" class=\"").append(go ? "go-accepts" : "go-refuses").append("\"><b>")
                 .append(go ? "SPIRE's Go server would accept this attack." : "SPIRE's Go server refuses it too.")
                 .append("</b> It ").append(esc(attack.path("goServer").asText())).append("</p>\n");
+        if (attack.has("docs")) {
+            b.append("<p class=\"small\">More about this attack class: <code>").append(esc(attack.path("docs").asText()))
+                    .append("</code> in the repository.</p>\n");
+        }
         if (attack.has("verdict")) {
             b.append("<p class=\"small\">Conformance verdict: ").append(esc(attack.path("verdict").asText()))
                     .append("</p>\n");
