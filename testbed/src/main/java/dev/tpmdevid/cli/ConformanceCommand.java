@@ -228,6 +228,9 @@ final class ConformanceCommand implements Runnable {
         @Option(names = "--json", description = "Print the four suites' JSON results as one array instead.")
         boolean json;
 
+        @Option(names = "--html", paramLabel = "FILE", description = "Also write the table as a self-contained HTML page.")
+        Path html;
+
         @Option(names = "--reason-width", defaultValue = "110", paramLabel = "N",
                 description = "Cut reasons to N characters in the table. Default: ${DEFAULT-VALUE}.")
         int reasonWidth;
@@ -268,6 +271,9 @@ final class ConformanceCommand implements Runnable {
                 ((com.fasterxml.jackson.databind.node.ObjectNode) result).put("implementation", r[1]);
                 all.add(result);
                 bySuite.put(r[0] + "/" + r[1], result);
+            }
+            if (html != null) {
+                err().println("HTML: " + html + " (" + HtmlTrace.write(html, HtmlTrace.conformanceTable(all)) + " bytes)");
             }
             if (json) {
                 out().println(all.toPrettyString());

@@ -369,6 +369,72 @@ final class HtmlTrace {
         return page(title, b.toString());
     }
 
+    /**
+     * The side-by-side page of {@code conformance table}: its {@code --json} array (each suite's summary
+     * with an {@code implementation} of {@code go} or {@code java}), one row per case.
+     */
+    static String conformanceTable(JsonNode all) {
+        StringBuilder b = new StringBuilder();
+        String title = "tpm-devid conformance table: SPIRE's Go plugins and tpm-devid side by side";
+        b.append("<header><h1>").append(esc(title)).append("</h1></header>\n<section id=\"result\" class=\"banner ok\">");
+        for (JsonNode r : all) {
+            JsonNode h = r.path("hardening");
+            b.append("<p>").append(esc(r.path("suite").asText())).append(" suite, ")
+                    .append("go".equals(r.path("implementation").asText()) ? "SPIRE's Go plugin" : "tpm-devid (Java)")
+                    .append(": ").append(esc(r.path("passed").asText())).append(" passed, ")
+                    .append(esc(r.path("failed").asText())).append(" failed")
+                    .append(h.isMissingNode() ? "" : "; hardening " + esc(h.path("passed").asText()) + " passed, "
+                            + esc(h.path("failed").asText()) + " failed").append("</p>\n");
+        }
+        b.append("</section>\n");
+        for (String suite : List.of("server", "agent")) {
+            JsonNode go = null;
+            JsonNode java = null;
+            for (JsonNode r : all) {
+                if (suite.equals(r.path("suite").asText())) {
+                    if ("go".equals(r.path("implementation").asText())) {
+                        go = r;
+                    } else {
+                        java = r;
+                    }
+                }
+            }
+            if (go == null && java == null) {
+                continue;
+            }
+            Map<String, JsonNode[]> rows = new java.util.LinkedHashMap<>();
+            for (int i = 0; i < 2; i++) {
+                JsonNode r = i == 0 ? go : java;
+                if (r == null) {
+                    continue;
+                }
+                for (JsonNode c : r.path("cases")) {
+                    rows.computeIfAbsent(c.path("category").asText() + "\u0000" + c.path("case").asText(),
+                            k -> new JsonNode[3])[i] = c;
+                }
+            }
+            b.append("<section id=\"").append(suite).append("-suite\"><h2>").append(suite)
+                    .append(" suite</h2>\n<table class=\"checks pairs\"><tr><th>category</th><th>case</th>"
+                            + "<th>SPIRE's Go plugin (v1.13.3)</th><th>tpm-devid (Java)</th></tr>\n");
+            rows.forEach((key, pair) -> {
+                JsonNode any = pair[0] != null ? pair[0] : pair[1];
+                b.append("<tr class=\"pair\"><td>").append(esc(any.path("category").asText())).append("</td><td><code>")
+                        .append(esc(any.path("case").asText())).append("</code></td>");
+                for (int i = 0; i < 2; i++) {
+                    JsonNode c = pair[i];
+                    String r = c == null ? "not run" : c.path("result").asText();
+                    b.append("<td class=\"cell ").append(esc(r.toLowerCase(Locale.ROOT).replace(' ', '-')))
+                            .append("\" data-outcome=\"").append(esc(r.toLowerCase(Locale.ROOT).replace(' ', '-')))
+                            .append("\"><b>").append(esc(r)).append("</b> ")
+                            .append(c == null ? "" : esc(c.path("reason").asText())).append("</td>");
+                }
+                b.append("</tr>\n");
+            });
+            b.append("</table></section>\n");
+        }
+        return page(title, b.toString());
+    }
+
     // ------------------------------------------------------------------ page
 
     private static String page(String title, String body) {
@@ -454,10 +520,13 @@ final class HtmlTrace {
                     + "gap:1px 12px}.tree dt{font-weight:600;color:#57606a}.tree dd{margin:0;word-break:break-all}",
             ".tree dt.sub{color:inherit;grid-column:1/3}.tree summary{cursor:pointer}ol.tree{padding-left:1.5em}",
             "table{border-collapse:collapse;width:100%;background:#fff}td,th{border:1px solid #d0d7de;padding:3px 6px;"
-                    + "text-align:left;vertical-align:top;font-size:.9em}th{background:#f0f3f6}",
+                    + "text-align:left;vertical-align:top;font-size:.9em;overflow-wrap:break-word}th{background:#f0f3f6}",
+            "table.pairs{table-layout:fixed}.pairs th:nth-child(1){width:6.5em}.pairs th:nth-child(2){width:13em}",
             "tr.passed .outcome,tr.pass .outcome{color:#1a7f37;font-weight:600}",
             "tr.failed,tr.fail{background:#fdecec}tr.failed .outcome,tr.fail .outcome{color:#cf222e;font-weight:700}",
             "tr.not-reached{color:#8c959f}tr.skip .outcome{color:#9a6700}",
+            "td.cell.pass b{color:#1a7f37}td.cell.fail{background:#fdecec}td.cell.fail b{color:#cf222e}"
+                    + "td.cell.skip b{color:#9a6700}",
             ".why{font-family:ui-monospace,monospace;font-weight:400;font-size:.85em;word-break:break-word}",
             ".timings .ms{text-align:right;white-space:nowrap}.bar{width:40%}.bar span{display:block;height:10px;"
                     + "background:#0969da;border-radius:2px}",

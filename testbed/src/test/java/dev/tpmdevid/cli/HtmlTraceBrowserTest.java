@@ -155,6 +155,37 @@ class HtmlTraceBrowserTest {
     }
 
     /**
+     * The side-by-side page of {@code conformance table} from real runs of the server suite against SPIRE's
+     * Go server plugin and ours (three cases each): the stolen-DevID row shows Go accepting, ours refusing.
+     */
+    @Test
+    void conformanceTablePageShowsGoBesideOurs() throws Exception {
+        com.fasterxml.jackson.databind.node.ArrayNode all = ToolFiles.JSON.createArrayNode();
+        for (String impl : List.of("go", "java")) {
+            List<String> args = new ArrayList<>(List.of("conformance", "server", "--json", "--only",
+                    "valid-rsa-devid,replayed-response,devid-cert-key-differs-from-devidpub", "--"));
+            args.addAll(impl.equals("go") ? PluginCommands.go(dev.tpmdevid.testbed.host.PluginKind.SERVER)
+                    : PluginCommands.server());
+            CliRun r = CliRun.of(args.toArray(String[]::new));
+            assertThat(r.code()).as(r.toString()).isZero();
+            ObjectNode result = (ObjectNode) ToolFiles.JSON.readTree(r.out());
+            result.put("implementation", impl);
+            all.add(result);
+        }
+        Path html = dir.resolve("table.html");
+        HtmlTrace.write(html, HtmlTrace.conformanceTable(all));
+        Chromium.Page page = Chromium.load(html);
+        assertThat(page.scriptErrors()).as("script errors").isEmpty();
+        String dom = page.dom();
+        assertThat(count(dom, "<tr class=\"pair\">")).isEqualTo(3);
+        String stolen = Chromium.between(dom, "<code>devid-cert-key-differs-from-devidpub</code>", "</tr>");
+        assertThat(stolen).containsPattern("data-outcome=\"fail\"><b>FAIL</b> ACCEPTED: agent attributes spiffe://")
+                .containsPattern("data-outcome=\"pass\"><b>PASS</b> refused the payload: INVALID_ARGUMENT: DevID"
+                        + " certificate key differs");
+        Chromium.screenshot(html, ARTIFACTS.resolve("conformance-table.png"), 1200, 700);
+    }
+
+    /**
      * Every attack our server refuses stops at a named check of the trace (the error of each refusal
      * matches one check), and every attack case of the suite is described in the catalogue.
      */
