@@ -45,6 +45,9 @@ final class ConformanceCommand implements Runnable {
         @Option(names = "--json", description = "Print one JSON object with every case instead of the lines.")
         boolean json;
 
+        @Option(names = "--html", paramLabel = "FILE", description = "Also write the results as a self-contained HTML page.")
+        Path html;
+
         final com.fasterxml.jackson.databind.node.ArrayNode results = ToolFiles.JSON.createArrayNode();
 
         @Parameters(arity = "1..*", paramLabel = "PLUGIN_CMD",
@@ -81,8 +84,8 @@ final class ConformanceCommand implements Runnable {
             }
         }
 
-        void summary(String suite, int passed, int failed, int skipped, int[] hardening) {
-            if (!json) {
+        void summary(String suite, int passed, int failed, int skipped, int[] hardening) throws java.io.IOException {
+            if (!json && html == null) {
                 return;
             }
             com.fasterxml.jackson.databind.node.ObjectNode o = ToolFiles.JSON.createObjectNode();
@@ -98,8 +101,13 @@ final class ConformanceCommand implements Runnable {
                 h.put("skipped", hardening[2]);
             }
             o.set("cases", results);
-            out().println(o.toPrettyString());
-            out().flush();
+            if (html != null) {
+                err().println("HTML: " + html + " (" + HtmlTrace.write(html, HtmlTrace.conformance(o)) + " bytes)");
+            }
+            if (json) {
+                out().println(o.toPrettyString());
+                out().flush();
+            }
         }
 
         ConformanceLab lab() throws Exception {
@@ -220,6 +228,9 @@ final class ConformanceCommand implements Runnable {
         @Option(names = "--json", description = "Print the four suites' JSON results as one array instead.")
         boolean json;
 
+        @Option(names = "--html", paramLabel = "FILE", description = "Also write the table as a self-contained HTML page.")
+        Path html;
+
         @Option(names = "--reason-width", defaultValue = "110", paramLabel = "N",
                 description = "Cut reasons to N characters in the table. Default: ${DEFAULT-VALUE}.")
         int reasonWidth;
@@ -260,6 +271,9 @@ final class ConformanceCommand implements Runnable {
                 ((com.fasterxml.jackson.databind.node.ObjectNode) result).put("implementation", r[1]);
                 all.add(result);
                 bySuite.put(r[0] + "/" + r[1], result);
+            }
+            if (html != null) {
+                err().println("HTML: " + html + " (" + HtmlTrace.write(html, HtmlTrace.conformanceTable(all)) + " bytes)");
             }
             if (json) {
                 out().println(all.toPrettyString());

@@ -209,7 +209,7 @@ public final class AttestationRelay {
      * The status an operator sees: same code, message prefixed {@code nodeattestor(<name>): }, where a
      * leading {@code <name>: } of the plugin's message is replaced (docs/plugin-protocol.md#status-codes).
      */
-    static Status operatorStatus(String pluginName, Status plugin, String hostMessage) {
+    public static Status operatorStatus(String pluginName, Status plugin, String hostMessage) {
         String msg = hostMessage != null ? hostMessage
                 : plugin.getDescription() == null ? "" : plugin.getDescription();
         if (msg.startsWith(pluginName + ": ")) {
