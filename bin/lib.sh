@@ -98,7 +98,10 @@ print_version() {
     echo "commit $RELEASE_COMMIT"
     printf '%s\n' "$RELEASE_PINS" | grep -v '  runtime/' | sed 's/^\([0-9a-f]*\)  \(.*\)$/sha256 \1  \2/'
     echo "sha256 $(runtime_digest)  runtime/ (digest of $(printf '%s\n' "$RELEASE_PINS" | grep -c '  runtime/') files, see docs/install.md)"
-    echo "sha256 $self  bin/$(basename "$0") (this launcher: SPIRE's plugin_checksum)"
+    case "$name" in
+      *-plugin) echo "sha256 $self  bin/$(basename "$0") (this launcher: SPIRE's plugin_checksum)" ;;
+      *) echo "sha256 $self  bin/$(basename "$0") (this launcher)" ;;
+    esac
   else
     local commit
     commit=$(git -C "$TPM_DEVID_HOME" rev-parse HEAD 2>/dev/null || echo unknown)
