@@ -122,6 +122,7 @@ public final class PluginHost implements AutoCloseable {
         private final List<String> command;
         private String name = "tpm_devid";
         private final Map<String, String> extraEnvironment = new HashMap<>();
+        private boolean inheritEnvironment = true;
         private Duration startTimeout = DEFAULT_START_TIMEOUT;
         private Path workingDirectory;
         private final List<Consumer<PluginLogEntry>> listeners = new ArrayList<>();
@@ -146,6 +147,15 @@ public final class PluginHost implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Starts the plugin with only the {@link #environment} variables and SPIRE's own, as {@code env -i}
+         * would (a node where the host's environment has no {@code JAVA_HOME}, {@code PATH} etc.).
+         */
+        public Builder clearEnvironment() {
+            this.inheritEnvironment = false;
+            return this;
+        }
+
         public Builder startTimeout(Duration timeout) {
             this.startTimeout = Objects.requireNonNull(timeout);
             return this;
@@ -166,6 +176,9 @@ public final class PluginHost implements AutoCloseable {
         public PluginHost start() throws PluginLoadException {
             ProcessBuilder pb = new ProcessBuilder(command);
             Map<String, String> env = pb.environment();
+            if (!inheritEnvironment) {
+                env.clear();
+            }
             env.putAll(extraEnvironment);
             env.put("NodeAttestor", "NodeAttestor");
             env.put("PLUGIN_MIN_PORT", "10000");

@@ -43,9 +43,15 @@ public final class E2eLab implements AutoCloseable {
     }
 
     static E2eLab start() throws PluginLoadException {
-        PluginHost server = PluginHost.builder(PluginKind.SERVER, PluginCommands.server()).start();
+        return start(PluginHost.builder(PluginKind.SERVER, PluginCommands.server()),
+                PluginHost.builder(PluginKind.AGENT, PluginCommands.agent()));
+    }
+
+    /** Loads the plugins the two builders describe (e.g. the launchers of an unpacked release). */
+    static E2eLab start(PluginHost.Builder serverPlugin, PluginHost.Builder agentPlugin) throws PluginLoadException {
+        PluginHost server = serverPlugin.start();
         try {
-            PluginHost agent = PluginHost.builder(PluginKind.AGENT, PluginCommands.agent()).start();
+            PluginHost agent = agentPlugin.start();
             return new E2eLab(agent, server);
         } catch (PluginLoadException | RuntimeException e) {
             server.close();
