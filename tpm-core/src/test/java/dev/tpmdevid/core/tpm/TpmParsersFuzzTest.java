@@ -10,7 +10,7 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
  */
 class TpmParsersFuzzTest {
 
-  @FuzzTest(maxDuration = "3m")
+  @FuzzTest(maxDuration = "60s")
   void fuzzTpmtPublic(byte[] data) {
     try {
       TpmtPublic p = TpmtPublic.parse(data);
@@ -24,7 +24,7 @@ class TpmParsersFuzzTest {
     }
   }
 
-  @FuzzTest(maxDuration = "3m")
+  @FuzzTest(maxDuration = "60s")
   void fuzzTpmsAttest(byte[] data) {
     try {
       requireCanonical(data, TpmsAttest.parse(data).encode());
@@ -33,7 +33,7 @@ class TpmParsersFuzzTest {
     }
   }
 
-  @FuzzTest(maxDuration = "3m")
+  @FuzzTest(maxDuration = "60s")
   void fuzzTpmtSignature(byte[] data) {
     try {
       TpmtSignature s = TpmtSignature.parse(data);
@@ -49,7 +49,7 @@ class TpmParsersFuzzTest {
     }
   }
 
-  @FuzzTest(maxDuration = "3m")
+  @FuzzTest(maxDuration = "60s")
   void fuzzEcdsaDer(byte[] data) {
     try {
       TpmtSignature s = TpmtSignature.fromDerEcdsa(TpmAlg.SHA256, data, 48);

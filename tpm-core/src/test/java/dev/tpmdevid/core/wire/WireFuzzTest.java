@@ -11,7 +11,7 @@ import java.util.Arrays;
  */
 class WireFuzzTest {
 
-  @FuzzTest(maxDuration = "3m")
+  @FuzzTest(maxDuration = "60s")
   void fuzzAttestationRequest(byte[] data) {
     try {
       AttestationRequest r = AttestationRequest.fromJson(data);
@@ -25,7 +25,7 @@ class WireFuzzTest {
     }
   }
 
-  @FuzzTest(maxDuration = "3m")
+  @FuzzTest(maxDuration = "60s")
   void fuzzChallengeRequest(byte[] data) {
     try {
       ChallengeRequest r = ChallengeRequest.fromJson(data);
@@ -37,7 +37,7 @@ class WireFuzzTest {
     }
   }
 
-  @FuzzTest(maxDuration = "3m")
+  @FuzzTest(maxDuration = "60s")
   void fuzzChallengeResponse(byte[] data) {
     try {
       ChallengeResponse r = ChallengeResponse.fromJson(data);
