@@ -76,8 +76,8 @@ import org.junit.jupiter.api.Test;
  *
  * <p>Every case states what Go does (asserted: if Go changes, the premise of the case is wrong) and
  * what ours must do. A disagreement is allowed only when it is listed: either a documented
- * stricter-than-Go choice ({@link Expect#STRICTER}) or a known open defect of issue #14 ({@link
- * Case#knownDefect}), which is tolerated while it is open and shows as "agree" once fixed. Any other
+ * stricter-than-Go choice ({@link Expect#STRICTER}) or a case of an issue #14 defect ({@link
+ * Case#knownDefect}), fixed since and shown as "agree (… fixed)"; its return is a regression. Any other
  * disagreement fails the test. Where both accept, the SPIFFE ID and the selectors must be equal too.
  * The table of all cases is printed into the test report and written to
  * {@code testbed/target/go-differential.md}.
@@ -93,8 +93,8 @@ class GoDifferentialTest {
   /**
    * One corner case.
    *
-   * @param knownDefect {@code null}, or the issue #14 item still open on this branch (e.g. "#14 item 1");
-   *     the case asserts the outcome after the fix and tolerates today's outcome only while listed
+   * @param knownDefect {@code null}, or the issue #14 item the case was written for (e.g. "#14 item 1");
+   *     fixed, so a disagreement is reported as its regression
    */
   record Case(String name, boolean goAccepts, Expect expect, String why, String knownDefect,
       ThrowingSupplier<Material> material) {}
@@ -169,12 +169,10 @@ class GoDifferentialTest {
       } else if (!oursAsRequired) {
         String what = "ours " + (o.succeeded() ? "accepts" : "rejects with " + o.code()) + ", must "
             + (oursMust ? "accept" : "reject with INVALID_ARGUMENT");
-        if (c.knownDefect() != null) {
-          classification = "KNOWN DEFECT " + c.knownDefect() + " (open: " + what + ")";
-        } else {
-          problem = what + " (" + o.operatorView() + ")";
-          classification = "UNEXPECTED (ours)";
-        }
+        // The issue #14 defects are fixed: a case naming one that disagrees again is a regression.
+        problem = what + " (" + o.operatorView() + ")"
+            + (c.knownDefect() != null ? " — regression of the fixed " + c.knownDefect() : "");
+        classification = c.knownDefect() != null ? "REGRESSION " + c.knownDefect() : "UNEXPECTED (ours)";
       } else if (o.succeeded() != g.succeeded()) {
         classification = "stricter than Go (documented: " + c.why() + ")";
       } else if (o.succeeded() && (!o.spiffeId().equals(g.spiffeId())
