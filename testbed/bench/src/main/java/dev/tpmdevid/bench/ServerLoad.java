@@ -33,6 +33,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * this JVM, on the same cores as the plugin: the rates are those of the whole rig, the CPU per
  * attestation is the plugin's alone. Prints {@code ratio server-java-vs-go} (rate at N = 8).
  *
+ * <p>A third row, {@code java-c2}, runs our plugin jar with the launcher's flags but without C1-only
+ * compilation ({@link #withoutC1Only}).
+ *
  * <p>Usage: {@code ServerLoad [count]}.
  */
 public final class ServerLoad {
@@ -54,8 +57,12 @@ public final class ServerLoad {
     byte[] payload = agent.payload();
 
     List<Result> results = new ArrayList<>();
-    for (String impl : new String[] {"java", "go"}) {
-      List<String> cmd = impl.equals("java") ? PluginCommands.server() : PluginCommands.go(PluginKind.SERVER);
+    for (String impl : new String[] {"java", "java-c2", "go"}) {
+      List<String> cmd = switch (impl) {
+        case "java" -> PluginCommands.server();
+        case "java-c2" -> withoutC1Only();
+        default -> PluginCommands.go(PluginKind.SERVER);
+      };
       try (PluginHost server = PluginHost.builder(PluginKind.SERVER, cmd).start()) {
         server.configure("example.org", hcl);
         run(server, agent, payload, 8, Math.max(50, count / 4)); // warm-up (JIT for ours)
@@ -91,10 +98,12 @@ public final class ServerLoad {
       Result j = find(results, "java", n);
       Result g = find(results, "go", n);
       Result l = find(results, "java-in-process", n);
+      Result c2 = find(results, "java-c2", n);
       minVsGo = Math.min(minVsGo, j.rate / g.rate);
       minVsLocal = Math.min(minVsLocal, j.rate / l.rate);
-      System.out.printf(Locale.ROOT, "N=%-3d java/go rate %.2f  java/go plugin CPU %.2f  java-grpc/in-process %.2f%n",
-          n, j.rate / g.rate, j.cpuMsPerAtt / g.cpuMsPerAtt, j.rate / l.rate);
+      System.out.printf(Locale.ROOT, "N=%-3d java/go rate %.2f  java/go plugin CPU %.2f  java-grpc/in-process %.2f"
+          + "  java-c2/go rate %.2f  java-c2/go plugin CPU %.2f%n", n, j.rate / g.rate, j.cpuMsPerAtt / g.cpuMsPerAtt,
+          j.rate / l.rate, c2.rate / g.rate, c2.cpuMsPerAtt / g.cpuMsPerAtt);
     }
     Result j8 = find(results, "java", 8);
     Result g8 = find(results, "go", 8);
@@ -103,6 +112,17 @@ public final class ServerLoad {
     System.out.printf(Locale.ROOT, "ratio server-java-vs-go %.2f%n", j8.rate / g8.rate);
     System.out.printf(Locale.ROOT, "ratio server-cpu-java-vs-go %.2f%n", j8.cpuMsPerAtt / g8.cpuMsPerAtt);
     System.out.printf(Locale.ROOT, "ratio server-rss-java-vs-go %.2f%n", (double) j8.hwmKib / g8.hwmKib);
+  }
+
+  /**
+   * Our server plugin jar with the launcher's JVM flags except {@code -XX:TieredStopAtLevel=1} (C1
+   * only), to show what that flag costs a busy server: the BigInteger intrinsics of RSA are C2's.
+   */
+  static List<String> withoutC1Only() {
+    Path home = PluginCommands.home().orElseThrow();
+    return List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xlog:disable",
+        "-Xlog:all=warning:stderr", "-XX:+DisplayVMOutputToStderr", "-XX:+UseSerialGC", "-Xshare:auto", "-jar",
+        home.resolve("server-plugin/target/tpm-devid-server-plugin.jar").toString());
   }
 
   static Result find(List<Result> rs, String impl, int n) {
