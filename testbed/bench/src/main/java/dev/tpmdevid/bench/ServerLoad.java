@@ -63,15 +63,24 @@ public final class ServerLoad {
         case "java-c2" -> withoutC1Only();
         default -> PluginCommands.go(PluginKind.SERVER);
       };
-      try (PluginHost server = PluginHost.builder(PluginKind.SERVER, cmd).start()) {
+      // -Dbench.jfr=FILE: a JFR recording of our plugin over the measured runs (jcmd, launcher flags kept)
+      String jfr = impl.equals("java") ? System.getProperty("bench.jfr") : null;
+      PluginHost.Builder builder = PluginHost.builder(PluginKind.SERVER, cmd);
+      try (PluginHost server = builder.start()) {
         server.configure("example.org", hcl);
         run(server, agent, payload, 8, Math.max(50, count / 4)); // warm-up (JIT for ours)
+        if (jfr != null) {
+          jcmd(server.pid(), "JFR.start", "name=bench", "settings=profile");
+        }
         for (int n : CONCURRENCY) {
           long cpu0 = cpuTicks(server.pid());
           Result r = run(server, agent, payload, n, count);
           long ticks = cpuTicks(server.pid()) - cpu0;
           results.add(new Result(impl, n, count, r.rate, r.p50, r.p99,
               ticks * 1000.0 / CLK_TCK / count, hwm(server.pid())));
+        }
+        if (jfr != null) {
+          jcmd(server.pid(), "JFR.stop", "name=bench", "filename=" + jfr);
         }
       }
     }
@@ -123,6 +132,17 @@ public final class ServerLoad {
     return List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xlog:disable",
         "-Xlog:all=warning:stderr", "-XX:+DisplayVMOutputToStderr", "-XX:+UseSerialGC", "-Xshare:auto", "-jar",
         home.resolve("server-plugin/target/tpm-devid-server-plugin.jar").toString());
+  }
+
+  static void jcmd(long pid, String... args) throws Exception {
+    List<String> c = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+        Long.toString(pid)));
+    c.addAll(List.of(args));
+    Process p = new ProcessBuilder(c).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+        .start();
+    if (p.waitFor() != 0) {
+      throw new IllegalStateException("jcmd " + String.join(" ", args) + " failed");
+    }
   }
 
   static Result find(List<Result> rs, String impl, int n) {
