@@ -1,6 +1,9 @@
-# Shared by the launchers in bin/: locate the checkout and a runnable jar, build on demand.
+# Shared by the launchers in bin/: locate the checkout (or the unpacked release) and a runnable jar.
+# bin/release copies this file INTO each launcher of a release bundle (replacing the line that sources
+# it), so that a launcher is one self-contained file and SPIRE's plugin_checksum over it covers this
+# code as well as the SHA-256 pins it carries.
 # shellcheck shell=bash
-TPM_DEVID_HOME="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+TPM_DEVID_HOME="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
 
 # require_jar <path relative to the checkout> : prints the absolute path or fails with a clear message.
 require_jar() {
@@ -12,12 +15,119 @@ require_jar() {
   printf '%s\n' "$jar"
 }
 
+# The bundled runtime of a release (runtime/, made by jlink) first, then JAVA_HOME, then PATH.
 java_cmd() {
-  if [ -n "${JAVA_HOME:-}" ] && [ -x "$JAVA_HOME/bin/java" ]; then printf '%s\n' "$JAVA_HOME/bin/java"; else printf '%s\n' java; fi
+  if [ -x "$TPM_DEVID_HOME/runtime/bin/java" ]; then printf '%s\n' "$TPM_DEVID_HOME/runtime/bin/java"
+  elif [ -n "${JAVA_HOME:-}" ] && [ -x "$JAVA_HOME/bin/java" ]; then printf '%s\n' "$JAVA_HOME/bin/java"
+  else printf '%s\n' java; fi
 }
 
 # JVM flags for the plugin processes. Anything the JVM prints on stdout before the go-plugin handshake
 # line fails the plugin load ("Unrecognized remote plugin message"), and unified-logging warnings go to
-# stdout by default: send all JVM output to stderr. C1-only and SerialGC shorten start-up (proto/README).
+# stdout by default: send all JVM output to stderr. C1-only and SerialGC shorten start-up (proto/README),
+# a small initial heap and one compiler thread keep the idle footprint low (the agent runs on every node).
 PLUGIN_JVM_FLAGS=(-Xlog:disable -Xlog:all=warning:stderr -XX:+DisplayVMOutputToStderr
-                  -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xshare:auto)
+                  -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xshare:auto
+                  -Xms8m -XX:CICompilerCount=1 -XX:ReservedCodeCacheSize=32m)
+
+# Environment variables through which anyone who can set the plugin's environment could add code or
+# flags to the JVM behind the pinned files' back.
+unset JAVA_TOOL_OPTIONS JDK_JAVA_OPTIONS _JAVA_OPTIONS CLASSPATH
+
+# sha256_list FILE... : one lower-case hex SHA-256 per line, in argument order. OpenSSL's digest is
+# several times faster than coreutils' where it is installed (it counts in every plugin start-up).
+sha256_list() {
+  if command -v openssl >/dev/null 2>&1; then
+    openssl dgst -sha256 -r "$@" | cut -d' ' -f1
+  else
+    sha256sum -- "$@" | cut -d' ' -f1
+  fi
+}
+
+# The files of the bundled runtime in the order the pins list them (regular files and symlinks, C sort).
+runtime_files() {
+  (cd "$TPM_DEVID_HOME" && find runtime \( -type f -o -type l \) | LC_ALL=C sort)
+}
+
+# verify_pins NAME : checks every file of RELEASE_PINS ("sha256  path" lines relative to the release
+# root, written by bin/release) and that runtime/ holds no file more or less. On any difference prints
+# ONE line naming the file to stderr and exits 1: the plugin then never starts.
+verify_pins() {
+  local name=$1 want_paths have_paths path want got
+  want_paths=$(printf '%s\n' "$RELEASE_PINS" | cut -c67- | grep '^runtime/' || true)
+  have_paths=$(runtime_files)
+  if [ "$want_paths" != "$have_paths" ]; then
+    path=$(diff <(printf '%s\n' "$want_paths") <(printf '%s\n' "$have_paths") | grep -m1 '^[<>]' || true)
+    case "$path" in
+      '< '*) echo "$name: refusing to start: ${path#< } of the release is missing (reinstall the release)" >&2 ;;
+      *) echo "$name: refusing to start: ${path#> } is not part of the release this launcher pins (reinstall the release)" >&2 ;;
+    esac
+    exit 1
+  fi
+  local -a paths=() wants=() gots=()
+  while read -r want path; do paths+=("$path"); wants+=("$want"); done <<<"$RELEASE_PINS"
+  for path in "${paths[@]}"; do
+    if [ ! -f "$TPM_DEVID_HOME/$path" ]; then
+      echo "$name: refusing to start: $path of the release is missing (reinstall the release)" >&2
+      exit 1
+    fi
+  done
+  mapfile -t gots < <(cd "$TPM_DEVID_HOME" && sha256_list "${paths[@]}")
+  local i
+  for i in "${!paths[@]}"; do
+    want=${wants[$i]} got=${gots[$i]:-}
+    if [ "$want" != "$got" ]; then
+      echo "$name: refusing to start: ${paths[$i]} does not match the SHA-256 pinned in this launcher (pinned $want, found $got; reinstall the release)" >&2
+      exit 1
+    fi
+  done
+}
+
+# The digest that stands for the whole runtime/ tree: SHA-256 of its "sha256  path" lines, in C order
+# (docs/install.md shows the same computation with find, sha256sum and sort).
+runtime_digest() {
+  printf '%s\n' "$RELEASE_PINS" | grep '  runtime/' | sha256sum | cut -d' ' -f1
+}
+
+# print_version NAME [JAR] : version, commit and the SHA-256 of every file this launcher executes.
+print_version() {
+  local name=$1 self
+  self=$(sha256_list "$(readlink -f "$0")")
+  if [ -n "${RELEASE_PINS:-}" ]; then
+    echo "$name $RELEASE_VERSION"
+    echo "commit $RELEASE_COMMIT"
+    printf '%s\n' "$RELEASE_PINS" | grep -v '  runtime/' | sed 's/^\([0-9a-f]*\)  \(.*\)$/sha256 \1  \2/'
+    echo "sha256 $(runtime_digest)  runtime/ (digest of $(printf '%s\n' "$RELEASE_PINS" | grep -c '  runtime/') files, see docs/install.md)"
+    case "$name" in
+      *-plugin) echo "sha256 $self  bin/$(basename "$0") (this launcher: SPIRE's plugin_checksum)" ;;
+      *) echo "sha256 $self  bin/$(basename "$0") (this launcher)" ;;
+    esac
+  else
+    local commit
+    commit=$(git -C "$TPM_DEVID_HOME" rev-parse HEAD 2>/dev/null || echo unknown)
+    echo "$name $(sed -n 's:^  <version>\(.*\)</version>$:\1:p' "$TPM_DEVID_HOME/pom.xml" | head -1) (source checkout)"
+    echo "commit $commit"
+    [ -n "${2:-}" ] && [ -f "$2" ] && echo "sha256 $(sha256_list "$2")  ${2#"$TPM_DEVID_HOME"/}"
+    echo "sha256 $self  ${0#"$TPM_DEVID_HOME"/} (this launcher)"
+  fi
+}
+
+# plugin_main NAME CHECKOUT_JAR ARGS... : runs a plugin. In a release: verify the pins, then exec the
+# bundled runtime with the plugin's AppCDS archive. The archive was dumped with the class path
+# /proc/self/fd/9/lib/NAME.jar and fd 9 open on the release root, so it matches wherever the release
+# is unpacked (JDK 17 compares class paths literally). In a checkout: the jar the build made.
+plugin_main() {
+  local name=$1 checkout_jar=$2
+  shift 2
+  if [ -n "${RELEASE_PINS:-}" ]; then
+    if [ "${1:-}" = --version ]; then print_version "$name"; verify_pins "$name"; exit 0; fi
+    verify_pins "$name"
+    exec 9<"$TPM_DEVID_HOME"
+    exec "$TPM_DEVID_HOME/runtime/bin/java" "${PLUGIN_JVM_FLAGS[@]}" \
+      -XX:SharedArchiveFile="$TPM_DEVID_HOME/lib/$name.jsa" -jar "/proc/self/fd/9/lib/$name.jar" "$@"
+  fi
+  local jar
+  jar=$(require_jar "$checkout_jar")
+  if [ "${1:-}" = --version ]; then print_version "$name" "$jar"; exit 0; fi
+  exec "$(java_cmd)" "${PLUGIN_JVM_FLAGS[@]}" -jar "$jar" "$@"
+}

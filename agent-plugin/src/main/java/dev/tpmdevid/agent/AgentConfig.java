@@ -10,7 +10,7 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * Configuration of the agent half (spec 01 §5.1 plus this project's options). Immutable; passwords are
+ * Configuration of the agent half (docs/protocol.md#agent-config plus this project's options). Immutable; passwords are
  * kept as the UTF-8 bytes of the configured strings (as Go's {@code []byte(s)}) and never printed.
  *
  * <table>

@@ -12,7 +12,7 @@ import io.grpc.StatusException;
 /**
  * Configure/Validate of the agent plugin. A configuration is applied atomically: the files are read and
  * checked first, then the new {@link DevIdAttestor} replaces the old one (its certificate list is
- * replaced, never appended to — unlike SPIRE's agent, spec 01 §8.3).
+ * replaced, never appended to — unlike SPIRE's agent, docs/protocol.md#go-agent-quirks).
  */
 public final class AgentPlugin implements ConfigHandler {
 

@@ -5,7 +5,7 @@ import dev.tpmdevid.plugin.GoPluginServer;
 /** Entry point of {@code tpm-devid-agent-plugin.jar}: SPIRE starts it as an external agent NodeAttestor. */
 public final class AgentPluginMain {
 
-    /** gRPC service name SPIRE looks for (spec 02 §3.2). */
+    /** gRPC service name SPIRE looks for (docs/plugin-protocol.md#protos). */
     static final String SERVICE_NAME = "spire.plugin.agent.nodeattestor.v1.NodeAttestor";
 
     private AgentPluginMain() {}

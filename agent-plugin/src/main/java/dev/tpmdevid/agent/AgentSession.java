@@ -36,7 +36,7 @@ import tss.tpm.TPM_RH;
 import tss.tpm.TPM_SE;
 
 /**
- * One tpm_devid attestation on the agent side (spec 01 §5.3, with fewer TPM commands): the DevID, the AK
+ * One tpm_devid attestation on the agent side (docs/protocol.md#agent-tpm-sequence, with fewer TPM commands): the DevID, the AK
  * and the EK are loaded when the session starts and stay loaded until {@link #close()}, which flushes
  * every transient object and session on every path.
  *

@@ -28,7 +28,7 @@ import tss.tpm.TPMU_ASYM_SCHEME;
 import tss.tpm.TPM_ALG_ID;
 
 /**
- * The DevID files, read once at Configure (spec 01 §5.1): the certificate chain (leaf first), the public
+ * The DevID files, read once at Configure (docs/protocol.md#agent-config): the certificate chain (leaf first), the public
  * blob (TPMT_PUBLIC, sent verbatim as DevIDPub) and the private blob (TPM2B_PRIVATE contents).
  * tpm2-tools files (the same structures with a 2-byte size prefix) are accepted and the prefix stripped.
  */

@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.regex.Pattern;
 
 /**
- * TPM device autodetection as SPIRE's agent does it (spec 01 §5.1): in {@code /dev}, names ending in
+ * TPM device autodetection as SPIRE's agent does it (docs/protocol.md#agent-config): in {@code /dev}, names ending in
  * {@code tpmrm<N>} first; exactly one match is used, more than one is an error; if there is none the same
  * with {@code tpm<N>}.
  */

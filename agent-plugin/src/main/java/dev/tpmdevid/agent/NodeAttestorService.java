@@ -12,7 +12,7 @@ import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 
 /**
- * {@code spire.plugin.agent.nodeattestor.v1.NodeAttestor/AidAttestation} (spec 02 §3.2, §4.2): sends the
+ * {@code spire.plugin.agent.nodeattestor.v1.NodeAttestor/AidAttestation} (docs/plugin-protocol.md#protos, #aid-attestation-call): sends the
  * payload as soon as the stream opens, answers the one challenge, then completes the stream. The TPM
  * session is closed (every object flushed) on success, on error and when the host cancels the stream.
  */

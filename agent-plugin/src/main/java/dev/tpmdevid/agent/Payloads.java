@@ -8,7 +8,7 @@ import dev.tpmdevid.core.wire.ChallengeResponse;
 import dev.tpmdevid.core.wire.WireFormatException;
 
 /**
- * The agent's use of the three tpm_devid JSON messages (spec 01 §3; encoding in
+ * The agent's use of the three tpm_devid JSON messages (docs/protocol.md#messages; encoding in
  * {@code dev.tpmdevid.core.wire}, byte-identical to Go's {@code encoding/json}).
  */
 final class Payloads {

@@ -17,7 +17,7 @@ import tss.tpm.TPM_ALG_ID;
 import tss.tpm.TPM_ECC_CURVE;
 
 /**
- * The public-area templates the agent sends to the TPM (spec 01 §5.2). Each call returns a fresh
+ * The public-area templates the agent sends to the TPM (docs/protocol.md#templates). Each call returns a fresh
  * object because TSS.Java structures are mutable.
  */
 final class Templates {

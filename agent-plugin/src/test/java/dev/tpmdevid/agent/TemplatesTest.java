@@ -6,7 +6,7 @@ import java.util.HexFormat;
 
 import org.junit.jupiter.api.Test;
 
-/** Template bytes against spec 01 §5.2 (and the TCG L-2 template for the ECC EK). */
+/** Template bytes against docs/protocol.md#templates (and the TCG L-2 template for the ECC EK). */
 class TemplatesTest {
 
     private static String hex(byte[] b) {

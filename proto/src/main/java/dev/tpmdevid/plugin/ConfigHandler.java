@@ -5,7 +5,7 @@ import java.util.List;
 
 /**
  * What a plugin implements to be configured through {@code spire.service.common.config.v1.Config}
- * (spec 02 §2.7). {@link GoPluginServer} calls it; use {@link HclConfig} to read the text.
+ * (docs/plugin-protocol.md#configure). {@link GoPluginServer} calls it; use {@link HclConfig} to read the text.
  */
 public interface ConfigHandler {
 

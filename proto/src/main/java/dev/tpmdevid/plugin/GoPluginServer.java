@@ -40,7 +40,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * The go-plugin server side of a SPIRE external plugin (spec 02 §1, §2, §7).
+ * The go-plugin server side of a SPIRE external plugin (docs/plugin-protocol.md#launch, #load-sequence).
  *
  * <p>A plugin's {@code main} calls {@link #serve} first thing:
  * <pre>{@code
@@ -61,7 +61,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 public final class GoPluginServer {
 
-    /** Name and value of SPIRE's magic cookie for NodeAttestor plugins (spec 02 §2.1). */
+    /** Name and value of SPIRE's magic cookie for NodeAttestor plugins (docs/plugin-protocol.md#launch). */
     public static final String MAGIC_COOKIE_KEY = "NodeAttestor";
     public static final String MAGIC_COOKIE_VALUE = "NodeAttestor";
     /** gRPC name of the SDK config service listed in the Init response. */
@@ -109,7 +109,7 @@ public final class GoPluginServer {
 
         /**
          * Listen on a unix socket in a fresh 0700 directory under {@code PLUGIN_UNIX_SOCKET_DIR} (else
-         * {@code java.io.tmpdir}) instead of loopback TCP, as Go plugins do on Linux (spec 02 §1.3).
+         * {@code java.io.tmpdir}) instead of loopback TCP, as Go plugins do on Linux (docs/plugin-protocol.md#listener).
          * Falls back to TCP when Netty's epoll transport is unavailable. The environment variable
          * {@value #NETWORK_ENV} ({@code unix} or {@code tcp}) overrides this choice.
          */
@@ -181,7 +181,7 @@ public final class GoPluginServer {
         runtime.awaitStopped();
     }
 
-    /** The handshake line (spec 02 §1.4): {@code 1|1|tcp|127.0.0.1:<port>|grpc} or {@code 1|1|unix|<path>|grpc}. */
+    /** The handshake line (docs/plugin-protocol.md#handshake): {@code 1|1|tcp|127.0.0.1:<port>|grpc} or {@code 1|1|unix|<path>|grpc}. */
     static String handshakeLine(String network, String address) {
         return CORE_PROTOCOL_VERSION + "|" + APP_PROTOCOL_VERSION + "|" + network + "|" + address + "|grpc\n";
     }
@@ -259,7 +259,7 @@ public final class GoPluginServer {
         return p;
     }
 
-    /** Go plugins ignore SIGINT so that Ctrl-C on a foreground SPIRE does not kill them (spec 02 §1.1). */
+    /** Go plugins ignore SIGINT so that Ctrl-C on a foreground SPIRE does not kill them (docs/plugin-protocol.md#launch). */
     @SuppressWarnings("removal")
     private static void ignoreSigint() {
         try {
@@ -411,7 +411,7 @@ public final class GoPluginServer {
             }
         }
 
-        /** {@code plugin.GRPCBroker}: keeps the host's stream open and remembers each ConnInfo (§1.7). */
+        /** {@code plugin.GRPCBroker}: keeps the host's stream open and remembers each ConnInfo (docs/plugin-protocol.md#broker). */
         final class Broker extends GRPCBrokerGrpc.GRPCBrokerImplBase {
             @Override
             public StreamObserver<ConnInfo> startStream(StreamObserver<ConnInfo> out) {
@@ -475,7 +475,7 @@ public final class GoPluginServer {
             t.start();
         }
 
-        /** {@code plugin.GRPCController/Shutdown}: reply, then stop and exit (§1.6.3, §2.9). */
+        /** {@code plugin.GRPCController/Shutdown}: reply, then stop and exit (docs/plugin-protocol.md#unload). */
         final class Controller extends GRPCControllerGrpc.GRPCControllerImplBase {
             @Override
             public void shutdown(Empty request, StreamObserver<Empty> out) {
@@ -485,7 +485,7 @@ public final class GoPluginServer {
             }
         }
 
-        /** {@code plugin.GRPCStdio/StreamStdio}: accepted, nothing sent, completed at shutdown (§1.6.4). */
+        /** {@code plugin.GRPCStdio/StreamStdio}: accepted, nothing sent, completed at shutdown (docs/plugin-protocol.md#go-plugin-services). */
         final class Stdio extends GRPCStdioGrpc.GRPCStdioImplBase {
             @Override
             public void streamStdio(com.google.protobuf.Empty request, StreamObserver<StdioData> out) {
@@ -498,7 +498,7 @@ public final class GoPluginServer {
             }
         }
 
-        /** {@code spire.service.private.init.v1.Init} (§2.4). */
+        /** {@code spire.service.private.init.v1.Init} (docs/plugin-protocol.md#init). */
         final class Init extends InitGrpc.InitImplBase {
             @Override
             public void init(InitRequest request, StreamObserver<InitResponse> out) {
@@ -524,7 +524,7 @@ public final class GoPluginServer {
             }
         }
 
-        /** {@code spire.service.common.config.v1.Config} (§2.7). */
+        /** {@code spire.service.common.config.v1.Config} (docs/plugin-protocol.md#configure). */
         final class Config extends ConfigGrpc.ConfigImplBase {
             @Override
             public void configure(ConfigureRequest request, StreamObserver<ConfigureResponse> out) {

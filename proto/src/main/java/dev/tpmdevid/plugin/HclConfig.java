@@ -17,7 +17,7 @@ import java.util.regex.Pattern;
 
 /**
  * A plugin's {@code hcl_configuration}, parsed with hcl4j and read with HCL v1 semantics
- * (spec 02 §5).
+ * (docs/plugin-protocol.md#hcl).
  *
  * <p>Accepts what SPIRE sends: the HCL v1 body it re-prints from {@code plugin_data} (quoted keys
  * included, also as re-printed from a JSON config file), or the raw text of {@code plugin_data_file};

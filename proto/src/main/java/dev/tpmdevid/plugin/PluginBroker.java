@@ -13,7 +13,7 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * What the host told this plugin through {@code plugin.GRPCBroker/StartStream} and {@code Init}
- * (spec 02 §1.7, §2.3, §2.6): the last {@link ConnInfo} per {@code service_id} and the host service names.
+ * (docs/plugin-protocol.md#broker, #load-sequence, #host-services): the last {@link ConnInfo} per {@code service_id} and the host service names.
  *
  * <p>SPIRE sends {@code ConnInfo{service_id=1}} (its host services: Metrics, and on the server also
  * AgentStore and IdentityProvider) before it calls {@code Init}. One instance per process, from
@@ -70,7 +70,7 @@ public final class PluginBroker {
 
     /**
      * Opens a plaintext gRPC channel to what the host announced under {@code serviceId}, waiting up to
-     * {@code wait} for the announcement (spec 02 §1.7 "Dial"). SPIRE's host services (service_id 1) are on
+     * {@code wait} for the announcement (docs/plugin-protocol.md#broker "Dial"). SPIRE's host services (service_id 1) are on
      * a unix socket on Linux. The caller shuts the channel down.
      *
      * @throws StatusException UNAVAILABLE when nothing was announced in time or the network is unknown

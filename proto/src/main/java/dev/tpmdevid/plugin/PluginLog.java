@@ -14,7 +14,7 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * hclog-style JSON logging on the process's real stderr, the logging channel of a go-plugin
- * (spec 02 §1.5, §2.8).
+ * (docs/plugin-protocol.md#stdio).
  *
  * <p>Every call writes exactly one line: a JSON object with {@code @level} (lowercase), {@code @message},
  * {@code @timestamp} (UTC, exactly six fractional digits, {@code Z}), {@code @module}, then the

@@ -13,7 +13,7 @@ import java.util.logging.Logger;
 import java.util.logging.SimpleFormatter;
 
 /**
- * Keeps the process's stdout clean for the go-plugin handshake (spec 02 §1.4, §1.5) and every
+ * Keeps the process's stdout clean for the go-plugin handshake (docs/plugin-protocol.md#handshake, #stdio) and every
  * diagnostic on stderr in hclog JSON form.
  *
  * <p>{@link #install()} replaces {@link System#out} and {@link System#err} with streams that turn each

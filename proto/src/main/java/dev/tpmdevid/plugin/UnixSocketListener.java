@@ -18,7 +18,7 @@ import java.util.Map;
 
 /**
  * A unix socket for the plugin's gRPC server, in a fresh directory only this user can enter
- * (spec 02 §1.3): unlike loopback TCP, no other local user can connect. Uses Netty's epoll transport
+ * (docs/plugin-protocol.md#listener): unlike loopback TCP, no other local user can connect. Uses Netty's epoll transport
  * bundled in grpc-netty-shaded (Linux x86_64/aarch64).
  */
 final class UnixSocketListener implements AutoCloseable {

@@ -7,7 +7,7 @@ import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** The start-up decisions of {@link GoPluginServer} that need no process (spec 02 §1.2–§1.4). */
+/** The start-up decisions of {@link GoPluginServer} that need no process (docs/plugin-protocol.md#launch to #handshake). */
 class GoPluginServerTest {
 
     @Test

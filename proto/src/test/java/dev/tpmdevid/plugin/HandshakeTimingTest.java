@@ -12,7 +12,8 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 class HandshakeTimingTest {
 
     @Test
-    @EnabledIfSystemProperty(named = "handshake.timing", matches = "\\d+")
+    @EnabledIfSystemProperty(named = "handshake.timing", matches = "\\d+",
+            disabledReason = "opt-in timing harness: run with -Dhandshake.timing=<runs>")
     void printsMedianTimeToHandshake() throws Exception {
         HandshakeTiming.main(new String[] {System.getProperty("handshake.timing")});
     }

@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 
 class HclConfigTest {
 
-    /** What SPIRE passes for {@code plugin_data { ... }} written in HCL (spec 02 §5.1). */
+    /** What SPIRE passes for {@code plugin_data { ... }} written in HCL (docs/plugin-protocol.md#hcl). */
     private static final String SPIRE_REPRINTED_HCL = ""
             + "devid_ca_path = \"/opt/spire/conf/server/devid-cacert.pem\"\n"
             + "\n"
@@ -28,7 +28,7 @@ class HclConfigTest {
             + "  k = \"v\"\n"
             + "}\n";
 
-    /** What SPIRE passes when the config file is JSON: every key quoted (spec 02 §5.1). */
+    /** What SPIRE passes when the config file is JSON: every key quoted (docs/plugin-protocol.md#hcl). */
     private static final String SPIRE_REPRINTED_JSON = ""
             + "\"devid_ca_path\" = \"/ca.pem\"\n"
             + "\n"

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 class PluginLogTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    /** Go layout 2006-01-02T15:04:05.000000Z07:00 with UTC (spec 02 §1.5). */
+    /** Go layout 2006-01-02T15:04:05.000000Z07:00 with UTC (docs/plugin-protocol.md#stdio). */
     static final Pattern HCLOG_TIMESTAMP = Pattern.compile("\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{6}Z");
 
     @Test

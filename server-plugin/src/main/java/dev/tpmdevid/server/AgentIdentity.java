@@ -1,20 +1,15 @@
 package dev.tpmdevid.server;
 
 import dev.tpmdevid.server.x509.Cert;
+import java.security.cert.CertificateException;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
-import org.bouncycastle.asn1.ASN1Encodable;
-import org.bouncycastle.asn1.ASN1String;
-import org.bouncycastle.asn1.x500.AttributeTypeAndValue;
-import org.bouncycastle.asn1.x500.RDN;
-import org.bouncycastle.asn1.x500.X500Name;
-import org.bouncycastle.asn1.x500.style.BCStyle;
 
 /**
- * The agent's SPIFFE ID and selector values, exactly as SPIRE's tpm_devid server builds them (spec
- * 01 §7): {@code spiffe://<td>/spire/agent/tpm_devid/<sha1 hex of the DevID leaf DER>}, then
+ * The agent's SPIFFE ID and selector values, exactly as SPIRE's tpm_devid server builds them
+ * (docs/protocol.md#spiffe-id): {@code spiffe://<td>/spire/agent/tpm_devid/<sha1 hex of the DevID leaf DER>}, then
  * {@code subject:cn:<CN>}, {@code issuer:cn:<CN>} (each only when non-empty; Go keeps the last CN
  * attribute) and {@code ca:fingerprint:<sha1 hex>} for every certificate after the leaf in every
  * verified chain, chain by chain, without duplicates.
@@ -28,11 +23,11 @@ final class AgentIdentity {
 
   static List<String> selectorValues(Cert leaf, List<List<Cert>> chains) {
     List<String> out = new ArrayList<>();
-    String subjectCn = lastCommonName(leaf.x509().getSubjectX500Principal().getEncoded());
+    String subjectCn = leaf.subjectCommonName();
     if (!subjectCn.isEmpty()) {
       out.add("subject:cn:" + subjectCn);
     }
-    String issuerCn = lastCommonName(leaf.x509().getIssuerX500Principal().getEncoded());
+    String issuerCn = leaf.issuerCommonName();
     if (!issuerCn.isEmpty()) {
       out.add("issuer:cn:" + issuerCn);
     }
@@ -49,17 +44,7 @@ final class AgentIdentity {
   }
 
   /** Go's {@code pkix.Name.CommonName}: the value of the last CN attribute, "" when none. */
-  static String lastCommonName(byte[] encodedName) {
-    String cn = "";
-    X500Name name = X500Name.getInstance(encodedName);
-    for (RDN rdn : name.getRDNs()) {
-      for (AttributeTypeAndValue atv : rdn.getTypesAndValues()) {
-        if (BCStyle.CN.equals(atv.getType())) {
-          ASN1Encodable v = atv.getValue();
-          cn = v instanceof ASN1String ? ((ASN1String) v).getString() : "";
-        }
-      }
-    }
-    return cn;
+  static String lastCommonName(byte[] encodedName) throws CertificateException {
+    return Cert.commonNameOf(encodedName);
   }
 }

@@ -13,11 +13,11 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One {@code Attest} stream (spec 02 §4.1, spec 01 §6.2 steps 1 and 19): payload, exactly one
+ * One {@code Attest} stream (docs/plugin-protocol.md#attest-call, docs/protocol.md#server-checks steps 1 and 19): payload, exactly one
  * challenge, exactly one response, then {@code agent_attributes} and the stream is completed.
  *
  * <p>The configuration snapshot is taken when the stream opens and kept to the end (atomic
- * reconfiguration). Protocol abuse (spec 03 #12) ends the stream with INVALID_ARGUMENT: a challenge
+ * reconfiguration). Protocol abuse (docs/security.md#a12-protocol-abuse) ends the stream with INVALID_ARGUMENT: a challenge
  * response before the payload, a second payload, a half-close before the result; a stream that
  * does not deliver the payload or the response within {@code challenge_timeout} ends with
  * DEADLINE_EXCEEDED. After the result or an error the stream is DONE: the pending secret and nonce

@@ -4,8 +4,8 @@ import io.grpc.Status;
 import io.grpc.StatusException;
 
 /**
- * A refused or failed attestation: the gRPC code and a message that names the failed check (spec
- * 01 §6.2 wording where the Go server has one). Messages never contain expected values, secrets
+ * A refused or failed attestation: the gRPC code and a message that names the failed check (the
+ * wording of docs/protocol.md#server-checks where the Go server has one). Messages never contain expected values, secrets
  * or stack traces.
  */
 final class AttestationException extends Exception {

@@ -36,9 +36,9 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * The server half of tpm_devid: every verification step of spec 01 §6.2 in the Go server's order,
- * one method per step (named after it, Javadoc citing it), plus the hardening of spec 03 ("What
- * binds to what") as separate steps placed next to the step they strengthen:
+ * The server half of tpm_devid: every verification step of docs/protocol.md#server-checks in the Go server's order,
+ * one method per step (named after it, Javadoc citing it), plus the hardening of docs/security.md#binding as
+ * separate steps placed next to the step they strengthen:
  *
  * <pre>
  *  payload:   2 decodeAttestationRequest   3 requireDevIdCertificate   4 parseDevIdCertificates
@@ -58,7 +58,7 @@ import java.util.Set;
  * Stateless and thread-safe; per-attestation state lives in {@link Pending}.
  */
 final class AttestationVerifier {
-  /** PoP nonce size (spec 01 §6.2 step 6). */
+  /** PoP nonce size (docs/protocol.md#server-checks step 6). */
   static final int NONCE_SIZE = 32;
   /** Leaf plus intermediates an agent may send (Go has no limit; a Go agent sends a handful). */
   static final int MAX_DEVID_CERTIFICATES = 16;
@@ -67,13 +67,13 @@ final class AttestationVerifier {
 
   private static final Set<String> EK_LEAF_HANDLED = Set.of("2.5.29.17");
 
-  /** DevID: a non-exportable, TPM-generated, unrestricted signing key (spec 03). */
+  /** DevID: a non-exportable, TPM-generated, unrestricted signing key (docs/security.md). */
   static final ObjectAttributes DEVID_REQUIRED = ObjectAttributes.of(
       ObjectAttribute.FIXED_TPM, ObjectAttribute.FIXED_PARENT,
       ObjectAttribute.SENSITIVE_DATA_ORIGIN, ObjectAttribute.SIGN);
   static final ObjectAttributes DEVID_FORBIDDEN =
       ObjectAttributes.of(ObjectAttribute.RESTRICTED, ObjectAttribute.DECRYPT);
-  /** AK: restricted signing key (spec 01 §8.1; the Go agent's AK is 0x00050072). */
+  /** AK: restricted signing key (docs/security.md#go-gaps; the Go agent's AK is 0x00050072). */
   static final ObjectAttributes AK_REQUIRED = ObjectAttributes.of(
       ObjectAttribute.FIXED_TPM, ObjectAttribute.FIXED_PARENT,
       ObjectAttribute.SENSITIVE_DATA_ORIGIN, ObjectAttribute.RESTRICTED, ObjectAttribute.SIGN);
@@ -236,7 +236,7 @@ final class AttestationVerifier {
 
   /**
    * Step 9: decode DevIDPub, AKPub and EKPub as TPMT_PUBLIC (strict: no trailing bytes) and their
-   * keys (RSA; ECC points are checked to be on the curve before any use, spec 03 #7).
+   * keys (RSA; ECC points are checked to be on the curve before any use, docs/security.md#a7-invalid-ecc-point).
    */
   static TpmPublics decodeTpmPublics(AttestationRequest req) throws AttestationException {
     TpmtPublic devId;
@@ -267,7 +267,7 @@ final class AttestationVerifier {
   }
 
   /**
-   * Hardening H1 (spec 01 §8.1 #1, spec 03 #2): the DevID certificate's key must be the key of
+   * Hardening H1 (docs/security.md#go-gaps gap 1, docs/security.md#a2-stolen-devid): the DevID certificate's key must be the key of
    * DevIDPub, so the key the TPM certified is the key the certificate names.
    */
   static void checkDevIdKeyBinding(Cert devIdLeaf, TpmPublics pubs) throws AttestationException {
@@ -278,7 +278,7 @@ final class AttestationVerifier {
   }
 
   /**
-   * Hardening H2 (spec 03 #3): DevIDPub is a non-exportable TPM-generated signing key: fixedTPM,
+   * Hardening H2 (docs/security.md#a3-exportable-devid): DevIDPub is a non-exportable TPM-generated signing key: fixedTPM,
    * fixedParent, sensitiveDataOrigin and sign set; restricted and decrypt clear; a digest nameAlg
    * of at least SHA-256.
    */
@@ -316,7 +316,7 @@ final class AttestationVerifier {
   }
 
   /**
-   * Hardening H3 (spec 03 "EKPub is an EK-like key"): restricted decryption key, fixedTPM,
+   * Hardening H3 (docs/security.md#binding): restricted decryption key, fixedTPM,
    * fixedParent, sensitiveDataOrigin, not sign; AES-128/256-CFB symmetric; SHA-256/384 nameAlg.
    */
   static void checkEkAttributes(TpmtPublic ek) throws AttestationException {
@@ -340,7 +340,7 @@ final class AttestationVerifier {
   /**
    * Step 11: EK certificate chain to the {@code endorsement_ca_path} anchors, no intermediates from
    * the agent, with the TCG SAN of the EK leaf handled explicitly (and only there). Also refuses an
-   * EK certificate that is itself a CA (spec 03 #8).
+   * EK certificate that is itself a CA (docs/security.md#a8-chain-shortcuts).
    */
   static void verifyEkChain(ServerConfig config, Cert ekCert) throws AttestationException {
     String prefix = "cannot verify EK signature: endorsement certificate verification failed: ";
@@ -357,7 +357,7 @@ final class AttestationVerifier {
   }
 
   /**
-   * Hardening H4 (spec 01 §8.1 #2, spec 03 #1): the AK is a restricted TPM signing key (sign,
+   * Hardening H4 (docs/security.md#go-gaps gap 2, docs/security.md#a1-software-ak): the AK is a restricted TPM signing key (sign,
    * restricted, fixedTPM, fixedParent, sensitiveDataOrigin; not decrypt), nameAlg SHA-256, RSA of
    * at least 2048 bits or (with {@code allow_ecc_ak}) ECC P-256/P-384, with a signing scheme.
    */
@@ -433,7 +433,7 @@ final class AttestationVerifier {
 
   /**
    * Step 13: MakeCredential to the EK for Name(AKPub) with a fresh secret of the EK nameAlg digest
-   * size: RSA-OAEP or (ECC EK) ECDH + KDFe seed, KDFa, AES-CFB, HMAC (spec 01 §4.6).
+   * size: RSA-OAEP or (ECC EK) ECDH + KDFe seed, KDFa, AES-CFB, HMAC (docs/protocol.md#credential).
    */
   static CredentialBlob makeCredentialChallenge(TpmtPublic ekPub, PublicKey ekKey, byte[] akName,
       byte[] secret, SecureRandom rng) throws AttestationException {
@@ -514,7 +514,7 @@ final class AttestationVerifier {
     }
   }
 
-  /** Step 18: SPIFFE ID and selector values (spec 01 §7). */
+  /** Step 18: SPIFFE ID and selector values (docs/protocol.md#spiffe-id). */
   static AgentAttributes buildAgentAttributes(ServerConfig config, Pending pending) {
     return new AgentAttributes(AgentIdentity.spiffeId(config.trustDomain(), pending.devIdLeaf),
         AgentIdentity.selectorValues(pending.devIdLeaf, pending.devIdChains));

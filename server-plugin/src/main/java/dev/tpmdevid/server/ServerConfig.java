@@ -6,7 +6,7 @@ import java.time.Duration;
 import java.util.Objects;
 
 /**
- * One immutable configuration snapshot (spec 01 §6.1 plus our own keys, see {@link
+ * One immutable configuration snapshot (docs/protocol.md#server-config plus our own keys, see {@link
  * ServerConfigLoader}). An attestation stream takes the snapshot that is current when it starts
  * and keeps it to the end, so a reconfiguration never changes the rules half-way.
  *

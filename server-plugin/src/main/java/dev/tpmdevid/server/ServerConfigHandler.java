@@ -8,7 +8,7 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * Applies configurations atomically (spec 02 §2.7): a new {@link ServerConfig} replaces the old one
+ * Applies configurations atomically (docs/plugin-protocol.md#configure): a new {@link ServerConfig} replaces the old one
  * in one reference swap only after it was completely loaded; streams already running keep the
  * snapshot they started with. {@code validate} runs the same checks without applying.
  */

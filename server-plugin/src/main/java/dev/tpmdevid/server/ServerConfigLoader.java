@@ -16,13 +16,13 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * Turns SPIRE's {@code hcl_configuration} (spec 02 §5) into a {@link ServerConfig}.
+ * Turns SPIRE's {@code hcl_configuration} (docs/plugin-protocol.md#hcl) into a {@link ServerConfig}.
  *
  * <table>
  *   <caption>Keys</caption>
  *   <tr><th>key</th><th>default</th><th>meaning</th></tr>
  *   <tr><td>{@code devid_ca_path}</td><td>required</td><td>PEM bundle; every certificate is a DevID
- *       trust anchor (spec 01 §6.1)</td></tr>
+ *       trust anchor (docs/protocol.md#server-config)</td></tr>
  *   <tr><td>{@code endorsement_ca_path}</td><td>required</td><td>PEM bundle; every certificate is an
  *       EK trust anchor (put EK intermediates here too, as with the Go server)</td></tr>
  *   <tr><td>{@code challenge_timeout}</td><td>{@code "30s"}</td><td>how long an Attest stream may

@@ -6,7 +6,7 @@ import java.time.Clock;
 
 /** Entry point of the SPIRE server NodeAttestor plugin {@code tpm_devid} (runnable jar). */
 public final class ServerPluginMain {
-  /** Full gRPC name of the plugin service (spec 02 §3.3). */
+  /** Full gRPC name of the plugin service (docs/plugin-protocol.md#protos). */
   static final String PLUGIN_SERVICE = "spire.plugin.server.nodeattestor.v1.NodeAttestor";
 
   private ServerPluginMain() {}

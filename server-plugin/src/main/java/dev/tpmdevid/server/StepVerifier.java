@@ -24,8 +24,8 @@ import java.util.Set;
  * challenge and the response in files (the {@code tpm-devid server challenge|verify} commands):
  *
  * <ol>
- *   <li>{@link #challenge(byte[])}: every payload check of spec 01 §6.2 steps 2–14 (with the
- *       hardening of spec 03), then the ChallengeRequest with a fresh PoP nonce and credential
+ *   <li>{@link #challenge(byte[])}: every payload check of docs/protocol.md#server-checks steps 2–14 (with the
+ *       hardening of docs/security.md#stricter-than-go), then the ChallengeRequest with a fresh PoP nonce and credential
  *       secret, both returned so the caller can keep them;</li>
  *   <li>{@link #verify(byte[], byte[], byte[], byte[])}: the payload checks again (steps 2–12,
  *       nothing random), then steps 15–18 against the given nonce and secret.</li>
@@ -34,7 +34,7 @@ import java.util.Set;
  * The second step also checks a transcript recorded from any implementation when its nonce and
  * secret are known. This is the same {@link AttestationVerifier} the plugin runs; only the state
  * lives outside. Nonce and secret are secret material: whoever holds them with the payload can
- * build a passing response (as the plugin keeps them in memory only, spec 03 #9).
+ * build a passing response (as the plugin keeps them in memory only, docs/security.md#a9-replay).
  */
 public final class StepVerifier {
 
@@ -109,7 +109,7 @@ public final class StepVerifier {
 
   /**
    * A verifier with the plugin's configuration ({@code devid_ca_path}, {@code endorsement_ca_path},
-   * {@code allow_ecc_ek}, ...; spec 01 §6.1) read exactly as the plugin reads it.
+   * {@code allow_ecc_ek}, ...; docs/protocol.md#server-config) read exactly as the plugin reads it.
    */
   public static StepVerifier fromHcl(String trustDomain, String hcl) throws StepException {
     try {
@@ -131,7 +131,7 @@ public final class StepVerifier {
     return config.maxPayloadBytes();
   }
 
-  /** Spec 01 §6.2 steps 1–14: checks the AttestationRequest JSON and builds the challenge. */
+  /** docs/protocol.md#server-checks steps 1–14: checks the AttestationRequest JSON and builds the challenge. */
   public Challenge challenge(byte[] payload) throws StepException {
     try {
       checkSize(payload);
@@ -179,7 +179,7 @@ public final class StepVerifier {
   }
 
   /**
-   * The server's EK certificate validation alone (spec 01 §6.2 steps 8 and 11, Go x509 semantics):
+   * The server's EK certificate validation alone (docs/protocol.md#server-checks steps 8 and 11, Go x509 semantics):
    * strict DER parse, not a CA, chain to {@code endorsementBundlePem} without intermediates from
    * the agent, the TCG SAN handled on the EK leaf only, validity at {@code time}.
    */

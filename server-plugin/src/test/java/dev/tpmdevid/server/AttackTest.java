@@ -30,7 +30,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * One test per attack class of spec 03 ("Named attack scenarios"), each asserting the gRPC code and
+ * One test per attack class of docs/security.md#attacks, each asserting the gRPC code and
  * the check named in the message. Forged evidence comes from the software stand-in agent.
  */
 class AttackTest {

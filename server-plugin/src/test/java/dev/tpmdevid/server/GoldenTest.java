@@ -187,7 +187,7 @@ class GoldenTest {
     }
   }
 
-  /** go-tpm legacy/tpm2/credactivation test vector (spec 01 §10.2) through our challenge step. */
+  /** go-tpm legacy/tpm2/credactivation test vector (docs/protocol.md#credential-vector) through our challenge step. */
   @Test
   void goTpmDeterministicVector_throughMakeCredentialChallenge() throws Exception {
     String ekSpki = "MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEArIqmuAvuIcakIEPd2hZl"

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 /**
  * Seeded mutations of a genuine payload's binary members (byte flips, truncation, extension,
  * length-field damage) straight into the verifier: every outcome must be acceptance or an {@link
- * AttestationException} with INVALID_ARGUMENT, never another exception (spec 03 #11).
+ * AttestationException} with INVALID_ARGUMENT, never another exception (docs/security.md#a11-hostile-input).
  */
 class PayloadMutationTest {
 

@@ -34,7 +34,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The real plugin process, driven as SPIRE drives it (spec 02 §1, §2.3, §4.1): spawn with the
+ * The real plugin process, driven as SPIRE drives it (docs/plugin-protocol.md#launch, #load-sequence, #attest-call): spawn with the
  * go-plugin environment, read the handshake line, Init, Configure, Attest with the software agent;
  * and a bad configuration answered with INVALID_ARGUMENT.
  */

@@ -13,7 +13,7 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code tpm-devid agent request|solve}: the agent half of tpm_devid in two steps with files in
- * between, on the TPM of the agent plugin's HCL configuration (spec 01 §5). The attestation key is
+ * between, on the TPM of the agent plugin's HCL configuration (docs/protocol.md#agent). The attestation key is
  * ephemeral in the plugin; here it is saved as blobs in the state file after {@code request} and
  * loaded again by {@code solve} (DevID, AK and EK are flushed between the steps).
  *

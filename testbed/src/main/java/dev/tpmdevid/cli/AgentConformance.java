@@ -37,7 +37,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The agent half of the conformance kit: drives a tpm_devid <em>agent</em> plugin on a provisioned
- * swtpm, checks its payload field by field against spec 01 §3–§4 (and the agent checklist of §11),
+ * swtpm, checks its payload field by field against docs/protocol.md#messages and #tpm-structures,
  * then sends it a challenge from this project's server verifier and checks the answer.
  */
 final class AgentConformance {
@@ -90,8 +90,8 @@ final class AgentConformance {
             try {
                 verifier = StepVerifier.fromHcl(trustDomain, serverHcl);
                 challenge = verifier.challenge(payload);
-                v.put("payload-passes-server-checks", ServerConformance.Verdict.pass("spec 01 §6.2 steps 2-14 and"
-                        + " the spec 03 hardening"));
+                v.put("payload-passes-server-checks", ServerConformance.Verdict.pass("docs/protocol.md#server-checks steps 2-14 and"
+                        + " the docs/security.md hardening"));
             } catch (StepVerifier.StepException e) {
                 v.put("payload-passes-server-checks", ServerConformance.Verdict.fail(e.getMessage()));
                 return v;
@@ -127,7 +127,7 @@ final class AgentConformance {
         return o.toString().strip();
     }
 
-    /** Spec 01 §3.1 and §4, field by field; null when the payload does not decode at all. */
+    /** docs/protocol.md#attestation-request, #tpm-structures, field by field; null when the payload does not decode at all. */
     static AttestationRequest payloadChecks(byte[] payload, ConformanceLab.Machine m,
             Map<String, ServerConformance.Verdict> v) throws Exception {
         AttestationRequest req;
@@ -248,7 +248,7 @@ final class AgentConformance {
         return req;
     }
 
-    /** Spec 01 §3.3: Go JSON, RSA raw signature of modulus length or ECDSA DER, 32-byte certInfo. */
+    /** docs/protocol.md#challenge-response: Go JSON, RSA raw signature of modulus length or ECDSA DER, 32-byte certInfo. */
     private static void responseFormat(byte[] response, AttestationRequest req, ConformanceLab.Machine m,
             Map<String, ServerConformance.Verdict> v) {
         try {

@@ -45,6 +45,9 @@ final class ConformanceCommand implements Runnable {
         @Option(names = "--json", description = "Print one JSON object with every case instead of the lines.")
         boolean json;
 
+        @Option(names = "--html", paramLabel = "FILE", description = "Also write the results as a self-contained HTML page.")
+        Path html;
+
         final com.fasterxml.jackson.databind.node.ArrayNode results = ToolFiles.JSON.createArrayNode();
 
         @Parameters(arity = "1..*", paramLabel = "PLUGIN_CMD",
@@ -81,8 +84,8 @@ final class ConformanceCommand implements Runnable {
             }
         }
 
-        void summary(String suite, int passed, int failed, int skipped, int[] hardening) {
-            if (!json) {
+        void summary(String suite, int passed, int failed, int skipped, int[] hardening) throws java.io.IOException {
+            if (!json && html == null) {
                 return;
             }
             com.fasterxml.jackson.databind.node.ObjectNode o = ToolFiles.JSON.createObjectNode();
@@ -98,8 +101,13 @@ final class ConformanceCommand implements Runnable {
                 h.put("skipped", hardening[2]);
             }
             o.set("cases", results);
-            out().println(o.toPrettyString());
-            out().flush();
+            if (html != null) {
+                err().println("HTML: " + html + " (" + HtmlTrace.write(html, HtmlTrace.conformance(o)) + " bytes)");
+            }
+            if (json) {
+                out().println(o.toPrettyString());
+                out().flush();
+            }
         }
 
         ConformanceLab lab() throws Exception {
@@ -114,7 +122,7 @@ final class ConformanceCommand implements Runnable {
     @Command(name = "server", mixinStandardHelpOptions = true, sortOptions = false,
             description = {"Launch a tpm_devid SERVER plugin through the SPIRE-like host and attack it with"
                     + " swtpm-backed agents: genuine RSA and ECC DevIDs must attest with the right agent ID and"
-                    + " selectors; every spec 03 attack that can be expressed on the wire must be refused.",
+                    + " selectors; every docs/security.md attack that can be expressed on the wire must be refused.",
                     "One line per case (PASS/FAIL/SKIP, category, case, reason). Category 'protocol' is what SPIRE's"
                     + " Go server does; 'hardening' cases are stricter than the Go server and are summed apart."
                     + " The last line is 'N passed, N failed' for the protocol cases; exit code 1 when one failed"
@@ -167,7 +175,7 @@ final class ConformanceCommand implements Runnable {
     @Command(name = "agent", mixinStandardHelpOptions = true, sortOptions = false,
             description = {"Drive a tpm_devid AGENT plugin (launched through the SPIRE-like host with the right HCL)"
                     + " on provisioned swtpms (RSA and ECC DevID) and check its payload field by field against"
-                    + " spec 01 §3-§4: JSON shape and member order, DevIDCert = the PEM file, DevIDPub = the blob file,"
+                    + " docs/protocol.md#messages to #tpm-structures: JSON shape and member order, DevIDCert = the PEM file, DevIDPub = the blob file,"
                     + " EKCert one DER matching NV, EKPub matches the cert, AKPub a restricted SHA-256 signing key,"
                     + " CertifiedDevID names DevIDPub and its signature verifies; then that it answers our challenge.",
                     "Last line 'N passed, N failed'; exit code 1 when a check failed."},
@@ -220,6 +228,9 @@ final class ConformanceCommand implements Runnable {
         @Option(names = "--json", description = "Print the four suites' JSON results as one array instead.")
         boolean json;
 
+        @Option(names = "--html", paramLabel = "FILE", description = "Also write the table as a self-contained HTML page.")
+        Path html;
+
         @Option(names = "--reason-width", defaultValue = "110", paramLabel = "N",
                 description = "Cut reasons to N characters in the table. Default: ${DEFAULT-VALUE}.")
         int reasonWidth;
@@ -260,6 +271,9 @@ final class ConformanceCommand implements Runnable {
                 ((com.fasterxml.jackson.databind.node.ObjectNode) result).put("implementation", r[1]);
                 all.add(result);
                 bySuite.put(r[0] + "/" + r[1], result);
+            }
+            if (html != null) {
+                err().println("HTML: " + html + " (" + HtmlTrace.write(html, HtmlTrace.conformanceTable(all)) + " bytes)");
             }
             if (json) {
                 out().println(all.toPrettyString());

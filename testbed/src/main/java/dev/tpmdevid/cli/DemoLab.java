@@ -30,6 +30,14 @@ final class DemoLab implements AutoCloseable {
         return new DemoLab(LabSwtpm.start(dir));
     }
 
+    int tpmPort() {
+        return swtpm.port();
+    }
+
+    String devicePath() {
+        return swtpm.devicePath();
+    }
+
     Map<String, Object> tpmFacts() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("command", "swtpm socket --tpm2 --server type=tcp,port=" + swtpm.port()

@@ -23,6 +23,7 @@ final class DemoReport {
     private final Map<String, Object> header = new LinkedHashMap<>();
     private final List<Map<String, Object>> steps = new ArrayList<>();
     private final Map<String, Object> result = new LinkedHashMap<>();
+    private final Map<String, Object> sections = new LinkedHashMap<>();
 
     DemoReport(Mode mode, PrintStream out) {
         this.mode = mode;
@@ -49,15 +50,43 @@ final class DemoReport {
     }
 
     void step(String title, Duration took, Map<String, Object> details) {
+        step(title, took, null, details, Map.of());
+    }
+
+    /**
+     * A step with a plain-language line for a newcomer and extra trace members (e.g. {@code message},
+     * {@code tpmCommands}) that the HTML page draws.
+     */
+    @SuppressWarnings("unchecked")
+    void step(String title, Duration took, String plain, Map<String, Object> details, Map<String, Object> extra) {
         Map<String, Object> s = new LinkedHashMap<>();
         s.put("step", steps.size() + 1);
         s.put("title", title);
         s.put("millis", took.toMillis());
+        if (plain != null) {
+            s.put("plain", plain);
+        }
         s.put("details", details);
+        s.putAll(extra);
         steps.add(s);
         if (mode == Mode.TEXT) {
             out.printf("[%d] %s  (%s)%n", steps.size(), title, seconds(took));
+            if (plain != null) {
+                out.println("    (" + plain + ")");
+            }
             print(details, "    ");
+            Object cmds = extra.get("tpmCommands");
+            if (cmds instanceof List && !((List<?>) cmds).isEmpty()) {
+                StringBuilder sb = new StringBuilder();
+                for (Object c : (List<?>) cmds) {
+                    Map<String, Object> m = (Map<String, Object>) c;
+                    sb.append(sb.length() == 0 ? "" : ", ").append(m.get("command"));
+                    if (!"TPM_RC_SUCCESS".equals(m.get("rc"))) {
+                        sb.append(" [").append(m.get("rc")).append(']');
+                    }
+                }
+                out.println("    TPM commands (" + ((List<?>) cmds).size() + "): " + sb);
+            }
             out.println();
             out.flush();
         }
@@ -91,16 +120,27 @@ final class DemoReport {
         }
     }
 
+    /** A top-level member of the trace after the steps (e.g. {@code serverChecks}, {@code attack}). */
+    void section(String key, Object value) {
+        sections.put(key, value);
+    }
+
+    /** The whole trace: the header facts, {@code steps}, the sections, {@code result}. */
+    Map<String, Object> document() {
+        Map<String, Object> doc = new LinkedHashMap<>(header);
+        doc.put("steps", steps);
+        doc.putAll(sections);
+        doc.put("result", result);
+        return doc;
+    }
+
     /** Prints the JSON trace (JSON mode only). */
     void finish() {
         if (mode != Mode.JSON) {
             return;
         }
-        Map<String, Object> doc = new LinkedHashMap<>(header);
-        doc.put("steps", steps);
-        doc.put("result", result);
         try {
-            out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(doc));
+            out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(document()));
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }

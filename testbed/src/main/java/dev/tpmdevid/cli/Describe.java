@@ -18,7 +18,7 @@ import java.util.Map;
 
 /**
  * Decodes the TPM structures and certificates of a tpm_devid exchange into learner-friendly fields
- * (spec 01 §4). Each method returns an ordered map: the text narration prints it as
+ * (docs/protocol.md#tpm-structures). Each method returns an ordered map: the text narration prints it as
  * {@code key: value} lines, the JSON trace embeds it as is.
  */
 final class Describe {
@@ -102,7 +102,7 @@ final class Describe {
         return m;
     }
 
-    /** An X.509 certificate: subject, issuer, validity, key, SHA-1 fingerprint (spec 01 §7). */
+    /** An X.509 certificate: subject, issuer, validity, key, SHA-1 fingerprint (docs/protocol.md#spiffe-id). */
     static Map<String, Object> certificate(byte[] der) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("size", der.length);

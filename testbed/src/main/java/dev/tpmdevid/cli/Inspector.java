@@ -32,9 +32,10 @@ import java.util.Map;
 
 /**
  * Says what a file of the tpm_devid world is, from its content alone (never its name), and decodes
- * it into an ordered tree of fields: the three wire messages (spec 01 §3), TPMT_PUBLIC and
- * TPM2B_PUBLIC (§4.1), TPM2B_PRIVATE (sizes only), TPMS_ATTEST (§4.3), TPMT_SIGNATURE (§4.4),
- * tpm2-tools credential files, X.509 certificates and EK certificate NV dumps (§4.5), and the
+ * it into an ordered tree of fields: the three wire messages (docs/protocol.md#messages), TPMT_PUBLIC and
+ * TPM2B_PUBLIC (#tpmt-public), TPM2B_PRIVATE (sizes only), TPMS_ATTEST (#tpms-attest), TPMT_SIGNATURE
+ * (#tpmt-signature), tpm2-tools credential files, X.509 certificates and EK certificate NV dumps
+ * (#ek-certificate), and the
  * state files of the step-by-step commands.
  */
 final class Inspector {
@@ -177,7 +178,7 @@ final class Inspector {
         throw new Unknown("JSON object with members " + names + ": not a tpm_devid message");
     }
 
-    /** Go's decoder matches member names case-insensitively (spec 01 §3.4). */
+    /** Go's decoder matches member names case-insensitively (docs/protocol.md#json-rules). */
     private static JsonNode member(ObjectNode o, String name) {
         JsonNode exact = o.get(name);
         if (exact != null) {
@@ -423,7 +424,7 @@ final class Inspector {
         return m;
     }
 
-    /** What kind of key the attributes describe (spec 01 §5.2, spec 03). */
+    /** What kind of key the attributes describe (docs/protocol.md#templates, docs/security.md). */
     private static String role(TpmtPublic p) {
         boolean restricted = p.objectAttributes().contains(ObjectAttribute.RESTRICTED);
         boolean sign = p.objectAttributes().contains(ObjectAttribute.SIGN);

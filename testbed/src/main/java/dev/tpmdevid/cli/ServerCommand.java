@@ -17,7 +17,8 @@ import picocli.CommandLine.Option;
  *
  * <p>Server state file (JSON, mode 0600): {@code request}, {@code nonce}, {@code secret} as
  * standard base64. Nonce and secret are secret material: with them anyone can answer the challenge
- * without the TPM. To check a transcript recorded from another implementation, put its payload,
+ * without the TPM. The state is single use: {@code server verify} claims it by an atomic rename to
+ * {@code <state>.used} and overwrites that file with a marker before any check. To check a transcript recorded from another implementation, put its payload,
  * PoP nonce and credential secret into these three members and run {@code server verify}.
  */
 @Command(name = "server", mixinStandardHelpOptions = true,
@@ -37,7 +38,7 @@ final class ServerCommand implements Runnable {
         spec.commandLine().usage(spec.commandLine().getOut());
     }
 
-    /** The checks {@link StepVerifier#challenge} runs, in order (spec 01 §6.2 + spec 03 hardening). */
+    /** The checks {@link StepVerifier#challenge} runs, in order (docs/protocol.md#server-checks + docs/security.md hardening). */
     static final List<String> PAYLOAD_CHECKS = List.of(
             "AttestationRequest JSON decoded (Go encoding/json rules)",
             "DevID certificate chain verified to devid_ca_path (Go x509 rules)",
@@ -89,8 +90,8 @@ final class ServerCommand implements Runnable {
     }
 
     @Command(name = "challenge", mixinStandardHelpOptions = true, sortOptions = false,
-            description = {"Run every server check on an AttestationRequest (spec 01 §6.2 steps 2-14 plus the"
-                    + " hardening of spec 03) and write the ChallengeRequest: a 32-byte proof-of-possession nonce and"
+            description = {"Run every server check on an AttestationRequest (docs/protocol.md#server-checks steps 2-14 plus the"
+                    + " hardening of docs/security.md#stricter-than-go) and write the ChallengeRequest: a 32-byte proof-of-possession nonce and"
                     + " a credential made to the EK for the AK's Name.",
                     "The state file keeps the request, the nonce and the credential secret (base64 members"
                     + " 'request', 'nonce', 'secret'); it is secret material and written with mode 0600."},
@@ -159,10 +160,39 @@ final class ServerCommand implements Runnable {
         }
     }
 
+    /**
+     * Claims the state file for this verify: renames it atomically to {@code <state>.used}, so of
+     * two verifies of one state only one gets it, and a second one fails with a clear message.
+     * Returns the claimed file.
+     */
+    static Path consume(Path state) throws java.io.IOException, ToolCommand.Failure {
+        Path used = state.resolveSibling(state.getFileName() + ".used");
+        if (!java.nio.file.Files.isRegularFile(state)) {
+            if (java.nio.file.Files.exists(used)) {
+                throw alreadyUsed(state);
+            }
+            throw new ToolCommand.Failure("no such file: " + state);
+        }
+        try {
+            java.nio.file.Files.move(state, used, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw alreadyUsed(state); // another verify claimed it first
+        }
+        return used;
+    }
+
+    private static ToolCommand.Failure alreadyUsed(Path state) {
+        return new ToolCommand.Failure(state + ": server state already used by a 'server verify'"
+                + " (single use, like the plugin's challenge); run 'server challenge' again");
+    }
+
     @Command(name = "verify", mixinStandardHelpOptions = true, sortOptions = false,
             description = {"Check the agent's ChallengeResponse against the nonce and secret in the server state"
                     + " (after re-running the payload checks) and print the agent's SPIFFE ID and selectors, or the"
                     + " failed check.",
+                    "The state is single use: verify renames it to <state>.used and removes the nonce and secret"
+                    + " before checking, so a second verify of the same state fails, whatever the first outcome.",
                     "Also checks a transcript recorded from any implementation (e.g. SPIRE's Go agent): put its"
                     + " payload, nonce and credential secret into the state file's 'request', 'nonce' and 'secret'."},
             footerHeading = "%nExample:%n",
@@ -184,11 +214,17 @@ final class ServerCommand implements Runnable {
         @Override
         int run() throws Exception {
             StepVerifier v = verifier();
-            ObjectNode st = ToolFiles.readJsonObject(state, "server state file");
+            byte[] answer = ToolFiles.read(response);
+            Path claimed = consume(state);
+            ObjectNode st = ToolFiles.readJsonObject(claimed, "server state file");
+            // the nonce and secret leave the disk before any check: one verify per challenge,
+            // whatever its outcome (as the plugin answers one response per Attest stream)
+            ObjectNode marker = ToolFiles.JSON.createObjectNode();
+            marker.put("used", true);
+            ToolFiles.writeSecret(claimed, ToolFiles.pretty(marker));
             byte[] payload = ToolFiles.base64Member(st, "request", state);
             byte[] nonce = ToolFiles.base64Member(st, "nonce", state);
             byte[] secret = ToolFiles.base64Member(st, "secret", state);
-            byte[] answer = ToolFiles.read(response);
             StepVerifier.Result r;
             try {
                 r = v.verify(payload, nonce, secret, answer);

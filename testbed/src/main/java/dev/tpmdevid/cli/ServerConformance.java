@@ -27,11 +27,11 @@ import java.util.List;
 /**
  * The server half of the conformance kit: runs attestations against a tpm_devid <em>server</em>
  * plugin (launched through the SPIRE-like host) with evidence from swtpm-backed agents: genuine
- * RSA and ECC DevIDs must be accepted with the right agent ID and selectors; every attack of spec 03
+ * RSA and ECC DevIDs must be accepted with the right agent ID and selectors; every attack of docs/security.md
  * that can be put on the wire must be refused.
  *
  * <p>Cases are in two categories. <b>protocol</b>: what SPIRE's Go server does too; a failure is a
- * conformance failure. <b>hardening</b>: checks stricter than the Go server (spec 01 §8.1, spec 03
+ * conformance failure. <b>hardening</b>: checks stricter than the Go server (docs/security.md#go-gaps, docs/security.md
  * "What binds to what"); reported apart, so the Go server is not reported as failing the protocol
  * for them.
  */
@@ -239,7 +239,7 @@ final class ServerConformance {
     }
 
     /**
-     * Spec 03 #2: a stolen DevID certificate and private key held in software, with any genuine TPM
+     * docs/security.md#a2-stolen-devid: a stolen DevID certificate and private key held in software, with any genuine TPM
      * certifying its own unrelated key; the PoP is signed in software. The Go server accepts this.
      */
     private Verdict stolenDevIdKey() throws Exception {
@@ -262,7 +262,7 @@ final class ServerConformance {
     }
 
     /**
-     * Spec 03 #1: an AK held in software (not restricted, not fixedTPM) signs a copy of the genuine
+     * docs/security.md#a1-software-ak: an AK held in software (not restricted, not fixedTPM) signs a copy of the genuine
      * TPMS_ATTEST. The full attack would then load the AK into the TPM with TPM2_LoadExternal to
      * answer the credential; here it suffices that a hardened server refuses before the challenge.
      */

@@ -18,7 +18,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * One raw {@code NodeAttestor/Attest} stream to a server plugin, driven message by message as
- * spire-server does (spec 02 §4.1), so a conformance case can send any bytes at any point.
+ * spire-server does (docs/plugin-protocol.md#attest-call), so a conformance case can send any bytes at any point.
  */
 final class ServerStream implements AutoCloseable {
 
@@ -50,12 +50,30 @@ final class ServerStream implements AutoCloseable {
         }
     }
 
+    /**
+     * Sees every message of the streams opened on its thread while set in {@link #TAP}: the demo's
+     * attack trace records the conformance cases' exchanges with it.
+     */
+    interface Tap {
+        void opened();
+
+        void sent(boolean payload, byte[] bytes);
+
+        void received(Reply reply);
+    }
+
+    static final ThreadLocal<Tap> TAP = new ThreadLocal<>();
+
     private static final Object COMPLETED = new Object();
+    private final Tap tap = TAP.get();
     private final ClientCall<AttestRequest, AttestResponse> call;
     private final StreamObserver<AttestRequest> requests;
     private final BlockingQueue<Object> inbound = new LinkedBlockingQueue<>();
 
     ServerStream(Channel channel) {
+        if (tap != null) {
+            tap.opened();
+        }
         call = channel.newCall(NodeAttestorGrpc.getAttestMethod(), CallOptions.DEFAULT);
         requests = ClientCalls.asyncBidiStreamingCall(call, new StreamObserver<>() {
             @Override
@@ -76,15 +94,29 @@ final class ServerStream implements AutoCloseable {
     }
 
     void sendPayload(byte[] payload) {
+        if (tap != null) {
+            tap.sent(true, payload);
+        }
         requests.onNext(AttestRequest.newBuilder().setPayload(ByteString.copyFrom(payload)).build());
     }
 
     void sendChallengeResponse(byte[] response) {
+        if (tap != null) {
+            tap.sent(false, response);
+        }
         requests.onNext(AttestRequest.newBuilder().setChallengeResponse(ByteString.copyFrom(response)).build());
     }
 
     /** The next reply; a timeout becomes an error reply with DEADLINE_EXCEEDED. */
     Reply next(Duration timeout) throws InterruptedException {
+        Reply r = read(timeout);
+        if (tap != null) {
+            tap.received(r);
+        }
+        return r;
+    }
+
+    private Reply read(Duration timeout) throws InterruptedException {
         Object o = inbound.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
         if (o == null) {
             return new Reply(null, null, Status.DEADLINE_EXCEEDED.withDescription(

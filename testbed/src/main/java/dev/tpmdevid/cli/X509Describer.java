@@ -41,10 +41,10 @@ import org.bouncycastle.operator.DefaultAlgorithmNameFinder;
 
 /**
  * X.509 certificates, PKCS#10 requests and EK certificate NV dumps for {@code tpm-devid inspect}:
- * the fields SPIRE uses (subject/issuer CN, SHA-1 fingerprint, spec 01 §7), the TCG fields of EK
+ * the fields SPIRE uses (subject/issuer CN, SHA-1 fingerprint, docs/protocol.md#spiffe-id), the TCG fields of EK
  * certificates (SAN directoryName tpmManufacturer/tpmModel/tpmVersion, tcg-kp-EKCertificate,
  * tpmSpecification) with the EK Credential Profile checks, and whether Go's strict x509 parser
- * would take the DER (spec 01 §6.5).
+ * would take the DER (docs/protocol.md#go-x509).
  */
 final class X509Describer {
     static final ASN1ObjectIdentifier TPM_MANUFACTURER = new ASN1ObjectIdentifier("2.23.133.2.1");

@@ -1,7 +1,7 @@
 package dev.tpmdevid.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -22,7 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code tpm-devid inspect} on every structure type (made on swtpm by the step commands) and on the
- * real certificates of {@code shared/testdata/realcerts}.
+ * vendored real certificates of {@code testdata/realcerts} (see its PROVENANCE.md).
  */
 class InspectTest {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -38,7 +38,7 @@ class InspectTest {
 
     @BeforeAll
     static void makeTranscript() throws Exception {
-        assumeTrue(LabTpm.swtpmAvailable(), "swtpm not installed");
+        assertTrue(LabTpm.swtpmAvailable(), "swtpm is not installed (bin/test installs the Debian packages swtpm and swtpm-tools)");
         lab = new LabTpm(dir.resolve("lab"), ProvisionOptions.defaults().withEkNvPadding(16));
         request = dir.resolve("request.json");
         agentState = dir.resolve("agent-state.json");
@@ -205,20 +205,28 @@ class InspectTest {
 
     // ------------------------------------------------------------------ real certificates
 
+    /**
+     * The vendored real EK certificates: {@code testdata/realcerts} on the test class path (kept once, in
+     * {@code tpm-core/src/test/resources}, added to this module's test resources by its pom). Missing data
+     * fails the test with the file's name.
+     */
     static Path realCerts() {
-        for (Path p = Path.of(System.getProperty("user.dir")).toAbsolutePath(); p != null; p = p.getParent()) {
-            Path c = p.resolve("shared/testdata/realcerts");
-            if (Files.isDirectory(c)) {
-                return c;
-            }
+        String marker = "/testdata/realcerts/PROVENANCE.md";
+        java.net.URL url = InspectTest.class.getResource(marker);
+        if (url == null || !"file".equals(url.getProtocol())) {
+            throw new AssertionError("test data missing: " + marker.substring(1)
+                    + " is not on the test class path as a file (it lives in tpm-core/src/test/resources" + marker + ")");
         }
-        return null;
+        try {
+            return Path.of(url.toURI()).getParent();
+        } catch (java.net.URISyntaxException e) {
+            throw new AssertionError("test data: bad location " + url, e);
+        }
     }
 
     @Test
     void everyRealCertificateFileIsRecognised() throws Exception {
         Path root = realCerts();
-        assumeTrue(root != null, "shared/testdata/realcerts not found above user.dir");
         List<Path> files;
         try (Stream<Path> s = Files.walk(root)) {
             files = s.filter(Files::isRegularFile).filter(p -> !p.toString().endsWith(".md")).sorted().toList();
@@ -239,7 +247,6 @@ class InspectTest {
     @Test
     void realEkChainValidationPathAndFailedRule() throws Exception {
         Path root = realCerts();
-        assumeTrue(root != null, "shared/testdata/realcerts not found above user.dir");
         Path bundle = dir.resolve("stm-bundle.pem");
         Files.writeString(bundle, Files.readString(root.resolve("vendor-ca/stmicro/STM_TPM_EK_Intermediate_CA_05.pem"))
                 + Files.readString(root.resolve("vendor-ca/stmicro/STM_TPM_EK_Root_CA.pem")));

@@ -1,7 +1,7 @@
 package dev.tpmdevid.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tpmdevid.testbed.host.LabSwtpm;
 import dev.tpmdevid.testbed.provision.KeyType;
@@ -36,7 +36,7 @@ class ProvisionTest {
 
     @Test
     void labThenLDevIdSignedWithAGivenCaKeyAttestsStepByStep() throws Exception {
-        assumeTrue(LabTpm.swtpmAvailable(), "swtpm not installed");
+        assertTrue(LabTpm.swtpmAvailable(), "swtpm is not installed (bin/test installs the Debian packages swtpm and swtpm-tools)");
         try (LabSwtpm swtpm = LabSwtpm.start(dir.resolve("state"))) {
             Path lab = dir.resolve("lab");
             CliRun l = CliRun.of("provision", "--lab", "--tpm", swtpm.devicePath(), "--out", lab.toString());
@@ -90,7 +90,7 @@ class ProvisionTest {
 
     @Test
     void underAPersistentSrk() throws Exception {
-        assumeTrue(LabTpm.swtpmAvailable(), "swtpm not installed");
+        assertTrue(LabTpm.swtpmAvailable(), "swtpm is not installed (bin/test installs the Debian packages swtpm and swtpm-tools)");
         try (LabSwtpm swtpm = LabSwtpm.start(dir.resolve("state"))) {
             try (Tpm tpm = swtpm.openTpm()) {
                 CreatePrimaryResponse srk = tpm.CreatePrimary(TPM_HANDLE.from(TPM_RH.OWNER),

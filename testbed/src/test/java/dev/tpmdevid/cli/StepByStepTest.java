@@ -1,7 +1,7 @@
 package dev.tpmdevid.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -27,7 +27,7 @@ class StepByStepTest {
     }
 
     private void roundTrip(ProvisionOptions options) throws Exception {
-        assumeTrue(LabTpm.swtpmAvailable(), "swtpm not installed");
+        assertTrue(LabTpm.swtpmAvailable(), "swtpm is not installed (bin/test installs the Debian packages swtpm and swtpm-tools)");
         try (LabTpm lab = new LabTpm(dir.resolve("lab"), options)) {
             Path request = dir.resolve("request.json");
             Path agentState = dir.resolve("agent-state.json");
@@ -67,23 +67,38 @@ class StepByStepTest {
             assertThat(result.get("selectors").toString()).contains("tpm_devid:subject:cn:devid-leaf",
                     "tpm_devid:issuer:cn:", "tpm_devid:ca:fingerprint:");
 
-            // the text form prints the same identity
-            CliRun text = CliRun.of("server", "verify", "--config", s(lab.serverHcl()), "--state", s(serverState),
+            // the state is single use: the same state and response a second time are refused
+            CliRun reuse = CliRun.of("server", "verify", "--config", s(lab.serverHcl()), "--state", s(serverState),
                     "--response", s(response));
-            assertThat(text.out()).contains("spiffe_id: spiffe://example.org/spire/agent/tpm_devid/" + fingerprint);
+            assertThat(reuse.code()).isEqualTo(1);
+            assertThat(reuse.oneLineError()).isEqualTo("tpm-devid server verify: " + serverState
+                    + ": server state already used by a 'server verify' (single use, like the plugin's challenge);"
+                    + " run 'server challenge' again");
 
-            // a wrong credential answer is refused with the failed check, one line
-            ObjectNode forged = (ObjectNode) JSON.readTree(response.toFile());
+            // a wrong credential answer to a fresh challenge is refused with the failed check, one line;
+            // the state is spent by that failed verify too, as the plugin's stream ends on a failure
+            Path serverState3 = dir.resolve("server-state-3.json");
+            Path challenge3 = dir.resolve("challenge-3.json");
+            Path response3 = dir.resolve("response-3.json");
+            assertThat(CliRun.of("server", "challenge", "--config", s(lab.serverHcl()), "--request", s(request),
+                    "--out", s(challenge3), "--state", s(serverState3)).code()).isZero();
+            assertThat(CliRun.of("agent", "solve", "--challenge", s(challenge3), "--state", s(agentState),
+                    "--out", s(response3)).code()).isZero();
+            ObjectNode forged = (ObjectNode) JSON.readTree(response3.toFile());
             byte[] answer = Base64.getDecoder().decode(forged.get("CredActivation").asText());
             answer[0] ^= 1;
             forged.put("CredActivation", Base64.getEncoder().encodeToString(answer));
             Path bad = dir.resolve("bad-response.json");
             Files.writeString(bad, forged.toString());
-            CliRun r5 = CliRun.of("server", "verify", "--config", s(lab.serverHcl()), "--state", s(serverState),
+            CliRun r5 = CliRun.of("server", "verify", "--config", s(lab.serverHcl()), "--state", s(serverState3),
                     "--response", s(bad));
             assertThat(r5.code()).isEqualTo(1);
             assertThat(r5.oneLineError()).isEqualTo("tpm-devid server verify: rejected (INVALID_ARGUMENT):"
                     + " credential activation failed: nonces are different");
+            CliRun afterFailure = CliRun.of("server", "verify", "--config", s(lab.serverHcl()), "--state",
+                    s(serverState3), "--response", s(response3));
+            assertThat(afterFailure.code()).isEqualTo(1);
+            assertThat(afterFailure.oneLineError()).contains("server state already used");
 
             // a second challenge (new nonce) does not accept the first response: replay
             Path serverState2 = dir.resolve("server-state-2.json");
@@ -94,6 +109,19 @@ class StepByStepTest {
                     "--response", s(response));
             assertThat(replay.code()).isEqualTo(1);
             assertThat(replay.oneLineError()).contains("devID challenge verification failed");
+
+            // the text form prints the same identity (a fresh challenge, answered)
+            Path serverState4 = dir.resolve("server-state-4.json");
+            Path challenge4 = dir.resolve("challenge-4.json");
+            Path response4 = dir.resolve("response-4.json");
+            assertThat(CliRun.of("server", "challenge", "--config", s(lab.serverHcl()), "--request", s(request),
+                    "--out", s(challenge4), "--state", s(serverState4)).code()).isZero();
+            assertThat(CliRun.of("agent", "solve", "--challenge", s(challenge4), "--state", s(agentState),
+                    "--out", s(response4)).code()).isZero();
+            CliRun text = CliRun.of("server", "verify", "--config", s(lab.serverHcl()), "--state", s(serverState4),
+                    "--response", s(response4));
+            assertThat(text.code()).as(text.toString()).isZero();
+            assertThat(text.out()).contains("spiffe_id: spiffe://example.org/spire/agent/tpm_devid/" + fingerprint);
         }
     }
 

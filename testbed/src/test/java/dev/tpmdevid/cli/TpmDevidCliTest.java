@@ -7,9 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /** {@code tpm-devid} in-process: help, version, and a complete {@code demo --json} run. */
@@ -55,7 +53,6 @@ class TpmDevidCliTest {
 
     @Test
     void demoJsonTraceEndsInAnAttestedAgentAndCleansUp() throws Exception {
-        long before = tempDemoDirs();
         String out = run(0, "demo", "--devid", "ecc", "--ek", "rsa", "--json");
 
         JsonNode trace = new ObjectMapper().readTree(out);
@@ -69,12 +66,13 @@ class TpmDevidCliTest {
         assertThat(payload.path("DevIDPub (TPMT_PUBLIC of the DevID key)").path("curve").asText()).contains("P256");
         assertThat(payload.path("CertifiedDevID (TPMS_ATTEST signed by the AK)")
                 .path("certifiedName == Name(DevIDPub)").asBoolean()).isTrue();
-        assertThat(tempDemoDirs()).isEqualTo(before);
-    }
-
-    private static long tempDemoDirs() throws Exception {
-        try (Stream<Path> s = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
-            return s.filter(p -> p.getFileName().toString().startsWith("tpm-devid-demo-")).count();
+        // This run's own work directory (named in the trace; other runs may share the temp folder) is gone.
+        Path stateDir = Path.of(trace.path("steps").get(0).path("details").path("state directory").asText());
+        Path workDir = stateDir;
+        while (workDir != null && !workDir.getFileName().toString().startsWith("tpm-devid-demo-")) {
+            workDir = workDir.getParent();
         }
+        assertThat(workDir).as("the demo's work directory, above the swtpm state directory %s", stateDir).isNotNull();
+        assertThat(workDir).doesNotExist();
     }
 }

@@ -6,18 +6,28 @@ import java.security.cert.X509Certificate;
 
 /**
  * A parsed certificate with the raw pieces Go's verifier works with: the DER, the raw issuer and
- * subject Name encodings (byte-equal chaining, spec 01 §6.5) and the SHA-1 fingerprint.
+ * subject Name encodings (byte-equal chaining, docs/protocol.md#go-x509) and the SHA-1 fingerprint.
  */
 public final class Cert {
   private final X509Certificate x509;
   private final byte[] der;
   private final byte[] rawIssuer;
   private final byte[] rawSubject;
+  private final boolean jdkRefused;
+  private final String issuerCommonName;
+  private final String subjectCommonName;
+  private final GoNames.Sans sans;
+  private final GoNames.Constraints constraints;
   private String fingerprint;
 
-  private Cert(X509Certificate x509, byte[] der) throws CertificateException {
-    this.x509 = x509;
+  private Cert(CertificateParser.Parsed parsed, byte[] der) throws CertificateException {
+    this.x509 = parsed.x509();
     this.der = der;
+    this.jdkRefused = parsed.jdkRefused();
+    this.issuerCommonName = parsed.issuerCommonName();
+    this.subjectCommonName = parsed.subjectCommonName();
+    this.sans = parsed.sans();
+    this.constraints = parsed.constraints();
     byte[][] names;
     try {
       names = Der.issuerAndSubject(x509.getTBSCertificate());
@@ -30,17 +40,57 @@ public final class Cert {
 
   /** Strict Go-style parse of untrusted DER (see {@link CertificateParser}). */
   public static Cert parse(byte[] der) throws CertificateException {
-    X509Certificate c = CertificateParser.parse(der);
-    return new Cert(c, der.clone());
+    byte[] copy = der.clone();
+    return new Cert(CertificateParser.parseGo(copy), copy);
   }
 
-  /** Wraps an already parsed certificate (trusted configuration input). */
+  /**
+   * Wraps an already parsed certificate (trusted configuration input), parsed again as strictly
+   * as untrusted input: Go parses its trust bundles with the same parser.
+   */
   public static Cert of(X509Certificate c) throws CertificateException {
+    byte[] encoded;
     try {
-      return new Cert(c, c.getEncoded());
+      encoded = c.getEncoded();
     } catch (CertificateEncodingException e) {
       throw new CertificateException("x509: malformed certificate");
     }
+    return new Cert(CertificateParser.parseGo(encoded), encoded);
+  }
+
+  /** The value of the last subject commonName attribute as Go decodes it; "" when none. */
+  public String subjectCommonName() {
+    return subjectCommonName;
+  }
+
+  /** The value of the last issuer commonName attribute as Go decodes it; "" when none. */
+  public String issuerCommonName() {
+    return issuerCommonName;
+  }
+
+  /**
+   * The last commonName of a DER Name as Go's parser decodes it ("" when none); throws with Go's
+   * message when Go's {@code parseName} refuses the Name.
+   */
+  public static String commonNameOf(byte[] nameDer) throws CertificateException {
+    return GoNames.parseName(nameDer);
+  }
+
+  /**
+   * True when the JDK refused to parse this certificate and Bouncy Castle did (an empty subject
+   * with a non-critical subjectAltName): the JDK's PKIX validator cannot take it.
+   */
+  boolean jdkRefused() {
+    return jdkRefused;
+  }
+
+  GoNames.Sans sans() {
+    return sans;
+  }
+
+  /** The DNS/email/IP/URI name constraints, or null without a nameConstraints extension. */
+  GoNames.Constraints constraints() {
+    return constraints;
   }
 
   public X509Certificate x509() {

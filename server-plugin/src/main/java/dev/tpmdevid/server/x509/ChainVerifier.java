@@ -17,20 +17,24 @@ import java.util.Set;
 
 /**
  * Verifies a certificate against a {@link TrustBundle} with the accept/reject semantics of Go's
- * {@code x509.Certificate.Verify} as SPIRE calls it (spec 01 §6.2 steps 5 and 11, §6.5), and
+ * {@code x509.Certificate.Verify} as SPIRE calls it (docs/protocol.md#server-checks steps 5 and 11, #go-x509), and
  * returns <em>all</em> valid chains (leaf first, anchor last) because the {@code ca:fingerprint}
  * selectors are taken from every chain.
  *
  * <p>Candidate paths are found the way Go's pool does it: issuers are looked up by byte-equal raw
  * subject (anchors first, then the untrusted intermediates), a certificate is not used twice in a
  * path, and at most {@value #MAX_CANDIDATE_CHECKS} candidate issuers are tried (Go's
- * {@code maxChainSignatureChecks}). Each candidate path is then validated by the JDK PKIX
+ * {@code maxChainSignatureChecks}). As in Go's {@code considerCandidate}, an intermediate must have
+ * signed the certificate below it before the search goes deeper through it, so same-subject junk
+ * costs one check each. Each candidate path is then validated by the JDK PKIX
  * {@link CertPathValidator} (signatures, validity, CA flags, keyCertSign of issuers, pathLen,
  * policies with qualifiers accepted as Go does, no revocation) with {@link GoPathChecker}; the
  * anchor itself gets Go's checks that PKIX does not apply to anchors: validity, unhandled
  * critical extensions, issuer constraints of {@code CheckSignatureFrom} (v3 needs basicConstraints
  * CA=true, keyUsage if present needs keyCertSign) and its pathLen. Extended key usages are not
- * checked (SPIRE asks for {@code ExtKeyUsageAny}).
+ * checked (SPIRE asks for {@code ExtKeyUsageAny}). Last, Go's {@code checkChainConstraints}: the
+ * DNS/email/IP/URI name constraints of every certificate in the chain, the anchor included, apply to
+ * the SANs below it ({@link NameConstraintsChecker}).
  *
  * <p>Thread-safe and stateless.
  */
@@ -73,6 +77,11 @@ public final class ChainVerifier {
     if (!search.chains.isEmpty()) {
       return List.copyOf(search.chains);
     }
+    if (search.constraintProblem != null) {
+      throw new ChainVerificationException(
+          "x509: a root or intermediate certificate is not authorized to sign for this name: "
+              + search.constraintProblem);
+    }
     if (search.limitReached) {
       throw new ChainVerificationException(
           "x509: signature check attempts limit reached while verifying certificate chain");
@@ -95,6 +104,7 @@ public final class ChainVerifier {
     private int checks;
     private boolean limitReached;
     private String firstProblem;
+    private String constraintProblem;
 
     Search(List<Cert> intermediates, TrustBundle roots, Date now, Set<String> leafExempt) {
       this.intermediates = intermediates;
@@ -113,7 +123,12 @@ public final class ChainVerifier {
         if (problem == null) {
           List<Cert> done = new ArrayList<>(chain);
           done.add(anchor.cert());
-          chains.add(List.copyOf(done));
+          String nameProblem = NameConstraintsChecker.check(done);
+          if (nameProblem == null) {
+            chains.add(List.copyOf(done));
+          } else if (constraintProblem == null) {
+            constraintProblem = nameProblem;
+          }
         } else if (firstProblem == null) {
           firstProblem = problem;
         }
@@ -127,9 +142,36 @@ public final class ChainVerifier {
             || !countCheck()) {
           continue;
         }
+        // Like Go's considerCandidate: the candidate must have signed the child before the search
+        // goes deeper through it, so junk same-subject candidates cost one check each.
+        String problem = signedBy(child, candidate);
+        if (problem != null) {
+          if (firstProblem == null) {
+            firstProblem = problem;
+          }
+          continue;
+        }
         List<Cert> longer = new ArrayList<>(chain);
         longer.add(candidate);
         extend(longer);
+      }
+    }
+
+    /** Null when {@code parent} may sign and did sign {@code child} (Go's CheckSignatureFrom). */
+    private String signedBy(Cert child, Cert parent) {
+      String sigProblem = SignatureAlgorithms.goRefusal(child.x509());
+      if (sigProblem != null) {
+        return "x509: " + sigProblem;
+      }
+      String issuerProblem = issuerConstraintProblem(parent.x509());
+      if (issuerProblem != null) {
+        return issuerProblem;
+      }
+      try {
+        child.x509().verify(parent.x509().getPublicKey());
+        return null;
+      } catch (GeneralSecurityException | RuntimeException e) {
+        return "x509: invalid signature";
       }
     }
 
@@ -148,7 +190,7 @@ public final class ChainVerifier {
     private String validate(List<Cert> path, TrustBundle.Anchor anchor) {
       X509Certificate a = anchor.cert().x509();
       for (Cert c : path) {
-        String sigProblem = SignatureAlgorithms.goRefusal(c.x509().getSigAlgOID());
+        String sigProblem = SignatureAlgorithms.goRefusal(c.x509());
         if (sigProblem != null) {
           return "x509: " + sigProblem; // Go refuses before looking at anything else
         }
@@ -166,6 +208,17 @@ public final class ChainVerifier {
       int maxPathLen = goMaxPathLen(a);
       if (maxPathLen >= 0 && path.size() - 1 > maxPathLen) {
         return "x509: too many intermediates for path length constraint";
+      }
+      if (path.size() == 1 && path.get(0).jdkRefused()) {
+        // A leaf only Bouncy Castle parses (empty subject, non-critical SAN) straight under the
+        // anchor: PKIX would re-parse it with the JDK. Its validity and critical extensions were
+        // checked in verify(), the anchor's constraints above; what remains is the signature.
+        return signedBy(path.get(0), anchor.cert());
+      }
+      for (Cert c : path) {
+        if (c.jdkRefused()) {
+          return "x509: invalid certificate path";
+        }
       }
       try {
         List<X509Certificate> xs = new ArrayList<>(path.size());

@@ -12,7 +12,7 @@ import org.bouncycastle.asn1.x509.GeneralSubtree;
 import org.bouncycastle.asn1.x509.NameConstraints;
 
 /**
- * Which critical extensions Go's {@code x509} parser records as <em>unhandled</em> (spec 01 §6.5),
+ * Which critical extensions Go's {@code x509} parser records as <em>unhandled</em> (docs/protocol.md#go-x509),
  * which makes Go's verifier refuse any path through the certificate. Go handles keyUsage,
  * basicConstraints, CRL distribution points, authority key id, certificate policies, policy
  * mappings, policy constraints, inhibitAnyPolicy and extended key usage; a subjectAltName only if

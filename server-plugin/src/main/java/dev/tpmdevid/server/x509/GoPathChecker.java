@@ -9,7 +9,7 @@ import java.util.Set;
 
 /**
  * The {@link PKIXCertPathChecker} that gives the JDK PKIX validator Go's accept/reject rules where
- * they differ (spec 01 §6.5), for every certificate of the path (leaf and intermediates; the anchor
+ * they differ (docs/protocol.md#go-x509), for every certificate of the path (leaf and intermediates; the anchor
  * is checked by {@link ChainVerifier}):
  *
  * <ul>
@@ -56,7 +56,7 @@ final class GoPathChecker extends PKIXCertPathChecker {
     X509Certificate cert = (X509Certificate) c;
     seen++;
     boolean leaf = seen == pathLength;
-    String sigProblem = SignatureAlgorithms.goRefusal(cert.getSigAlgOID());
+    String sigProblem = SignatureAlgorithms.goRefusal(cert);
     if (sigProblem != null) {
       throw new CertPathValidatorException("x509: " + sigProblem);
     }

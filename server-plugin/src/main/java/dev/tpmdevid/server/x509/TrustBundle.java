@@ -13,7 +13,7 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * An immutable set of trust anchors as Go's {@code CertPool} sees them (spec 01 §6.1, §6.5):
+ * An immutable set of trust anchors as Go's {@code CertPool} sees them (docs/protocol.md#server-config, #go-x509):
  * every certificate of the bundle file is an anchor, self-signed or not, indexed by its raw
  * subject bytes. Built once per configuration, so fingerprints and {@link TrustAnchor}s are not
  * recomputed per attestation.

@@ -35,7 +35,7 @@ import java.util.List;
  * challenge with {@link SoftwareActivation}.
  */
 public final class SoftwareAgent {
-  /** EK authPolicy = PolicySecret(TPM_RH_ENDORSEMENT) (spec 01 Appendix A). */
+  /** EK authPolicy = PolicySecret(TPM_RH_ENDORSEMENT) (docs/protocol.md#constants). */
   static final byte[] EK_POLICY = HexFormat.of()
       .parseHex("837197674484b3f81a90cc8d46a5d724fd52d76e06520b64f2a1da1b331469aa");
   public static final int GO_AK_ATTRIBUTES = 0x00050072;

@@ -43,9 +43,9 @@ public final class TestPki {
   /** OID of an extension nobody handles, for "unknown critical extension" tests. */
   public static final ASN1ObjectIdentifier UNKNOWN_EXT = new ASN1ObjectIdentifier("1.3.6.1.4.1.99999.1");
   /** TCG tpmManufacturer / tpmModel / tpmVersion attribute types (EK SAN directoryName). */
-  static final ASN1ObjectIdentifier TPM_MANUFACTURER = new ASN1ObjectIdentifier("2.23.133.2.1");
-  static final ASN1ObjectIdentifier TPM_MODEL = new ASN1ObjectIdentifier("2.23.133.2.2");
-  static final ASN1ObjectIdentifier TPM_VERSION = new ASN1ObjectIdentifier("2.23.133.2.3");
+  public static final ASN1ObjectIdentifier TPM_MANUFACTURER = new ASN1ObjectIdentifier("2.23.133.2.1");
+  public static final ASN1ObjectIdentifier TPM_MODEL = new ASN1ObjectIdentifier("2.23.133.2.2");
+  public static final ASN1ObjectIdentifier TPM_VERSION = new ASN1ObjectIdentifier("2.23.133.2.3");
 
   private TestPki() {}
 
@@ -105,6 +105,8 @@ public final class TestPki {
     private boolean tcgSan;
     private boolean unknownCritical;
     private boolean basicConstraints = true;
+    private java.security.spec.AlgorithmParameterSpec sigParams;
+    private final List<Object[]> extensions = new ArrayList<>();
 
     CertSpec(String cn) {
       this.subject = cn == null || cn.isEmpty() ? new X500Name(new org.bouncycastle.asn1.x500.RDN[0])
@@ -123,6 +125,19 @@ public final class TestPki {
     public CertSpec serial(BigInteger s) { this.serial = s; return this; }
     public CertSpec tcgEkSan() { this.tcgSan = true; return this; }
     public CertSpec unknownCriticalExtension() { this.unknownCritical = true; return this; }
+    /** Any subject Name, including forged attribute values (e.g. invalid UTF-8 bytes). */
+    public CertSpec subject(X500Name name) { this.subject = name; return this; }
+    /** An extra extension (subjectAltName, nameConstraints, ...). */
+    public CertSpec extension(ASN1ObjectIdentifier oid, boolean critical, ASN1Encodable value) {
+      extensions.add(new Object[] {oid, critical, value});
+      return this;
+    }
+    /** Signed with RSASSA-PSS and exactly these parameters. */
+    public CertSpec pss(java.security.spec.PSSParameterSpec params) {
+      this.sigAlg = "RSASSA-PSS";
+      this.sigParams = params;
+      return this;
+    }
 
     public X509Certificate build() {
       try {
@@ -152,10 +167,23 @@ public final class TestPki {
         if (unknownCritical) {
           b.addExtension(UNKNOWN_EXT, true, (ASN1Encodable) new DERUTF8String("x"));
         }
+        for (Object[] e : extensions) {
+          b.addExtension((ASN1ObjectIdentifier) e[0], (Boolean) e[1], (ASN1Encodable) e[2]);
+        }
         String alg = sigAlg != null ? sigAlg
             : signer.getAlgorithm().equals("EC") ? "SHA256withECDSA" : "SHA256withRSA";
-        return new JcaX509CertificateConverter()
-            .getCertificate(b.build(new JcaContentSignerBuilder(alg).build(signer)));
+        org.bouncycastle.operator.ContentSigner cs = sigParams == null
+            ? new JcaContentSignerBuilder(alg).build(signer)
+            : pssSigner(signer, (java.security.spec.PSSParameterSpec) sigParams);
+        org.bouncycastle.cert.X509CertificateHolder holder = b.build(cs);
+        try {
+          return new JcaX509CertificateConverter().getCertificate(holder);
+        } catch (java.security.cert.CertificateException jdkRefuses) {
+          // forged structures the JDK will not parse (the verifier must still see them)
+          return new JcaX509CertificateConverter()
+              .setProvider(new org.bouncycastle.jce.provider.BouncyCastleProvider())
+              .getCertificate(holder);
+        }
       } catch (Exception e) {
         throw new IllegalStateException(e);
       }
@@ -169,6 +197,57 @@ public final class TestPki {
 
   /** A self-signed root CA with the given key (e.g. RSA, for an all-RSA benchmark). */
   public static Ca rootCa(String cn, KeyPair kp) {
+    return new Ca(cert(cn).selfSigned(kp).ca(null)
+        .keyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign).build(), kp.getPrivate());
+  }
+
+  /**
+   * An RSASSA-PSS signer with any parameter set (Bouncy Castle's builder only makes MGF1 over the
+   * message hash): JDK signature, parameters encoded as RFC 4055 RSASSA-PSS-params.
+   */
+  static org.bouncycastle.operator.ContentSigner pssSigner(PrivateKey key,
+      java.security.spec.PSSParameterSpec spec) throws Exception {
+    java.security.Signature sig = java.security.Signature.getInstance("RSASSA-PSS");
+    sig.setParameter(spec);
+    sig.initSign(key);
+    var digests = new org.bouncycastle.operator.DefaultDigestAlgorithmIdentifierFinder();
+    var hash = digests.find(spec.getDigestAlgorithm());
+    var mgfHash = digests.find(((java.security.spec.MGF1ParameterSpec) spec.getMGFParameters())
+        .getDigestAlgorithm());
+    var params = new org.bouncycastle.asn1.pkcs.RSASSAPSSparams(hash,
+        new org.bouncycastle.asn1.x509.AlgorithmIdentifier(
+            org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers.id_mgf1, mgfHash),
+        new org.bouncycastle.asn1.ASN1Integer(spec.getSaltLength()),
+        new org.bouncycastle.asn1.ASN1Integer(spec.getTrailerField()));
+    var algId = new org.bouncycastle.asn1.x509.AlgorithmIdentifier(
+        org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers.id_RSASSA_PSS, params);
+    java.io.ByteArrayOutputStream tbs = new java.io.ByteArrayOutputStream();
+    return new org.bouncycastle.operator.ContentSigner() {
+      @Override
+      public org.bouncycastle.asn1.x509.AlgorithmIdentifier getAlgorithmIdentifier() {
+        return algId;
+      }
+
+      @Override
+      public java.io.OutputStream getOutputStream() {
+        return tbs;
+      }
+
+      @Override
+      public byte[] getSignature() {
+        try {
+          sig.update(tbs.toByteArray());
+          return sig.sign();
+        } catch (java.security.SignatureException e) {
+          throw new IllegalStateException(e);
+        }
+      }
+    };
+  }
+
+  /** A self-signed root CA with an RSA-2048 key (RSA signatures carry a NULL parameter). */
+  public static Ca rsaRootCa(String cn) {
+    KeyPair kp = rsa();
     return new Ca(cert(cn).selfSigned(kp).ca(null)
         .keyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign).build(), kp.getPrivate());
   }

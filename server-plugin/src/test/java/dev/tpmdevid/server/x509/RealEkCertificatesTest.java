@@ -15,12 +15,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /**
- * Real vendor EK certificates ({@code shared/testdata/realcerts}, read-only) through the EK chain
- * rules of spec 01 §6.2 step 11: anchors = every certificate of the vendor's CA folder, SAN exempt
+ * Real vendor EK certificates ({@code testdata/realcerts}, see its PROVENANCE.md) through the EK chain
+ * rules of docs/protocol.md#server-checks step 11: anchors = every certificate of the vendor's CA folder, SAN exempt
  * on the leaf only, time = one day after the leaf's notBefore (several are expired today).
  */
 class RealEkCertificatesTest {
@@ -35,15 +34,24 @@ class RealEkCertificatesTest {
           "nuvoton_2", "insecure algorithm SHA1-RSA",
           "infineon_1", "insecure algorithm SHA1-RSA");
 
+  /**
+   * The vendored real EK certificates: {@code testdata/realcerts} on the test class path (kept once,
+   * in {@code tpm-core/src/test/resources}, added to this module's test resources by its pom).
+   * Missing data fails the test with the file's name.
+   */
   static Path realcerts() {
-    Path p = Paths.get(System.getProperty("user.dir")).toAbsolutePath();
-    for (; p != null; p = p.getParent()) {
-      Path candidate = p.resolve("shared/testdata/realcerts");
-      if (Files.isDirectory(candidate)) {
-        return candidate;
-      }
+    String marker = "/testdata/realcerts/PROVENANCE.md";
+    java.net.URL url = RealEkCertificatesTest.class.getResource(marker);
+    if (url == null || !"file".equals(url.getProtocol())) {
+      throw new AssertionError("test data missing: " + marker.substring(1)
+          + " is not on the test class path as a file (it lives in"
+          + " tpm-core/src/test/resources" + marker + ")");
     }
-    return null;
+    try {
+      return Paths.get(url.toURI()).getParent();
+    } catch (java.net.URISyntaxException e) {
+      throw new AssertionError("test data: bad location " + url, e);
+    }
   }
 
   static TrustBundle vendorBundle(Path realcerts, String vendor) throws Exception {
@@ -86,7 +94,6 @@ class RealEkCertificatesTest {
   @Test
   void realEkLeaves_validateAgainstTheirVendorCas_exceptSha1Signed() throws Exception {
     Path root = realcerts();
-    Assumptions.assumeTrue(root != null, "shared/testdata not found");
     Map<String, String> results = verifyAll(root, null);
     System.out.println("real EK certificates: " + results);
     assertThat(results).hasSize(17);
@@ -102,7 +109,6 @@ class RealEkCertificatesTest {
   @Test
   void realEkLeaves_failAgainstTheWrongVendor() throws Exception {
     Path root = realcerts();
-    Assumptions.assumeTrue(root != null, "shared/testdata not found");
     Map<String, String> againstNuvoton = verifyAll(root, "nuvoton");
     againstNuvoton.forEach((name, result) -> {
       if (!name.startsWith("nuvoton")) {
@@ -120,7 +126,6 @@ class RealEkCertificatesTest {
   @Test
   void realEkLeaf_withoutSanExemption_refusedLikeGo() throws Exception {
     Path root = realcerts();
-    Assumptions.assumeTrue(root != null, "shared/testdata not found");
     Cert leaf = Cert.parse(Files.readAllBytes(root.resolve("ek-leaf/stmicro_1.der")));
     TrustBundle b = vendorBundle(root, "stmicro");
     Date at = Date.from(leaf.x509().getNotBefore().toInstant().plus(Duration.ofDays(1)));

@@ -2,7 +2,7 @@ package dev.tpmdevid.server.x509;
 
 import java.nio.file.Path;
 
-/** Lets tests in other packages find {@code shared/testdata/realcerts}. */
+/** Lets tests in other packages find the vendored {@code testdata/realcerts}. */
 public final class RealEkCertificatesTestAccess {
   private RealEkCertificatesTestAccess() {}
 

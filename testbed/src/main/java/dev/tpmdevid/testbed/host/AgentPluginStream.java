@@ -9,7 +9,7 @@ import io.grpc.StatusException;
 import java.time.Duration;
 
 /**
- * One {@code AidAttestation} stream of an agent plugin, driven like spire-agent does (spec 02 §4.2):
+ * One {@code AidAttestation} stream of an agent plugin, driven like spire-agent does (docs/plugin-protocol.md#aid-attestation-call):
  * the agent sends nothing first, the first message must carry a payload, each challenge must get a
  * challenge response, and the stream is cancelled (not half-closed) at the end.
  */

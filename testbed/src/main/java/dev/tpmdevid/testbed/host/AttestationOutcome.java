@@ -11,7 +11,7 @@ import java.util.List;
  * @param selectors the selectors SPIRE stores, {@code <plugin name>:<value>}, in plugin order
  * @param canReattest the plugin's {@code can_reattest}
  * @param status OK, or the failure's code with the operator-visible message (prefixed
- *        {@code nodeattestor(<name>): }, spec 02 §2.10)
+ *        {@code nodeattestor(<name>): }, docs/plugin-protocol.md#status-codes)
  * @param failedSide {@code agent}, {@code server}, or {@code null} on success
  * @param transcript the messages relayed
  * @param elapsed wall time of the whole attestation

@@ -16,11 +16,11 @@ import java.util.Objects;
 
 /**
  * Relays one node attestation between an agent plugin and a server plugin the way
- * {@code spire-agent} and {@code spire-server} do (spec 02 §4.1, §4.2), with the hosts' checks and
+ * {@code spire-agent} and {@code spire-server} do (docs/plugin-protocol.md#attest-call, #aid-attestation-call), with the hosts' checks and
  * error texts. The result is what an operator would see: the agent ID and selectors, or the status.
  *
  * <p>The relay talks to the plugins only; the agent↔server API hop is a pass-through (the bytes are
- * forwarded unchanged, spec 01 §2.2).
+ * forwarded unchanged, docs/protocol.md#stream-mapping).
  */
 public final class AttestationRelay {
     private static final Metadata.Key<String> FORWARDED_HOST =
@@ -39,7 +39,7 @@ public final class AttestationRelay {
     /**
      * @param agent a loaded and configured agent-side plugin
      * @param server a loaded and configured server-side plugin of the same name
-     * @param trustDomain the server's trust domain (for the agent-ID checks of spec 02 §4.1 step 5)
+     * @param trustDomain the server's trust domain (for the agent-ID checks of docs/plugin-protocol.md#attest-call step 5)
      */
     public AttestationRelay(PluginHost agent, PluginHost server, String trustDomain) {
         if (agent.kind() != PluginKind.AGENT) {
@@ -187,7 +187,7 @@ public final class AttestationRelay {
                 Duration.ofNanos(System.nanoTime() - start));
     }
 
-    /** spire-server's checks on the agent ID (spec 02 §4.1 step 5); warnings are not failures. */
+    /** spire-server's checks on the agent ID (docs/plugin-protocol.md#attest-call step 5); warnings are not failures. */
     private String checkAgentId(String id) {
         URI uri;
         try {
@@ -207,9 +207,9 @@ public final class AttestationRelay {
 
     /**
      * The status an operator sees: same code, message prefixed {@code nodeattestor(<name>): }, where a
-     * leading {@code <name>: } of the plugin's message is replaced (spec 02 §2.10).
+     * leading {@code <name>: } of the plugin's message is replaced (docs/plugin-protocol.md#status-codes).
      */
-    static Status operatorStatus(String pluginName, Status plugin, String hostMessage) {
+    public static Status operatorStatus(String pluginName, Status plugin, String hostMessage) {
         String msg = hostMessage != null ? hostMessage
                 : plugin.getDescription() == null ? "" : plugin.getDescription();
         if (msg.startsWith(pluginName + ": ")) {

@@ -3,7 +3,7 @@ package dev.tpmdevid.testbed.host;
 import java.util.Set;
 
 /**
- * The go-plugin handshake line a plugin prints first on stdout (spec 02 §1.4), parsed and checked
+ * The go-plugin handshake line a plugin prints first on stdout (docs/plugin-protocol.md#handshake), parsed and checked
  * the way SPIRE's go-plugin client does.
  *
  * @param line the line as received, trimmed
@@ -65,7 +65,7 @@ public record Handshake(String line, int coreVersion, int appVersion, String net
                     + "\". Supported: [grpc]");
         }
         if (parts.length > 5 && parts[5].length() > 50) {
-            // A server certificate means AutoMTLS, which SPIRE never enables (spec 02 §1.4 field 6).
+            // A server certificate means AutoMTLS, which SPIRE never enables (docs/plugin-protocol.md#handshake field 6).
             throw new PluginLoadException("plugin sent a TLS server certificate, but SPIRE runs without AutoMTLS");
         }
         return new Handshake(line, core, app, network, address, protocol);

@@ -16,7 +16,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The host-services gRPC server SPIRE offers on broker id 1 (spec 02 §2.3 step 4, §2.6). Like SPIRE
+ * The host-services gRPC server SPIRE offers on broker id 1 (docs/plugin-protocol.md#load-sequence step 4, #host-services). Like SPIRE
  * on Linux it listens on a unix socket named {@code plugin*} in a private temporary directory
  * (TCP on 127.0.0.1 where epoll is unavailable). It serves no service: tpm_devid uses none, and an
  * unexpected call is answered UNIMPLEMENTED.

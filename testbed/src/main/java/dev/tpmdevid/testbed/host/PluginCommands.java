@@ -8,7 +8,8 @@ import java.util.Optional;
 
 /**
  * Finds the commands SPIRE's {@code plugin_cmd} would name: the launchers {@code bin/tpm-devid-agent-plugin}
- * and {@code bin/tpm-devid-server-plugin} of the checkout, which {@code exec java -jar} the plugin jars.
+ * and {@code bin/tpm-devid-server-plugin} of the checkout or of an unpacked release bundle, which
+ * {@code exec java -jar} the plugin jars.
  */
 public final class PluginCommands {
     private PluginCommands() {
@@ -63,7 +64,9 @@ public final class PluginCommands {
 
     private static List<String> launcher(String script, String jar, String mainClass) {
         Optional<Path> home = home();
-        if (home.isPresent() && Files.isRegularFile(home.get().resolve(jar))) {
+        // A source checkout (the jar its build made) or an unpacked release (bin/release: lib/<jar>).
+        if (home.isPresent() && (Files.isRegularFile(home.get().resolve(jar))
+                || Files.isRegularFile(home.get().resolve("lib").resolve(Path.of(jar).getFileName())))) {
             return List.of(home.get().resolve(script).toString());
         }
         // Fallback: the plugin's main class from the jar this class was loaded from (the shaded

@@ -49,13 +49,13 @@ import java.util.function.Consumer;
 
 /**
  * A SPIRE-like host for one external NodeAttestor plugin: launches the plugin executable the way
- * {@code spire-agent}/{@code spire-server} do and plays go-plugin's client side (spec 02 §1, §2.3–§2.9).
+ * {@code spire-agent}/{@code spire-server} do and plays go-plugin's client side (docs/plugin-protocol.md#launch, #load-sequence to #unload).
  *
- * <p>{@link Builder#start()} performs load steps 2–6 of spec 02 §2.3 (spawn with SPIRE's environment,
+ * <p>{@link Builder#start()} performs load steps 2–6 of docs/plugin-protocol.md#load-sequence (spawn with SPIRE's environment,
  * handshake within the start timeout, plaintext gRPC with authority {@code unused}, broker stream with
  * the host-services {@code ConnInfo{service_id 1}}, stdio stream, {@code Init} with SPIRE's host service
  * names, binding by {@code plugin_service_names}); {@link #configure} is step 7; {@link #close()} is the
- * unload sequence of §2.9 (Deinit with 10 s deadline, broker closed, Shutdown, connection closed, 2 s
+ * unload sequence of docs/plugin-protocol.md#unload (Deinit with 10 s deadline, broker closed, Shutdown, connection closed, 2 s
  * grace, SIGKILL). Stderr is read as go-plugin does and kept as {@link PluginLogEntry}s.
  */
 public final class PluginHost implements AutoCloseable {
@@ -122,6 +122,7 @@ public final class PluginHost implements AutoCloseable {
         private final List<String> command;
         private String name = "tpm_devid";
         private final Map<String, String> extraEnvironment = new HashMap<>();
+        private boolean inheritEnvironment = true;
         private Duration startTimeout = DEFAULT_START_TIMEOUT;
         private Path workingDirectory;
         private final List<Consumer<PluginLogEntry>> listeners = new ArrayList<>();
@@ -146,6 +147,15 @@ public final class PluginHost implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Starts the plugin with only the {@link #environment} variables and SPIRE's own, as {@code env -i}
+         * would (a node where the host's environment has no {@code JAVA_HOME}, {@code PATH} etc.).
+         */
+        public Builder clearEnvironment() {
+            this.inheritEnvironment = false;
+            return this;
+        }
+
         public Builder startTimeout(Duration timeout) {
             this.startTimeout = Objects.requireNonNull(timeout);
             return this;
@@ -162,10 +172,13 @@ public final class PluginHost implements AutoCloseable {
             return this;
         }
 
-        /** Launches, connects, initialises and binds the plugin (spec 02 §2.3 steps 2–6). */
+        /** Launches, connects, initialises and binds the plugin (docs/plugin-protocol.md#load-sequence steps 2–6). */
         public PluginHost start() throws PluginLoadException {
             ProcessBuilder pb = new ProcessBuilder(command);
             Map<String, String> env = pb.environment();
+            if (!inheritEnvironment) {
+                env.clear();
+            }
             env.putAll(extraEnvironment);
             env.put("NodeAttestor", "NodeAttestor");
             env.put("PLUGIN_MIN_PORT", "10000");
@@ -339,7 +352,7 @@ public final class PluginHost implements AutoCloseable {
     }
 
     /**
-     * Configures the plugin as SPIRE does (spec 02 §2.7): trust domain name + the HCL text of
+     * Configures the plugin as SPIRE does (docs/plugin-protocol.md#configure): trust domain name + the HCL text of
      * {@code plugin_data}/{@code plugin_data_file} ({@code ""} = no data).
      */
     public void configure(String trustDomain, String hclConfiguration) throws PluginLoadException {
@@ -430,7 +443,7 @@ public final class PluginHost implements AutoCloseable {
         return configureTime;
     }
 
-    /** Unloads the plugin like SPIRE (spec 02 §2.9, §1.8). Idempotent. */
+    /** Unloads the plugin like SPIRE (docs/plugin-protocol.md#unload). Idempotent. */
     @Override
     public synchronized void close() {
         if (closed) {

@@ -4,7 +4,7 @@ import java.util.List;
 
 /**
  * Which SPIRE process hosts the plugin. It fixes the NodeAttestor service the plugin must advertise
- * and the host services SPIRE offers it in {@code InitRequest} (spec 02 §2.5, §2.6).
+ * and the host services SPIRE offers it in {@code InitRequest} (docs/plugin-protocol.md#service-discovery, #host-services).
  */
 public enum PluginKind {
     /** Loaded by {@code spire-agent}. */

@@ -5,7 +5,7 @@ import java.util.Map;
 
 /**
  * One line the plugin wrote on stderr, as go-plugin's stderr reader turns it into a host log entry
- * (spec 02 §1.5, §2.8).
+ * (docs/plugin-protocol.md#stdio).
  *
  * @param received when the host read the line
  * @param level the level go-plugin assigns

@@ -10,7 +10,7 @@ import java.util.Map;
 import java.util.regex.Pattern;
 
 /**
- * Turns plugin stderr lines into log entries with go-plugin's rules (spec 02 §1.5): hclog JSON
+ * Turns plugin stderr lines into log entries with go-plugin's rules (docs/plugin-protocol.md#stdio): hclog JSON
  * objects keep their level, message and fields; anything else is a raw line at debug level unless
  * it starts with a {@code [LEVEL]} prefix, and after a Go panic banner every raw line is an error.
  * One parser per plugin process (the panic switch is stateful).

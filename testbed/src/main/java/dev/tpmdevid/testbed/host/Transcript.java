@@ -10,7 +10,7 @@ import java.util.List;
  */
 public final class Transcript {
 
-    /** The message kinds of spec 01 §2.2, plus the final result. */
+    /** The message kinds of docs/protocol.md#stream-mapping, plus the final result. */
     public enum Kind {
         /** Agent plugin → agent → server → server plugin: AttestationRequest JSON. */
         PAYLOAD,

@@ -21,7 +21,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Fast per-test TPMs: each distinct TPM configuration ({@link ProvisionOptions#tpmPart()}) is
  * manufactured <b>once per cache</b> (EK certificates + DevID, by {@link Provisioner}) into a golden
  * state dir; every {@link #start} then launches a new swtpm from a <b>copy</b> of that state. All copies
- * share the seeds, EKs and SPS, so the DevID blobs load on every copy (spec 04 §7.1). The DevID
+ * share the seeds, EKs and SPS, so the DevID blobs load on every copy (docs/tpm-access.md#state-copies). The DevID
  * certificate is re-issued per start when the options ask for another CN, validity or issuer. All TPMs
  * with the same {@link ProvisionOptions#caKeyType()} share one {@link TestPki} (per JVM).
  *

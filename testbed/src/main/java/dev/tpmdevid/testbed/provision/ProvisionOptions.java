@@ -33,7 +33,7 @@ public record ProvisionOptions(
         String devIdCommonName,
         Validity devIdValidity) {
 
-    /** The passwords SPIRE's own tests use (spec 01 §10.1). */
+    /** The passwords SPIRE's own tests use (docs/protocol.md#test-material). */
     public static final String SPIRE_DEVID_PASSWORD = "devid-pass";
     public static final String SPIRE_OWNER_PASSWORD = "owner-hierarchy-pass";
     public static final String SPIRE_ENDORSEMENT_PASSWORD = "endorsement-hierarchy-pass";

@@ -16,7 +16,7 @@ import java.util.Optional;
 
 /**
  * A TPM provisioned like a fleet machine, and the files SPIRE's {@code tpm_devid} plugins read
- * (spec 01 §5.1, §6.1), all in {@link #directory()}:
+ * (docs/protocol.md#agent-config, #server-config), all in {@link #directory()}:
  * <ul>
  *   <li>{@code devid.crt.pem} — DevID leaf, then intermediates ({@code devid_cert_path})</li>
  *   <li>{@code devid.priv.blob} — TPM2B_PRIVATE body without its size ({@code devid_priv_path})</li>

@@ -16,7 +16,7 @@ import tss.tpm.TPM_ALG_ID;
 import tss.tpm.TPM_ECC_CURVE;
 
 /**
- * The key templates of provisioning (spec 01 §5.2), as TSS.Java structures. Each call returns a new
+ * The key templates of provisioning (docs/protocol.md#templates), as TSS.Java structures. Each call returns a new
  * object (TSS structures are mutable).
  */
 public final class Templates {

@@ -8,7 +8,7 @@ import java.util.Objects;
 
 /**
  * The two test PKIs of a fleet: a TPM-manufacturer CA (root → intermediate → EK certificates) and a
- * DevID CA (root → intermediate → LDevID certificates), as in spec 01 §10.1. The CA key pairs are
+ * DevID CA (root → intermediate → LDevID certificates), as in docs/protocol.md#test-material. The CA key pairs are
  * reachable through {@link TestCa#keyPair()} so tests can issue forged or expired certificates.
  */
 public final class TestPki {
@@ -66,7 +66,7 @@ public final class TestPki {
 
     /**
      * What goes into SPIRE's {@code endorsement_ca_path}: root and intermediate. The Go server verifies
-     * the EK certificate without intermediates (spec 01 §6.2 step 11), so the intermediate must be an anchor.
+     * the EK certificate without intermediates (docs/protocol.md#server-checks step 11), so the intermediate must be an anchor.
      */
     public List<X509Certificate> endorsementCaCertificates() {
         return List.of(manufacturerRoot.certificate(), manufacturerIntermediate.certificate());

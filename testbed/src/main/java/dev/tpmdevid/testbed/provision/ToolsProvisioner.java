@@ -29,8 +29,8 @@ import org.bouncycastle.openssl.PEMParser;
 import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
 
 /**
- * Provisions a fresh swtpm (TCP data port) with <b>tpm2-tools and openssl alone</b> (spec 01 §10.3,
- * spec 04 §7.3, §8.1): the CAs, EK certificates and DevID certificate come from {@code openssl}, every
+ * Provisions a fresh swtpm (TCP data port) with <b>tpm2-tools and openssl alone</b> (docs/protocol.md#tpm2-tools-peer,
+ * docs/tpm-access.md#ek-provisioning, #devid-provisioning): the CAs, EK certificates and DevID certificate come from {@code openssl}, every
  * TPM object from {@code tpm2_*}. Java only moves bytes: it strips the TPM2B size of the
  * {@code tpm2_create} outputs ({@code tail -c +3}) and appends the optional NV padding. This gives the
  * agent DevIDs, EK certificates and CAs that our own Java code did not make.

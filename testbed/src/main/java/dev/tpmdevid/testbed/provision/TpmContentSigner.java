@@ -24,7 +24,7 @@ import tss.tpm.TPM_HANDLE;
 
 /**
  * A Bouncy Castle {@link ContentSigner} whose signature comes from {@code TPM2_Sign} over the SHA-256
- * of the collected bytes (spec 04 §8.4): lets a PKCS#10 CSR be signed by a key that never leaves the
+ * of the collected bytes (docs/tpm-access.md#csr-in-tpm): lets a PKCS#10 CSR be signed by a key that never leaves the
  * TPM. The key's own scheme is used (RSASSA-SHA256 or ECDSA-SHA256); ECDSA (r, s) becomes DER.
  */
 final class TpmContentSigner implements ContentSigner {

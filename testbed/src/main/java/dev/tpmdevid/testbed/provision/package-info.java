@@ -1,6 +1,6 @@
 /**
- * Provisioning: turns a fresh swtpm into a machine like a real fleet's (spec 01 §10.1, §10.3; spec 04
- * §7, §8).
+ * Provisioning: turns a fresh swtpm into a machine like a real fleet's (docs/protocol.md#test-material,
+ * #tpm2-tools-peer; docs/tpm-access.md#ek-provisioning, #devid-provisioning).
  *
  * <ul>
  *   <li>{@link dev.tpmdevid.testbed.provision.TestPki} / {@link dev.tpmdevid.testbed.provision.TestCa} —

@@ -31,13 +31,13 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Each instance owns a fresh temp dir holding the TPM state ({@code state/}), the log ({@code swtpm.log}) and,
  * for {@link Transport#UNIX}, the two sockets. swtpm is started in the foreground with
- * {@code --flags not-need-init,startup-clear}, so clients need neither CMD_INIT nor TPM2_Startup (spec 04 §2).
+ * {@code --flags not-need-init,startup-clear}, so clients need neither CMD_INIT nor TPM2_Startup (docs/tpm-access.md#swtpm).
  * Readiness is checked on the <b>control</b> channel only (CMD_GET_CAPABILITY answered): swtpm serves one
- * data-channel client at a time, and a probe connection there would occupy that slot (spec 04 §10).
+ * data-channel client at a time, and a probe connection there would occupy that slot (docs/tpm-access.md#swtpm).
  *
  * <p>swtpm has no resource manager and only 3 transient-object slots, and transient objects outlive client
  * connections: give every test its own instance. To get an EK certificate cheaply, manufacture one state dir
- * once and start each test from a copy ({@link #startFromCopy}, spec 04 §7.1).
+ * once and start each test from a copy ({@link #startFromCopy}, docs/tpm-access.md#state-copies).
  *
  * <p>{@link #close()} stops the process by its id (SIGTERM, then SIGKILL after 5 s) and deletes the temp dir.
  */
@@ -363,7 +363,7 @@ public final class Swtpm implements AutoCloseable {
 
     /**
      * The {@code TPM2TOOLS_TCTI} / {@code -T} value for tpm2-tools, e.g. {@code swtpm:host=127.0.0.1,port=P}.
-     * tpm2-tss's swtpm TCTI speaks TCP only (spec 04 §2), so this needs {@link Transport#TCP}.
+     * tpm2-tss's swtpm TCTI speaks TCP only (docs/tpm-access.md#swtpm), so this needs {@link Transport#TCP}.
      */
     public String tpm2ToolsTcti() {
         if (transport != Transport.TCP) {

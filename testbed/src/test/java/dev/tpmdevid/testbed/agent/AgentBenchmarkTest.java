@@ -1,6 +1,6 @@
 package dev.tpmdevid.testbed.agent;
 
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -32,7 +32,7 @@ class AgentBenchmarkTest {
 
     @BeforeAll
     static void needsSwtpm() {
-        assumeTrue(AgentSwtpm.available(), "swtpm not installed");
+        assertTrue(AgentSwtpm.available(), "swtpm is not installed (bin/test installs the Debian packages swtpm and swtpm-tools)");
     }
 
     @Test
@@ -61,7 +61,7 @@ class AgentBenchmarkTest {
             for (int i = 0; i < RUNS; i++) {
                 go.add(GoLikeAgent.attest(tpm, KeyType.RSA));
             }
-            lines.add(String.format("Go agent's sequence (spec 01 §5.3) replayed: median %7.1f ms (min %6.1f, max %6.1f),"
+            lines.add(String.format("Go agent's sequence (docs/protocol.md#agent-tpm-sequence) replayed: median %7.1f ms (min %6.1f, max %6.1f),"
                     + " %d TPM commands per attestation", median(go, GoLikeAgent.Result::millis),
                     min(go, GoLikeAgent.Result::millis), max(go, GoLikeAgent.Result::millis), go.get(0).commands()));
         }

@@ -3,7 +3,7 @@ package dev.tpmdevid.testbed.agent;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -40,7 +40,7 @@ class AgentFailureTest {
 
     @BeforeAll
     static void needsSwtpm() {
-        assumeTrue(AgentSwtpm.available(), "swtpm not installed");
+        assertTrue(AgentSwtpm.available(), "swtpm is not installed (bin/test installs the Debian packages swtpm and swtpm-tools)");
     }
 
     private static ProvisionOptions withPasswords() {

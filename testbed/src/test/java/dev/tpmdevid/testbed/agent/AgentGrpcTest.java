@@ -1,7 +1,7 @@
 package dev.tpmdevid.testbed.agent;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -35,7 +35,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** AidAttestation over a real gRPC channel, as SPIRE's agent drives it (spec 02 §4.2). */
+/** AidAttestation over a real gRPC channel, as SPIRE's agent drives it (docs/plugin-protocol.md#aid-attestation-call). */
 class AgentGrpcTest {
 
     @TempDir
@@ -47,7 +47,7 @@ class AgentGrpcTest {
 
     @BeforeAll
     static void needsSwtpm() {
-        assumeTrue(AgentSwtpm.available(), "swtpm not installed");
+        assertTrue(AgentSwtpm.available(), "swtpm is not installed (bin/test installs the Debian packages swtpm and swtpm-tools)");
     }
 
     private NodeAttestorGrpc.NodeAttestorStub stub() throws Exception {

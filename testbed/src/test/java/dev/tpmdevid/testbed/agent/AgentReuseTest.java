@@ -1,7 +1,7 @@
 package dev.tpmdevid.testbed.agent;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.util.Map;
@@ -41,7 +41,7 @@ class AgentReuseTest {
 
     @BeforeAll
     static void needsSwtpm() {
-        assumeTrue(AgentSwtpm.available(), "swtpm not installed");
+        assertTrue(AgentSwtpm.available(), "swtpm is not installed (bin/test installs the Debian packages swtpm and swtpm-tools)");
     }
 
     /** Runs one attestation and checks the answer; returns the payload and the TPM commands of the session. */

@@ -34,7 +34,7 @@ import tss.tpm.TPM_RH;
 import tss.tpm.TPM_SE;
 
 /**
- * The Go agent's TPM command sequence (spec 01 §5.3) replayed with TSS.Java on the same swtpm, for the
+ * The Go agent's TPM command sequence (docs/protocol.md#agent-tpm-sequence) replayed with TSS.Java on the same swtpm, for the
  * benchmark's comparison only: 3 SRK CreatePrimary, a fresh RSA AK, EK CreatePrimary, NV read, ReadPublic,
  * Certify, Hash+Sign, policy session + ActivateCredential, flushes. (TSS.Java keeps the policy session open, so
  * one FlushContext more than Go is sent; it is not counted.)

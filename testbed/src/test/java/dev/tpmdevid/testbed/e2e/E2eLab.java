@@ -30,8 +30,8 @@ import tss.Tpm;
  * the SPIRE-like host and reconfigured per test (as SPIRE does on SIGUSR1 with plugin_data_file), and
  * one private swtpm per test.
  */
-final class E2eLab implements AutoCloseable {
-    static final String TRUST_DOMAIN = "example.org";
+public final class E2eLab implements AutoCloseable {
+    public static final String TRUST_DOMAIN = "example.org";
 
     final PluginHost agent;
     final PluginHost server;
@@ -43,9 +43,15 @@ final class E2eLab implements AutoCloseable {
     }
 
     static E2eLab start() throws PluginLoadException {
-        PluginHost server = PluginHost.builder(PluginKind.SERVER, PluginCommands.server()).start();
+        return start(PluginHost.builder(PluginKind.SERVER, PluginCommands.server()),
+                PluginHost.builder(PluginKind.AGENT, PluginCommands.agent()));
+    }
+
+    /** Loads the plugins the two builders describe (e.g. the launchers of an unpacked release). */
+    static E2eLab start(PluginHost.Builder serverPlugin, PluginHost.Builder agentPlugin) throws PluginLoadException {
+        PluginHost server = serverPlugin.start();
         try {
-            PluginHost agent = PluginHost.builder(PluginKind.AGENT, PluginCommands.agent()).start();
+            PluginHost agent = agentPlugin.start();
             return new E2eLab(agent, server);
         } catch (PluginLoadException | RuntimeException e) {
             server.close();
@@ -108,13 +114,13 @@ final class E2eLab implements AutoCloseable {
         server.close();
     }
 
-    /** {@code spiffe://example.org/spire/agent/tpm_devid/<sha1 of the leaf DER>} (spec 01 §7). */
-    static String expectedSpiffeId(X509Certificate leaf) {
+    /** {@code spiffe://example.org/spire/agent/tpm_devid/<sha1 of the leaf DER>} (docs/protocol.md#spiffe-id). */
+    public static String expectedSpiffeId(X509Certificate leaf) {
         return "spiffe://" + TRUST_DOMAIN + "/spire/agent/tpm_devid/" + sha1(leaf);
     }
 
     /** subject:cn, issuer:cn, then ca:fingerprint of every CA from the leaf's issuer up to the anchor. */
-    static List<String> expectedSelectors(X509Certificate leaf, List<X509Certificate> casLeafToRoot) {
+    public static List<String> expectedSelectors(X509Certificate leaf, List<X509Certificate> casLeafToRoot) {
         List<String> s = new ArrayList<>();
         s.add("tpm_devid:subject:cn:" + cn(leaf.getSubjectX500Principal().getName()));
         s.add("tpm_devid:issuer:cn:" + cn(leaf.getIssuerX500Principal().getName()));
@@ -124,7 +130,7 @@ final class E2eLab implements AutoCloseable {
         return s;
     }
 
-    static String sha1(X509Certificate c) {
+    public static String sha1(X509Certificate c) {
         try {
             return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-1").digest(c.getEncoded()));
         } catch (CertificateEncodingException | java.security.NoSuchAlgorithmException e) {

@@ -19,7 +19,7 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * The agent half of tpm_devid done with tpm2-tools commands alone (spec 01 §10.3), for an RSA DevID
+ * The agent half of tpm_devid done with tpm2-tools commands alone (docs/protocol.md#tpm2-tools-peer), for an RSA DevID
  * provisioned without passwords: {@code tpm2_createek}, {@code tpm2_nvread}, the H-1 SRK with
  * {@code tpm2_createprimary}, the AK with {@code tpm2_create} (SPIRE's AK template),
  * {@code tpm2_certify}; then {@code tpm2_sign} for the nonce and {@code tpm2_startauthsession
@@ -116,7 +116,7 @@ final class ToolsAgent implements AgentSide {
         return Arrays.copyOfRange(tpm2b, 2, tpm2b.length);
     }
 
-    /** The first DER TLV of NV contents (the certificate without NV padding, spec 01 §4.5). */
+    /** The first DER TLV of NV contents (the certificate without NV padding, docs/protocol.md#ek-certificate). */
     static byte[] firstDer(byte[] nv) {
         int lenByte = nv[1] & 0xFF;
         int header = 2;

@@ -26,7 +26,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * Interoperability with tpm2-tools (spec 01 §10.3): an agent made of tpm2-tools commands is attested
+ * Interoperability with tpm2-tools (docs/protocol.md#tpm2-tools-peer): an agent made of tpm2-tools commands is attested
  * by our server plugin, and our agent plugin answers a challenge made by {@code tpm2_makecredential -T none}.
  */
 class Tpm2ToolsInteropE2eTest extends E2eLabTest {

@@ -2,7 +2,7 @@ package dev.tpmdevid.testbed.swtpm;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tpmdevid.core.cred.CredentialBlob;
 import dev.tpmdevid.core.cred.MakeCredential;
@@ -34,7 +34,7 @@ import tss.tpm.TPM_HANDLE;
 import tss.tpm.CreateResponse;
 
 /**
- * Live interop of credential activation (spec 01 §5.3 steps 18–20): our {@code MakeCredential} output activates on
+ * Live interop of credential activation (docs/protocol.md#agent-tpm-sequence steps 18–20): our {@code MakeCredential} output activates on
  * swtpm through {@link HandleScope#activateCredential} for RSA and ECC EKs; {@code tpm2_makecredential -T none}
  * output activates through our Java code; our output activates through {@code tpm2_activatecredential}.
  * Each test has its own swtpm.
@@ -46,7 +46,7 @@ class CredentialInteropLiveTest {
 
     @BeforeAll
     static void swtpmInstalled() {
-        assumeTrue(Swtpm.isInstalled(), "swtpm is not installed");
+        assertTrue(Swtpm.isInstalled(), "swtpm is not installed (bin/test installs the Debian packages swtpm and swtpm-tools)");
     }
 
     private static TPMT_PUBLIC ekTemplate(String type) {
@@ -106,7 +106,7 @@ class CredentialInteropLiveTest {
     @ParameterizedTest
     @ValueSource(strings = {"rsa", "ecc"})
     void tpm2MakecredentialOutputActivatesThroughJava(String ekType, @TempDir Path dir) throws Exception {
-        assumeTrue(onPath("tpm2_makecredential"), "tpm2-tools is not installed");
+        assertTrue(onPath("tpm2_makecredential"), "tpm2-tools is not installed (bin/test installs the Debian package tpm2-tools)");
         try (Swtpm swtpm = Swtpm.start(); TpmConnection c = TpmConnection.open(swtpm.tcpAddress());
                 HandleScope scope = c.scope()) {
             Keys k = createKeys(scope, c, ekType, null);
@@ -127,7 +127,7 @@ class CredentialInteropLiveTest {
     @ParameterizedTest
     @ValueSource(strings = {"rsa", "ecc"})
     void ourOutputActivatesThroughTpm2Activatecredential(String ekType, @TempDir Path dir) throws Exception {
-        assumeTrue(onPath("tpm2_activatecredential"), "tpm2-tools is not installed");
+        assertTrue(onPath("tpm2_activatecredential"), "tpm2-tools is not installed (bin/test installs the Debian package tpm2-tools)");
         int ekHandle = 0x81010001;
         int akHandle = 0x81000002;
         byte[] secret = new byte[32];

@@ -80,7 +80,7 @@ final class LiveTemplates {
                 new TPMS_ECC_POINT());
     }
 
-    /** SPIRE's SRK for RSA DevIDs (SRKTemplateHighRSA: noDA, AES-128-CFB, empty unique), spec 04 §5.1. */
+    /** SPIRE's SRK for RSA DevIDs (SRKTemplateHighRSA: noDA, AES-128-CFB, empty unique), docs/tpm-access.md#templates. */
     static TPMT_PUBLIC rsaSrk() {
         return new TPMT_PUBLIC(TPM_ALG_ID.SHA256,
                 new TPMA_OBJECT(TPMA_OBJECT.fixedTPM, TPMA_OBJECT.fixedParent, TPMA_OBJECT.sensitiveDataOrigin,

@@ -1,7 +1,7 @@
 package dev.tpmdevid.testbed.swtpm;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tpmdevid.core.cred.CredentialBlob;
 import dev.tpmdevid.core.cred.MakeCredential;
@@ -32,7 +32,7 @@ import tss.tpm.TPM_HANDLE;
 import tss.tpm.TPM_RH;
 
 /**
- * Live: the agent's TPM command sequence of one attestation (spec 01 §5.3, steps 2–9, 13–14, 16–20, 22) through
+ * Live: the agent's TPM command sequence of one attestation (docs/protocol.md#agent-tpm-sequence, steps 2–9, 13–14, 16–20, 22) through
  * the device layer on swtpm, with owner and endorsement passwords set: it fits swtpm's 3 object slots, leaves no
  * handle behind, and its command count is printed (steps 10–12, the EK certificate read, are left out: this swtpm
  * is not manufactured; on a manufactured one they add GetCapability + NV_ReadPublic + 1 NV_Read).
@@ -43,7 +43,7 @@ class SpireSessionLiveTest {
 
     @BeforeAll
     static void swtpmInstalled() {
-        assumeTrue(Swtpm.isInstalled(), "swtpm is not installed");
+        assertTrue(Swtpm.isInstalled(), "swtpm is not installed (bin/test installs the Debian packages swtpm and swtpm-tools)");
     }
 
     private static byte[] random(int n) {

@@ -2,7 +2,7 @@ package dev.tpmdevid.testbed.swtpm;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tpmdevid.core.device.TpmConnection;
 import java.io.IOException;
@@ -18,7 +18,7 @@ class SwtpmTest {
 
     @BeforeAll
     static void swtpmInstalled() {
-        assumeTrue(Swtpm.isInstalled(), "swtpm is not installed");
+        assertTrue(Swtpm.isInstalled(), "swtpm is not installed (bin/test installs the Debian packages swtpm and swtpm-tools)");
     }
 
     @Test

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.tpmdevid.core.device.HandleScope;
@@ -32,7 +33,7 @@ class TpmConnectionLiveTest {
 
     @BeforeAll
     static void swtpmInstalled() {
-        assumeTrue(Swtpm.isInstalled(), "swtpm is not installed");
+        assertTrue(Swtpm.isInstalled(), "swtpm is not installed (bin/test installs the Debian packages swtpm and swtpm-tools)");
     }
 
     @Test
@@ -169,7 +170,7 @@ class TpmConnectionLiveTest {
                     .isInstanceOf(TpmCommandException.class);
             assertThatThrownBy(() -> c.tpm().NV_ReadPublic(new TPM_HANDLE(0x01c00002)))
                     .isInstanceOf(TpmCommandException.class);
-            // TSS.Java's own "may fail" idiom (spec 04 §5.2) still works, also silently
+            // TSS.Java's own "may fail" idiom (docs/tpm-access.md#tss-java-calls) still works, also silently
             c.tpm()._allowErrors().NV_ReadPublic(new TPM_HANDLE(0x01c00002));
             assertThat(c.tpm()._lastCommandSucceeded()).isFalse();
             assertThat(c.tpm().GetRandom(4)).hasSize(4);

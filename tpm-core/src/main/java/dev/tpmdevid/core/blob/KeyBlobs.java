@@ -10,7 +10,7 @@ import java.util.Arrays;
 import java.util.Objects;
 
 /**
- * A DevID key's public and private blobs, loaded from files in either format (spec 04 §8.2):
+ * A DevID key's public and private blobs, loaded from files in either format (docs/tpm-access.md#key-files):
  *
  * <ul>
  *   <li>{@link Format#SPIRE_RAW}: SPIRE's {@code devid_pub_path} / {@code devid_priv_path} — a

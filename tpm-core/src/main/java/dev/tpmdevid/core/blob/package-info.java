@@ -1,2 +1,2 @@
-/** DevID key blob files in SPIRE raw or tpm2-tools TPM2B format (spec 04 §8.2). */
+/** DevID key blob files in SPIRE raw or tpm2-tools TPM2B format (docs/tpm-access.md#key-files). */
 package dev.tpmdevid.core.blob;

@@ -47,7 +47,7 @@ public final class MakeCredential {
   /**
    * Builds the credential challenge for an EK given as its TPMT_PUBLIC (SPIRE's {@code EKPub}):
    * nameAlg, symmetric definition and key are read from the public area. This is the server's
-   * entry point (spec 01 §6.2 step 13).
+   * entry point (docs/protocol.md#server-checks step 13).
    *
    * <p>The EK must be a decryption key (ActivateCredential refuses others) with an AES-128/256
    * CFB symmetric definition; an ECC EK's coordinates must have the curve's full length.

@@ -4,7 +4,7 @@ import java.util.HashMap;
 import java.util.Map;
 
 /** Names and handle-area sizes of TPM 2.0 commands (TPM 2.0 Part 2 §6.5, Part 3 per command). */
-final class CommandCodes {
+public final class CommandCodes {
 
     private record Info(String name, int handles) {
     }
@@ -55,7 +55,7 @@ final class CommandCodes {
     }
 
     /** E.g. {@code Sign}; {@code command 0x1234} if unknown. */
-    static String name(int code) {
+    public static String name(int code) {
         Info i = INFO.get(code);
         return i != null ? i.name() : String.format("command 0x%X", code);
     }

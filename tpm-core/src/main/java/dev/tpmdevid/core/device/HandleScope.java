@@ -27,7 +27,7 @@ import tss.tpm.TPM_SE;
  * {@link System.Logger}, never stdout), so {@link #close()} never hides the exception that ended the scope.
  *
  * <p>Necessary because swtpm has no resource manager, only 3 object and 3 session slots, and objects and sessions
- * outlive the client connection; TSS.Java always sets {@code continueSession} (spec 04 §6 #5, #6).
+ * outlive the client connection; TSS.Java always sets {@code continueSession} (docs/tpm-access.md#tss-java-pitfalls items 5, 6).
  *
  * <pre>{@code
  * try (HandleScope scope = connection.scope()) {
@@ -120,7 +120,7 @@ public final class HandleScope implements AutoCloseable {
 
     /**
      * TPM2_StartAuthSession for an unsalted, unbound SHA-256 policy session with a 16-byte zero nonceCaller, as
-     * SPIRE's agent starts it (spec 01 §5.3 step 18).
+     * SPIRE's agent starts it (docs/protocol.md#agent-tpm-sequence step 18).
      */
     public TPM_HANDLE startPolicySession() {
         StartAuthSessionResponse r = tpm().StartAuthSession(TPM_HANDLE.NULL, TPM_HANDLE.NULL, new byte[16], NO_BYTES,
@@ -130,7 +130,7 @@ public final class HandleScope implements AutoCloseable {
 
     /**
      * A policy session satisfying the TCG EK policy: {@link #startPolicySession()} then
-     * TPM2_PolicySecret(TPM_RH_ENDORSEMENT) with the endorsement hierarchy password (spec 01 §5.3 steps 18–19).
+     * TPM2_PolicySecret(TPM_RH_ENDORSEMENT) with the endorsement hierarchy password (docs/protocol.md#agent-tpm-sequence steps 18–19).
      * If PolicySecret fails, the session is flushed at once.
      */
     public TPM_HANDLE endorsementPolicySession(byte[] endorsementPassword) {
@@ -146,7 +146,7 @@ public final class HandleScope implements AutoCloseable {
     }
 
     /**
-     * TPM2_ActivateCredential as SPIRE's agent runs it (spec 01 §5.3 steps 18–20): a policy session satisfying the
+     * TPM2_ActivateCredential as SPIRE's agent runs it (docs/protocol.md#agent-tpm-sequence steps 18–20): a policy session satisfying the
      * EK's PolicySecret(TPM_RH_ENDORSEMENT) policy authorizes {@code ek}; a password session with
      * {@code activateObject}'s auth value (set by {@link #createPrimary}/{@link #load}) authorizes the object whose
      * Name the credential is bound to. The policy session is flushed before returning, also on failure.
@@ -168,7 +168,7 @@ public final class HandleScope implements AutoCloseable {
         }
     }
 
-    /** TPM2B_ID_OBJECT body → TSS.Java structure (its own {@code TPMS_ID_OBJECT.fromTpm} fails, spec 04 §6 #4). */
+    /** TPM2B_ID_OBJECT body → TSS.Java structure (its own {@code TPMS_ID_OBJECT.fromTpm} fails, docs/tpm-access.md#tss-java-pitfalls item 4). */
     static TPMS_ID_OBJECT idObject(byte[] credential) {
         if (credential.length < 2) {
             throw new IllegalArgumentException("credential blob shorter than its integrity size field");

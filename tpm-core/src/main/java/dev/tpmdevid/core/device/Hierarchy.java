@@ -6,7 +6,7 @@ import tss.tpm.TPM_HANDLE;
  * The four permanent hierarchies, as TSS.Java handles that carry their password.
  *
  * <p>TSS.Java takes a password session's auth value from the {@link TPM_HANDLE#AuthValue} of the handle being
- * authorized (spec 04 §6 #5, #7); a fresh {@code TPM_HANDLE.from(TPM_RH.OWNER)} silently means "empty password".
+ * authorized (docs/tpm-access.md#tss-java-pitfalls items 5, 7); a fresh {@code TPM_HANDLE.from(TPM_RH.OWNER)} silently means "empty password".
  * {@link #withPassword} makes the password part of obtaining the handle.
  */
 public enum Hierarchy {

@@ -14,7 +14,7 @@ import java.time.Duration;
  *
  * <p>One kept connection (swtpm serves one data client at a time, and a connection per command would cost an
  * accept per command). Each command goes out in a single {@code write} with TCP_NODELAY: swtpm 0.7.1 treats the
- * first ≥10 bytes it reads as a whole command, and Nagle + delayed ACK would add ~40 ms per command (spec 04 §3.2).
+ * first ≥10 bytes it reads as a whole command, and Nagle + delayed ACK would add ~40 ms per command (docs/tpm-access.md#swtpm-tcp).
  * The control channel (P+1) is never touched.
  */
 final class SwtpmTcpTransport implements TpmTransport {

@@ -31,7 +31,7 @@ import tss.tpm.TPM_PT;
  * <p>Targets ({@link #open(String)}): a Linux character device ({@code /dev/tpmrm0}, {@code /dev/tpm0}), a unix
  * socket path (swtpm {@code --server type=unixio}), or {@code tcp://host:port} (swtpm {@code --server type=tcp};
  * raw framing, one write per command, TCP_NODELAY). {@link #autodetect()} picks the device as SPIRE does
- * (spec 01 §5.1). Opening probes {@code GetCapability(TPM_PROPERTIES, TPM_PT_MANUFACTURER)}.
+ * (docs/protocol.md#agent-config). Opening probes {@code GetCapability(TPM_PROPERTIES, TPM_PT_MANUFACTURER)}.
  *
  * <p>Through this connection:
  * <ul>
@@ -100,7 +100,7 @@ public final class TpmConnection implements AutoCloseable {
     }
 
     /**
-     * Finds the TPM as SPIRE's agent does when {@code tpm_device_path} is empty (spec 01 §5.1): list {@code /dev};
+     * Finds the TPM as SPIRE's agent does when {@code tpm_device_path} is empty (docs/protocol.md#agent-config): list {@code /dev};
      * exactly one name matching {@code tpmrm\d+$} wins; if there is none, exactly one matching {@code tpm\d+$}.
      *
      * @throws TpmDeviceException "more than one possible TPM device was found" / "no TPM device was found in /dev"

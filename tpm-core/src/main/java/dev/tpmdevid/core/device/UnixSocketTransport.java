@@ -13,7 +13,7 @@ import java.time.Duration;
  * swtpm's unix-socket data channel ({@code swtpm socket --server type=unixio,path=…}), raw TPM 2.0 framing.
  *
  * <p><b>One connection per command</b> (connect, write the command in one write, read the response, close), as
- * SPIRE's agent does for a socket {@code tpm_device_path} (spec 01 §5.1). Why: swtpm serves a single data client
+ * SPIRE's agent does for a socket {@code tpm_device_path} (docs/protocol.md#agent-config). Why: swtpm serves a single data client
  * at a time, so a kept connection would lock out every other client (tpm2-tools, a second plugin instance, a
  * provisioning step) for the life of ours; with a connection per command they interleave between our commands,
  * exactly as with the Go agent. TPM state (loaded objects, sessions) does not depend on the connection, and a

@@ -8,7 +8,7 @@ import java.security.cert.X509Certificate;
 import java.util.Arrays;
 
 /**
- * EK certificate NV contents to exactly one DER certificate (spec 01 §4.5; TCG EK Credential
+ * EK certificate NV contents to exactly one DER certificate (docs/protocol.md#ek-certificate; TCG EK Credential
  * Profile §2.2.1; realcerts INDEX quirk Q9).
  *
  * <p>Accepted NV layouts:

@@ -1,6 +1,6 @@
 package dev.tpmdevid.core.tpm;
 
-/** One TPMA_OBJECT bit (TPM 2.0 Part 2 §8.3; spec 01 §5.2). */
+/** One TPMA_OBJECT bit (TPM 2.0 Part 2 §8.3; docs/protocol.md#templates). */
 public enum ObjectAttribute {
   FIXED_TPM(0x2, "fixedTPM"),
   ST_CLEAR(0x4, "stClear"),

@@ -3,7 +3,7 @@ package dev.tpmdevid.core.tpm;
 import java.util.Map;
 
 /**
- * TPM_ALG_ID and TPM_ECC_CURVE constants (TPM 2.0 Part 2 §6.3, §6.4; spec 01 Appendix A), with
+ * TPM_ALG_ID and TPM_ECC_CURVE constants (TPM 2.0 Part 2 §6.3, §6.4; docs/protocol.md#constants), with
  * names for messages, digest sizes and JCA names.
  */
 public final class TpmAlg {

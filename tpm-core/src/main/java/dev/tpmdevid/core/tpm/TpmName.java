@@ -4,7 +4,7 @@ import java.security.MessageDigest;
 import java.util.Arrays;
 
 /**
- * The contents of a TPM2B_NAME (TPM 2.0 Part 1 §16; spec 01 §4.2): empty, a 4-byte handle, or a
+ * The contents of a TPM2B_NAME (TPM 2.0 Part 1 §16; docs/protocol.md#tpm-name): empty, a 4-byte handle, or a
  * digest name {@code u16 nameAlg || digest} whose length matches the algorithm.
  */
 public final class TpmName {
@@ -81,7 +81,7 @@ public final class TpmName {
   }
 
   /**
-   * The Name of an object: {@code nameAlg || H_nameAlg(publicArea)} (spec 01 §4.2).
+   * The Name of an object: {@code nameAlg || H_nameAlg(publicArea)} (docs/protocol.md#tpm-name).
    *
    * @throws IllegalArgumentException if {@code nameAlg} is not a supported hash
    */

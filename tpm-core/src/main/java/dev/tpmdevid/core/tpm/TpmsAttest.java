@@ -5,7 +5,7 @@ import java.util.Objects;
 
 /**
  * TPMS_ATTEST with a TPMS_CERTIFY_INFO body, the output of TPM2_Certify (TPM 2.0 Part 2 §10.12.12;
- * spec 01 §4.3). Only {@code TPM_ST_ATTEST_CERTIFY} is supported; {@link #parse} rejects every
+ * docs/protocol.md#tpms-attest). Only {@code TPM_ST_ATTEST_CERTIFY} is supported; {@link #parse} rejects every
  * other attestation type, a magic other than {@code TPM_GENERATED_VALUE} and trailing bytes.
  *
  * <pre>

@@ -19,7 +19,7 @@ import java.util.Arrays;
 import java.util.Objects;
 
 /**
- * TPMT_PUBLIC for RSA and ECC objects (TPM 2.0 Part 2 §12.2.4; spec 01 §4.1).
+ * TPMT_PUBLIC for RSA and ECC objects (TPM 2.0 Part 2 §12.2.4; docs/protocol.md#tpmt-public).
  *
  * <p>Immutable and validated at construction: the nameAlg is NULL or a supported hash, no
  * reserved attribute bit is set, authPolicy is empty or one nameAlg digest, the symmetric and
@@ -453,7 +453,7 @@ public final class TpmtPublic {
   }
 
   /**
-   * The object's Name, {@code nameAlg || H_nameAlg(encode())} (spec 01 §4.2).
+   * The object's Name, {@code nameAlg || H_nameAlg(encode())} (docs/protocol.md#tpm-name).
    *
    * @throws TpmFormatException if nameAlg is NULL (such an object has no digest Name)
    */

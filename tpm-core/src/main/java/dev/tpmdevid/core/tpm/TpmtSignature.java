@@ -12,7 +12,7 @@ import java.util.Arrays;
 import java.util.Objects;
 
 /**
- * TPMT_SIGNATURE for RSASSA, RSAPSS and ECDSA (TPM 2.0 Part 2 §11.3.4; spec 01 §4.4).
+ * TPMT_SIGNATURE for RSASSA, RSAPSS and ECDSA (TPM 2.0 Part 2 §11.3.4; docs/protocol.md#tpmt-signature).
  *
  * <pre>
  * RSASSA (0x0014) / RSAPSS (0x0016): sigAlg u16 | hash u16 | TPM2B sig

@@ -1,5 +1,5 @@
 /**
- * TPM 2.0 structures the tpm_devid protocol carries (spec 01 §4): {@link
+ * TPM 2.0 structures the tpm_devid protocol carries (docs/protocol.md#tpm-structures): {@link
  * dev.tpmdevid.core.tpm.TpmtPublic}, {@link dev.tpmdevid.core.tpm.TpmsAttest} (CERTIFY), {@link
  * dev.tpmdevid.core.tpm.TpmtSignature}, {@link dev.tpmdevid.core.tpm.TpmName}, with {@link
  * dev.tpmdevid.core.tpm.TpmAlg} constants and {@link dev.tpmdevid.core.tpm.ObjectAttributes}.

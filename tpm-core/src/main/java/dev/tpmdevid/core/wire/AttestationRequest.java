@@ -6,7 +6,7 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * The agent's attestation payload (spec 01 §3.1; SPIRE {@code devid.AttestationRequest}).
+ * The agent's attestation payload (docs/protocol.md#attestation-request; SPIRE {@code devid.AttestationRequest}).
  *
  * <pre>
  * {"DevIDCert":[b64,...],"DevIDPub":b64,"EKCert":b64,"EKPub":b64,"AKPub":b64,

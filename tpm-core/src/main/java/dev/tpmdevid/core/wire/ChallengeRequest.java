@@ -7,7 +7,7 @@ import java.util.Arrays;
 import java.util.Objects;
 
 /**
- * The server's challenge (spec 01 §3.2; SPIRE {@code devid.ChallengeRequest}):
+ * The server's challenge (docs/protocol.md#challenge-request; SPIRE {@code devid.ChallengeRequest}):
  * {@code {"DevID":b64 nonce,"CredActivation":{"Credential":b64,"Secret":b64}}}.
  *
  * @param devId the proof-of-possession nonce (32 bytes from a SPIRE server)

@@ -4,7 +4,7 @@ import java.util.Arrays;
 import java.util.Objects;
 
 /**
- * The agent's answer (spec 01 §3.3; SPIRE {@code devid.ChallengeResponse}):
+ * The agent's answer (docs/protocol.md#challenge-response; SPIRE {@code devid.ChallengeResponse}):
  * {@code {"DevID":b64 signature,"CredActivation":b64 32 bytes}}. Note that here {@code
  * CredActivation} is a byte string, not an object.
  *

@@ -4,7 +4,7 @@ import java.util.Arrays;
 import java.util.Objects;
 
 /**
- * The credential-activation challenge inside a {@link ChallengeRequest} (spec 01 §3.2; SPIRE
+ * The credential-activation challenge inside a {@link ChallengeRequest} (docs/protocol.md#challenge-request; SPIRE
  * {@code devid.CredActivation}): {@code {"Credential":b64,"Secret":b64}}.
  *
  * @param credential TPM2B_ID_OBJECT contents without the size (68 bytes for a SHA-256 AK)

@@ -14,7 +14,7 @@ import java.util.Base64;
 import java.util.List;
 
 /**
- * The subset of Go's {@code encoding/json} needed for the three tpm_devid messages (spec 01 §3).
+ * The subset of Go's {@code encoding/json} needed for the three tpm_devid messages (docs/protocol.md#messages).
  *
  * <p>Encoding: Go field names, struct order, no whitespace, {@code []byte} as standard padded
  * base64, nil as {@code null}.

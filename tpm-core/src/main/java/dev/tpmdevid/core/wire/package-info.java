@@ -1,5 +1,5 @@
 /**
- * The three tpm_devid JSON messages (spec 01 §3) with Go {@code encoding/json} output and decoder
+ * The three tpm_devid JSON messages (docs/protocol.md#messages) with Go {@code encoding/json} output and decoder
  * semantics: {@link dev.tpmdevid.core.wire.AttestationRequest}, {@link
  * dev.tpmdevid.core.wire.ChallengeRequest} (+ {@link dev.tpmdevid.core.wire.CredActivation}) and
  * {@link dev.tpmdevid.core.wire.ChallengeResponse}. Decoding throws only {@link

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
@@ -79,27 +78,9 @@ final class TestJson {
     return HexFormat.of().parseHex((String) o);
   }
 
-  /**
-   * The shared Wycheproof directory: system property {@code tpmdevid.wycheproof} if set, else
-   * {@code shared/testdata/wycheproof} found by walking up from the working directory (the module
-   * directory under Maven, e.g. {@code /work/wt/cred/tpm-core -> /work/shared/...}).
-   */
-  static Path wycheproofDir() {
-    String prop = System.getProperty("tpmdevid.wycheproof");
-    if (prop != null) {
-      return Paths.get(prop);
-    }
-    for (Path d = Paths.get(System.getProperty("user.dir")).toAbsolutePath();
-        d != null;
-        d = d.getParent()) {
-      Path candidate = d.resolve("shared").resolve("testdata").resolve("wycheproof");
-      if (Files.isDirectory(candidate)) {
-        return candidate;
-      }
-    }
-    throw new IllegalStateException(
-        "shared/testdata/wycheproof not found above " + System.getProperty("user.dir")
-            + " (set -Dtpmdevid.wycheproof=DIR)");
+  /** A Wycheproof vector file of {@code testdata/wycheproof/} (fails naming it when missing). */
+  static Path wycheproof(String file) {
+    return dev.tpmdevid.core.TestData.file("wycheproof", file);
   }
 
   static Path resource(String name) {

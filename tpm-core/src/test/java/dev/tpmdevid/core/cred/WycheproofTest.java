@@ -24,7 +24,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * Project Wycheproof vectors (shared/testdata/wycheproof) run through the primitives credential
+ * Project Wycheproof vectors ({@code testdata/wycheproof}, see its PROVENANCE.md) run through the primitives credential
  * protection wraps: our RSA-OAEP encryptor/decryptor, our ECC point validation + ECDH, our
  * integrity HMAC. Each run counts accepted-invalid and rejected-valid cases; both must be zero.
  *
@@ -78,7 +78,7 @@ class WycheproofTest {
   }
 
   private static Map<String, Object> load(String file) {
-    Path p = TestJson.wycheproofDir().resolve(file);
+    Path p = TestJson.wycheproof(file);
     return obj(TestJson.read(p));
   }
 

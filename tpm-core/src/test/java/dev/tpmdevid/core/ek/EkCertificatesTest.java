@@ -3,23 +3,19 @@ package dev.tpmdevid.core.ek;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.tpmdevid.core.TestData;
 import dev.tpmdevid.core.tpm.TpmFormatException;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.HexFormat;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 class EkCertificatesTest {
-  static final Path REAL = Path.of("/work/shared/testdata/realcerts");
-
+  /** A file of the vendored real EK certificates ({@code testdata/realcerts}). */
   static byte[] real(String rel) throws Exception {
-    Path p = REAL.resolve(rel);
-    Assumptions.assumeTrue(Files.isReadable(p), "shared test data not present: " + p);
-    return Files.readAllBytes(p);
+    return Files.readAllBytes(TestData.file("realcerts", rel));
   }
 
   @ParameterizedTest

@@ -52,7 +52,7 @@ class TpmsAttestTest {
     TpmsAttest goAgent =
         new TpmsAttest(a.qualifiedSigner(), new byte[0], 1, 2, 3, true, 4,
             a.certifiedName(), a.certifiedQualifiedName());
-    assertThat(goAgent.encode()).hasSize(141); // spec 01 §3.1
+    assertThat(goAgent.encode()).hasSize(141); // docs/protocol.md#attestation-request
   }
 
   @Test

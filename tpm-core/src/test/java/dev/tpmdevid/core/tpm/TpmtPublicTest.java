@@ -17,7 +17,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 class TpmtPublicTest {
-  // spec 01 §5.2
+  // docs/protocol.md#templates
   static final String EK_L1 =
       "0001 / 000B / 000300B2 / 0020 837197674484B3F81A90CC8D46A5D724FD52D76E06520B64F2A1DA1B331469AA"
           + " / 0006 0080 0043 / 0010 / 0800 / 00000000 / 0100" + "00".repeat(256);

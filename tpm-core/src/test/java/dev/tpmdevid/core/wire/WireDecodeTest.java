@@ -10,7 +10,7 @@ import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** Go decoder semantics (spec 01 §3.4). */
+/** Go decoder semantics (docs/protocol.md#json-rules). */
 class WireDecodeTest {
   static byte[] j(String s) {
     return s.getBytes(UTF_8);

@@ -7,7 +7,7 @@ import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** Exact JSON as Go's encoding/json writes it (spec 01 §3). */
+/** Exact JSON as Go's encoding/json writes it (docs/protocol.md#messages). */
 class WireGoldenTest {
   static final byte[] B010203 = {1, 2, 3};
 
