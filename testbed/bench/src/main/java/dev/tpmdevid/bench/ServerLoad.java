@@ -124,8 +124,9 @@ public final class ServerLoad {
   }
 
   /**
-   * Our server plugin jar with the launcher's JVM flags except {@code -XX:TieredStopAtLevel=1} (C1
-   * only), to show what that flag costs a busy server: the BigInteger intrinsics of RSA are C2's.
+   * Our server plugin jar with the launcher's logging, GC and CDS flags but the JVM's default tiered
+   * compilation (no {@code -XX:TieredStopAtLevel=1}, no {@code -XX:CICompilerCount=1}), to show what
+   * C1-only costs a busy server: the BigInteger intrinsics of RSA are C2's.
    */
   static List<String> withoutC1Only() {
     Path home = PluginCommands.home().orElseThrow();
