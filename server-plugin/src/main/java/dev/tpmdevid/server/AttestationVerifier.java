@@ -84,6 +84,10 @@ final class AttestationVerifier {
       ObjectAttribute.SENSITIVE_DATA_ORIGIN, ObjectAttribute.RESTRICTED, ObjectAttribute.DECRYPT);
   static final ObjectAttributes EK_FORBIDDEN = ObjectAttributes.of(ObjectAttribute.SIGN);
 
+  static {
+    EcdsaVerification.install();
+  }
+
   private final SecureRandom rng;
 
   AttestationVerifier(SecureRandom rng) {

@@ -58,9 +58,13 @@ public final class SoftwareAgent {
   public TpmtPublic ekPub;
 
   private SoftwareAgent(KeyType ek, KeyType ak, KeyType devId) {
-    devIdRoot = TestPki.rootCa("devid-root");
-    devIdIntermediate = TestPki.intermediateCa("devid-intermediate", devIdRoot);
-    ekCa = TestPki.rootCa("ek-root");
+    this(ek, ak, devId, KeyType.ECC, KeyType.ECC);
+  }
+
+  private SoftwareAgent(KeyType ek, KeyType ak, KeyType devId, KeyType devIdCas, KeyType ekCaKey) {
+    devIdRoot = TestPki.rootCa("devid-root", caKey(devIdCas));
+    devIdIntermediate = TestPki.intermediateCa("devid-intermediate", devIdRoot, caKey(devIdCas));
+    ekCa = TestPki.rootCa("ek-root", caKey(ekCaKey));
     devIdKey = devId == KeyType.RSA ? TestPki.newRsa(2048) : TestPki.p256();
     devIdCert = TestPki.cert("devid-leaf").issuedBy(devIdIntermediate)
         .key(devIdKey.getPublic()).build();
@@ -81,6 +85,20 @@ public final class SoftwareAgent {
 
   public static SoftwareAgent of(KeyType ek, KeyType ak, KeyType devId) {
     return new SoftwareAgent(ek, ak, devId);
+  }
+
+  /**
+   * As {@link #of(KeyType, KeyType, KeyType)} with the key types of the CAs too (the default is
+   * ECDSA P-256 for all three): the DevID root and intermediate get {@code devIdCas}, the EK CA
+   * {@code ekCa} (RSA-2048 or P-256).
+   */
+  public static SoftwareAgent of(KeyType ek, KeyType ak, KeyType devId, KeyType devIdCas,
+      KeyType ekCa) {
+    return new SoftwareAgent(ek, ak, devId, devIdCas, ekCa);
+  }
+
+  private static KeyPair caKey(KeyType t) {
+    return t == KeyType.RSA ? TestPki.newRsa(2048) : TestPki.p256();
   }
 
   /** EK public area as the TPM reports it for the TCG L-1 (RSA) / L-2 style (ECC) template. */

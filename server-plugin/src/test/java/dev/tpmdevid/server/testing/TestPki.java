@@ -192,7 +192,11 @@ public final class TestPki {
 
   /** A self-signed root CA with a fresh (hence unique) ECDSA P-256 key. */
   public static Ca rootCa(String cn) {
-    KeyPair kp = p256();
+    return rootCa(cn, p256());
+  }
+
+  /** A self-signed root CA with the given key (e.g. RSA, for an all-RSA benchmark). */
+  public static Ca rootCa(String cn, KeyPair kp) {
     return new Ca(cert(cn).selfSigned(kp).ca(null)
         .keyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign).build(), kp.getPrivate());
   }
@@ -250,7 +254,11 @@ public final class TestPki {
 
   /** An intermediate CA issued by {@code parent}, with a fresh ECDSA P-256 key. */
   public static Ca intermediateCa(String cn, Ca parent) {
-    KeyPair kp = p256();
+    return intermediateCa(cn, parent, p256());
+  }
+
+  /** An intermediate CA issued by {@code parent} with the given key. */
+  public static Ca intermediateCa(String cn, Ca parent, KeyPair kp) {
     return new Ca(cert(cn).issuedBy(parent).key(kp.getPublic()).ca(null)
         .keyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign).build(), kp.getPrivate());
   }

@@ -82,7 +82,9 @@ class WireDecodeTest {
     assertThat(att("{\"DevIDPub\":\"+/+/\"}").devIdPub()).hasSize(3);
     for (String bad :
         new String[] {"AQI", "AQ=", "AQ", "-_-_", "AQ==AQ==", "A===", "====", "AQ= =", "AQ =",
-            "AQ\\tI=", "A", "AQID=", "AQ=A"}) {
+            "AQ\\tI=", "A", "AQID=", "AQ=A",
+            // padded length without line breaks: the JDK decoder's path must refuse these too
+            "=AAA", "AA=A", "AAA=AAAA", "AQ==AAAA", "AAA*", "AA\\u00e9A", "AQI=====", "AQ==="}) {
       assertThatThrownBy(() -> att("{\"DevIDPub\":\"" + bad + "\"}"))
           .as(bad)
           .isInstanceOf(WireFormatException.class)

@@ -1,0 +1,238 @@
+package dev.tpmdevid.bench;
+
+import dev.tpmdevid.server.InProcessServer;
+import dev.tpmdevid.server.testing.SoftwareAgent;
+import dev.tpmdevid.server.testing.SoftwareAgent.KeyType;
+import dev.tpmdevid.testbed.host.AgentSide;
+import dev.tpmdevid.testbed.host.AttestationOutcome;
+import dev.tpmdevid.testbed.host.AttestationRelay;
+import dev.tpmdevid.testbed.host.PluginCommands;
+import dev.tpmdevid.testbed.host.PluginHost;
+import dev.tpmdevid.testbed.host.PluginKind;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Our server plugin against SPIRE's Go server plugin through the real plugin interface: both binaries
+ * ({@code bin/tpm-devid-server-plugin} and {@code go-tpm-devid-server-plugin}) loaded by the same
+ * {@link PluginHost}, configured with the same trust bundles, and driven by the same software agent
+ * (all RSA-2048, what the Go server accepts) over N concurrent Attest streams, {@code count}
+ * attestations per N. Reports attestations/s, p50/p99 latency, the plugin process's CPU per
+ * attestation (utime+stime from /proc, independent of the driver's own CPU) and its peak RSS
+ * (VmHWM); and the same driver against our pipeline called in-process.
+ *
+ * <p>The driver's agent work (an RSA-2048 signature and an OAEP decryption per attestation) runs in
+ * this JVM, on the same cores as the plugin: the rates are those of the whole rig, the CPU per
+ * attestation is the plugin's alone. Prints {@code ratio server-java-vs-go} (rate at N = 8).
+ *
+ * <p>A third row, {@code java-c2}, runs our plugin jar with the launcher's flags but without C1-only
+ * compilation ({@link #withoutC1Only}).
+ *
+ * <p>Usage: {@code ServerLoad [count]}.
+ */
+public final class ServerLoad {
+  static final int[] CONCURRENCY = {1, 2, 8, 32};
+  static final long CLK_TCK = 100; // USER_HZ on Linux
+
+  private ServerLoad() {}
+
+  record Result(String impl, int n, int count, double rate, double p50, double p99, double cpuMsPerAtt,
+      long hwmKib) {}
+
+  public static void main(String[] args) throws Exception {
+    int count = args.length > 0 ? Integer.parseInt(args[0]) : 1000;
+    SoftwareAgent agent = SoftwareAgent.of(KeyType.RSA, KeyType.RSA, KeyType.RSA, KeyType.RSA, KeyType.RSA);
+    Path dir = Files.createTempDirectory("tdbench");
+    Path devIdCa = Files.writeString(dir.resolve("devid.pem"), agent.devIdBundlePem());
+    Path ekCa = Files.writeString(dir.resolve("ek.pem"), agent.ekBundlePem());
+    String hcl = "devid_ca_path = \"" + devIdCa + "\"\nendorsement_ca_path = \"" + ekCa + "\"\n";
+    byte[] payload = agent.payload();
+
+    List<Result> results = new ArrayList<>();
+    for (String impl : new String[] {"java", "java-c2", "go"}) {
+      List<String> cmd = switch (impl) {
+        case "java" -> PluginCommands.server();
+        case "java-c2" -> withoutC1Only();
+        default -> PluginCommands.go(PluginKind.SERVER);
+      };
+      // -Dbench.jfr=FILE: a JFR recording of our plugin over the measured runs (jcmd, launcher flags kept)
+      String jfr = impl.equals("java") ? System.getProperty("bench.jfr") : null;
+      PluginHost.Builder builder = PluginHost.builder(PluginKind.SERVER, cmd);
+      try (PluginHost server = builder.start()) {
+        server.configure("example.org", hcl);
+        run(server, agent, payload, 8, Math.max(50, count / 4)); // warm-up (JIT for ours)
+        if (jfr != null) {
+          jcmd(server.pid(), "JFR.start", "name=bench", "settings=profile");
+        }
+        for (int n : CONCURRENCY) {
+          long cpu0 = cpuTicks(server.pid());
+          Result r = run(server, agent, payload, n, count);
+          long ticks = cpuTicks(server.pid()) - cpu0;
+          results.add(new Result(impl, n, count, r.rate, r.p50, r.p99,
+              ticks * 1000.0 / CLK_TCK / count, hwm(server.pid())));
+        }
+        if (jfr != null) {
+          jcmd(server.pid(), "JFR.stop", "name=bench", "filename=" + jfr);
+        }
+      }
+    }
+    InProcessServer local = new InProcessServer(agent);
+    for (int n : CONCURRENCY) {
+      if (n == 1) {
+        runLocal(local, agent, payload, 8, Math.max(50, count / 4));
+      }
+      Result r = runLocal(local, agent, payload, n, count);
+      results.add(new Result("java-in-process", n, count, r.rate, r.p50, r.p99, Double.NaN, 0));
+    }
+
+    System.out.println();
+    System.out.println("Server plugins through gRPC (all-RSA payload, software agent in the driver JVM)");
+    System.out.printf(Locale.ROOT, "%-16s %4s %6s %10s %9s %9s %12s %10s%n", "impl", "N", "count", "att/s",
+        "p50_ms", "p99_ms", "plugin_cpu_ms", "peak_rss_MiB");
+    for (Result r : results) {
+      System.out.printf(Locale.ROOT, "%-16s %4d %6d %10.1f %9.2f %9.2f %12.3f %10.1f%n", r.impl, r.n, r.count,
+          r.rate, r.p50, r.p99, r.cpuMsPerAtt, r.hwmKib / 1024.0);
+    }
+    double minVsGo = Double.MAX_VALUE;
+    double minVsLocal = Double.MAX_VALUE;
+    for (int n : CONCURRENCY) {
+      Result j = find(results, "java", n);
+      Result g = find(results, "go", n);
+      Result l = find(results, "java-in-process", n);
+      Result c2 = find(results, "java-c2", n);
+      minVsGo = Math.min(minVsGo, j.rate / g.rate);
+      minVsLocal = Math.min(minVsLocal, j.rate / l.rate);
+      System.out.printf(Locale.ROOT, "N=%-3d java/go rate %.2f  java/go plugin CPU %.2f  java-grpc/in-process %.2f"
+          + "  java-c2/go rate %.2f  java-c2/go plugin CPU %.2f%n", n, j.rate / g.rate, j.cpuMsPerAtt / g.cpuMsPerAtt,
+          j.rate / l.rate, c2.rate / g.rate, c2.cpuMsPerAtt / g.cpuMsPerAtt);
+    }
+    Result j8 = find(results, "java", 8);
+    Result g8 = find(results, "go", 8);
+    System.out.printf(Locale.ROOT, "summary min-over-N java/go rate %.2f, min java-grpc/in-process %.2f%n",
+        minVsGo, minVsLocal);
+    System.out.printf(Locale.ROOT, "ratio server-java-vs-go %.2f%n", j8.rate / g8.rate);
+    System.out.printf(Locale.ROOT, "ratio server-cpu-java-vs-go %.2f%n", j8.cpuMsPerAtt / g8.cpuMsPerAtt);
+    System.out.printf(Locale.ROOT, "ratio server-rss-java-vs-go %.2f%n", (double) j8.hwmKib / g8.hwmKib);
+  }
+
+  /**
+   * Our server plugin jar with the launcher's logging, GC and CDS flags but the JVM's default tiered
+   * compilation (no {@code -XX:TieredStopAtLevel=1}, no {@code -XX:CICompilerCount=1}), to show what
+   * C1-only costs a busy server: the BigInteger intrinsics of RSA are C2's.
+   */
+  static List<String> withoutC1Only() {
+    Path home = PluginCommands.home().orElseThrow();
+    return List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xlog:disable",
+        "-Xlog:all=warning:stderr", "-XX:+DisplayVMOutputToStderr", "-XX:+UseSerialGC", "-Xshare:auto", "-jar",
+        home.resolve("server-plugin/target/tpm-devid-server-plugin.jar").toString());
+  }
+
+  static void jcmd(long pid, String... args) throws Exception {
+    List<String> c = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+        Long.toString(pid)));
+    c.addAll(List.of(args));
+    Process p = new ProcessBuilder(c).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+        .start();
+    if (p.waitFor() != 0) {
+      throw new IllegalStateException("jcmd " + String.join(" ", args) + " failed");
+    }
+  }
+
+  static Result find(List<Result> rs, String impl, int n) {
+    return rs.stream().filter(r -> r.impl.equals(impl) && r.n == n).findFirst().orElseThrow();
+  }
+
+  interface Attestation {
+    void run() throws Exception;
+  }
+
+  static Result run(PluginHost server, SoftwareAgent agent, byte[] payload, int n, int count) throws Exception {
+    AttestationRelay relay = new AttestationRelay(() -> new SoftwareSide(agent, payload), "tpm_devid", server,
+        "example.org");
+    return drive(n, count, () -> {
+      AttestationOutcome o = relay.attest();
+      if (!o.succeeded()) {
+        throw new IllegalStateException("attestation failed: " + o.operatorView());
+      }
+    });
+  }
+
+  static Result runLocal(InProcessServer local, SoftwareAgent agent, byte[] payload, int n, int count)
+      throws Exception {
+    return drive(n, count, () -> local.attest(agent, payload));
+  }
+
+  /** {@code count} attestations on {@code n} threads; rate and latency percentiles. */
+  static Result drive(int n, int count, Attestation a) throws Exception {
+    AtomicInteger next = new AtomicInteger();
+    long[] lat = new long[count];
+    ExecutorService pool = Executors.newFixedThreadPool(n);
+    long t0 = System.nanoTime();
+    try {
+      List<Future<?>> fs = new ArrayList<>();
+      for (int t = 0; t < n; t++) {
+        fs.add(pool.submit(() -> {
+          for (int i = next.getAndIncrement(); i < count; i = next.getAndIncrement()) {
+            long s = System.nanoTime();
+            a.run();
+            lat[i] = System.nanoTime() - s;
+          }
+          return null;
+        }));
+      }
+      for (Future<?> f : fs) {
+        f.get();
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    double secs = (System.nanoTime() - t0) / 1e9;
+    Arrays.sort(lat);
+    return new Result("", n, count, count / secs, lat[count / 2] / 1e6, lat[(int) (count * 0.99)] / 1e6, 0, 0);
+  }
+
+  /** The software agent as the relay's agent half (same payload every time, fresh answer per challenge). */
+  record SoftwareSide(SoftwareAgent agent, byte[] payload) implements AgentSide {
+    @Override
+    public byte[] payload() {
+      return payload;
+    }
+
+    @Override
+    public byte[] answer(byte[] challenge) {
+      return agent.respond(challenge);
+    }
+
+    @Override
+    public void close() {}
+  }
+
+  /** utime + stime of a process, in clock ticks. */
+  static long cpuTicks(long pid) throws Exception {
+    String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+    return Long.parseLong(f[11]) + Long.parseLong(f[12]);
+  }
+
+  /** A /proc/PID/status field in KiB (VmHWM, VmRSS). */
+  static long statusKib(long pid, String field) throws Exception {
+    for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+      if (line.startsWith(field + ":")) {
+        return Long.parseLong(line.replaceAll("[^0-9]", ""));
+      }
+    }
+    throw new IllegalStateException(field + " not in /proc/" + pid + "/status");
+  }
+
+  static long hwm(long pid) throws Exception {
+    return statusKib(pid, "VmHWM");
+  }
+}
