@@ -1,6 +1,7 @@
 package dev.tpmdevid.testbed.host;
 
 import io.grpc.StatusException;
+import java.util.function.UnaryOperator;
 
 /**
  * The agent half of one attestation as spire-agent sees it: first the payload, then one answer per
@@ -20,4 +21,23 @@ public interface AgentSide extends AutoCloseable {
     /** Ends the attestation (spire-agent cancels the plugin stream). */
     @Override
     void close();
+
+    /** A scripted agent (a software stand-in): a fixed payload, and {@code answer} for each challenge. */
+    static AgentSide scripted(byte[] payload, UnaryOperator<byte[]> answer) {
+        return new AgentSide() {
+            @Override
+            public byte[] payload() {
+                return payload;
+            }
+
+            @Override
+            public byte[] answer(byte[] challenge) {
+                return answer.apply(challenge);
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+    }
 }

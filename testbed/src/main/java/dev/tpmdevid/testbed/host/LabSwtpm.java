@@ -1,5 +1,6 @@
 package dev.tpmdevid.testbed.host;
 
+import dev.tpmdevid.testbed.Processes;
 import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -98,16 +99,7 @@ public final class LabSwtpm implements AutoCloseable {
 
     @Override
     public void close() {
-        process.destroy();
-        try {
-            if (!process.waitFor(3, TimeUnit.SECONDS)) {
-                process.destroyForcibly();
-                process.waitFor(3, TimeUnit.SECONDS);
-            }
-        } catch (InterruptedException e) {
-            process.destroyForcibly();
-            Thread.currentThread().interrupt();
-        }
+        Processes.terminate(process, java.time.Duration.ofSeconds(3));
     }
 
     private static int freePortPair() throws IOException {

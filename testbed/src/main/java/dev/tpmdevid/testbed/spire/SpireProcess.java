@@ -1,5 +1,6 @@
 package dev.tpmdevid.testbed.spire;
 
+import dev.tpmdevid.testbed.Processes;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -139,18 +140,7 @@ public final class SpireProcess {
     /** SIGTERM, SIGKILL after 10 s, then every descendant still alive; idempotent. */
     public void stop() {
         List<ProcessHandle> children = new ArrayList<>(process.descendants().toList());
-        if (process.isAlive()) {
-            process.destroy();
-            try {
-                if (!process.waitFor(STOP_GRACE.toMillis(), TimeUnit.MILLISECONDS)) {
-                    process.destroyForcibly();
-                    process.waitFor(STOP_GRACE.toMillis(), TimeUnit.MILLISECONDS);
-                }
-            } catch (InterruptedException e) {
-                process.destroyForcibly();
-                Thread.currentThread().interrupt();
-            }
-        }
+        Processes.terminate(process, STOP_GRACE);
         for (ProcessHandle c : children) {
             if (c.isAlive()) {
                 c.destroyForcibly();

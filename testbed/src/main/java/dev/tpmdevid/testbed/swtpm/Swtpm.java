@@ -1,5 +1,6 @@
 package dev.tpmdevid.testbed.swtpm;
 
+import dev.tpmdevid.testbed.Processes;
 import dev.tpmdevid.testbed.TempDirs;
 
 import java.io.File;
@@ -24,7 +25,6 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 
 /**
  * One software TPM ({@code swtpm socket --tpm2}) in its own temporary directory, for tests and demos.
@@ -422,19 +422,7 @@ public final class Swtpm implements AutoCloseable {
     }
 
     private void stopProcess() {
-        if (!process.isAlive()) {
-            return;
-        }
-        process.destroy();
-        try {
-            if (!process.waitFor(STOP_GRACE.toMillis(), TimeUnit.MILLISECONDS)) {
-                process.destroyForcibly();
-                process.waitFor(STOP_GRACE.toMillis(), TimeUnit.MILLISECONDS);
-            }
-        } catch (InterruptedException e) {
-            process.destroyForcibly();
-            Thread.currentThread().interrupt();
-        }
+        Processes.terminate(process, STOP_GRACE);
     }
 
     @Override

@@ -59,17 +59,7 @@ class SoakTest {
         Path ek = Files.writeString(dir.resolve("ek.pem"), agent.ekBundlePem());
         try (PluginHost server = PluginHost.builder(PluginKind.SERVER, PluginCommands.server()).start()) {
             server.configure(TRUST_DOMAIN, "devid_ca_path = \"" + devId + "\"\nendorsement_ca_path = \"" + ek + "\"\n");
-            Supplier<AgentSide> side = () -> new AgentSide() {
-                @Override public byte[] payload() {
-                    return payload;
-                }
-
-                @Override public byte[] answer(byte[] challenge) {
-                    return agent.respond(challenge);
-                }
-
-                @Override public void close() {}
-            };
+            Supplier<AgentSide> side = () -> AgentSide.scripted(payload, agent::respond);
             Result r = run(n, 8, server.pid(), i -> {
                 AttestationOutcome o = new AttestationRelay(side, "tpm_devid", server, TRUST_DOMAIN)
                         .messageTimeout(Duration.ofMinutes(2)).attest();

@@ -209,17 +209,7 @@ class GoDifferentialTest {
 
   private static AttestationOutcome attest(PluginHost server, String hcl, byte[] payload) throws Exception {
     server.configure(TRUST_DOMAIN, hcl);
-    Supplier<AgentSide> side = () -> new AgentSide() {
-      @Override public byte[] payload() {
-        return payload;
-      }
-
-      @Override public byte[] answer(byte[] challenge) {
-        return agent.respond(challenge);
-      }
-
-      @Override public void close() {}
-    };
+    Supplier<AgentSide> side = () -> AgentSide.scripted(payload, agent::respond);
     return new AttestationRelay(side, server.name(), server, TRUST_DOMAIN)
         .messageTimeout(Duration.ofMinutes(1)).attest();
   }
