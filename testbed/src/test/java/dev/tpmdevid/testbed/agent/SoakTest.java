@@ -41,7 +41,8 @@ import org.junit.jupiter.api.io.TempDir;
  * -Dtpmdevid.soak=true} (counts: {@code -Dtpmdevid.soak.server=10000 -Dtpmdevid.soak.agent=1000}).
  * Figures go to the test output and {@code testbed/target/soak-*.md}.
  */
-@EnabledIfSystemProperty(named = "tpmdevid.soak", matches = "true")
+@EnabledIfSystemProperty(named = "tpmdevid.soak", matches = "true",
+        disabledReason = "opt-in soak harness: run with -Dtpmdevid.soak=true (docs/robustness.md)")
 class SoakTest {
     static final String TRUST_DOMAIN = "example.org";
     static final int SAMPLES = 100;
