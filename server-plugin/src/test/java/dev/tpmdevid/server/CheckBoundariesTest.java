@@ -174,6 +174,19 @@ class CheckBoundariesTest {
     assertAccepted(() -> AttestationVerifier.checkEkAttributes(eccEk));
   }
 
+  @Test
+  void ekCertificateThatIsACa_refusedWhateverItsPathLen() throws Exception {
+    for (Integer pathLen : new Integer[] {null, 0, 1}) {
+      java.security.cert.X509Certificate ca = TestPki.cert("EK CA " + pathLen).issuedBy(agent.ekCa)
+          .key(agent.ekKey.getPublic()).ca(pathLen).tcgEkSan().build();
+      assertRefused(() -> AttestationVerifier.verifyEkChain(config, dev.tpmdevid.server.x509.Cert.of(ca)),
+          "cannot verify EK signature: endorsement certificate verification failed: "
+              + "endorsement certificate is a CA certificate");
+    }
+    assertAccepted(() -> AttestationVerifier.verifyEkChain(config,
+        dev.tpmdevid.server.x509.Cert.of(agent.ekCert)));
+  }
+
   // ---------------------------------------------------------------- H1/step 10: key equality
 
   private static ECPublicKey ecKey(ECPublicKey base, BigInteger x, BigInteger y) throws Exception {

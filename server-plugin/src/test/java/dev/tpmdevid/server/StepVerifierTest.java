@@ -233,6 +233,11 @@ class StepVerifierTest {
     assertRefused(() -> StepVerifier.verifyEkCertificate(bundle, der(caAsEk), now),
         "INVALID_ARGUMENT", "cannot verify EK signature: endorsement certificate verification "
             + "failed: endorsement certificate is a CA certificate");
+    // pathLen 0 makes getBasicConstraints() return 0: still a CA
+    X509Certificate caPathLen0 = TestPki.cert("EK that is a CA, pathLen 0").issuedBy(agent.ekCa)
+        .key(agent.ekKey.getPublic()).ca(0).tcgEkSan().build();
+    assertRefused(() -> StepVerifier.verifyEkCertificate(bundle, der(caPathLen0), now),
+        "INVALID_ARGUMENT", "endorsement certificate is a CA certificate");
     SoftwareAgent other = SoftwareAgent.goLike();
     assertRefused(() -> StepVerifier.verifyEkCertificate(bundle, der(other.ekCert), now),
         "INVALID_ARGUMENT", "cannot verify EK signature: endorsement certificate verification "
