@@ -24,11 +24,25 @@ java_cmd() {
 
 # JVM flags for the plugin processes. Anything the JVM prints on stdout before the go-plugin handshake
 # line fails the plugin load ("Unrecognized remote plugin message"), and unified-logging warnings go to
-# stdout by default: send all JVM output to stderr. C1-only and SerialGC shorten start-up (proto/README),
-# a small initial heap and one compiler thread keep the idle footprint low (the agent runs on every node).
+# stdout by default: send all JVM output to stderr. SerialGC and a small initial heap keep start-up and
+# the idle footprint low (docs/performance.md has the figures behind each choice).
 PLUGIN_JVM_FLAGS=(-Xlog:disable -Xlog:all=warning:stderr -XX:+DisplayVMOutputToStderr
-                  -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xshare:auto
-                  -Xms8m -XX:CICompilerCount=1 -XX:ReservedCodeCacheSize=32m)
+                  -XX:+UseSerialGC -Xshare:auto -Xms8m)
+# The agent plugin runs on every node and does little CPU work (the TPM does it): C1 only, one compiler
+# thread and a small code cache.
+AGENT_PLUGIN_JVM_FLAGS=(-XX:TieredStopAtLevel=1 -XX:CICompilerCount=1 -XX:ReservedCodeCacheSize=32m)
+# The server plugin is long-lived and CPU-bound (RSA and ECDSA verification for every attesting node):
+# full tiered compilation, because the BigInteger intrinsics that make RSA fast are C2's (C1 only costs
+# 2x CPU per attestation); two compiler threads (the minimum with C2), a bounded code cache and heap.
+SERVER_PLUGIN_JVM_FLAGS=(-XX:CICompilerCount=2 -XX:ReservedCodeCacheSize=48m -Xmx128m)
+
+# plugin_jvm_flags NAME : PLUGIN_JVM_FLAGS plus the flags of plugin NAME (tpm-devid-{agent,server}-plugin).
+plugin_jvm_flags() {
+  case "$1" in
+    *server*) PLUGIN_JVM_FLAGS+=("${SERVER_PLUGIN_JVM_FLAGS[@]}") ;;
+    *) PLUGIN_JVM_FLAGS+=("${AGENT_PLUGIN_JVM_FLAGS[@]}") ;;
+  esac
+}
 
 # Environment variables through which anyone who can set the plugin's environment could add code or
 # flags to the JVM behind the pinned files' back.
@@ -119,6 +133,7 @@ print_version() {
 plugin_main() {
   local name=$1 checkout_jar=$2
   shift 2
+  plugin_jvm_flags "$name"
   if [ -n "${RELEASE_PINS:-}" ]; then
     if [ "${1:-}" = --version ]; then print_version "$name"; verify_pins "$name"; exit 0; fi
     verify_pins "$name"

@@ -29,7 +29,14 @@ import org.bouncycastle.jce.provider.BouncyCastleProvider;
  */
 final class EcdsaVerification {
   static final String NAME = "TpmDevidEcdsaVerify";
-  private static final Provider BC = new BouncyCastleProvider();
+
+  /**
+   * Bouncy Castle, built on the first ECDSA verify: its provider registers several hundred classes,
+   * which would otherwise load before the plugin's handshake line (docs/performance.md).
+   */
+  private static final class Bc {
+    static final Provider PROVIDER = new BouncyCastleProvider();
+  }
 
   private EcdsaVerification() {}
 
@@ -50,7 +57,7 @@ final class EcdsaVerification {
             Map.of("SupportedKeyClasses", ECPublicKey.class.getName())) {
           @Override
           public Object newInstance(Object constructorParameter) throws NoSuchAlgorithmException {
-            return new VerifyOnly(Signature.getInstance(alg, BC));
+            return new VerifyOnly(Signature.getInstance(alg, Bc.PROVIDER));
           }
         });
       }
