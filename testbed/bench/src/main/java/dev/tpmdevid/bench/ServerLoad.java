@@ -33,8 +33,13 @@ import java.util.concurrent.atomic.AtomicInteger;
  * this JVM, on the same cores as the plugin: the rates are those of the whole rig, the CPU per
  * attestation is the plugin's alone. Prints {@code ratio server-java-vs-go} (rate at N = 8).
  *
- * <p>A third row, {@code java-c2}, runs our plugin jar with the launcher's flags but without C1-only
- * compilation ({@link #withoutC1Only}).
+ * <p>Before the measured runs each plugin gets a warm-up of {@code max(200, count)} attestations at
+ * N = 8 (the JIT of a long-lived server plugin; Go's plugin gets the same). The plugin CPU is also split:
+ * {@code jit_ms} is the part spent in the JVM's compiler threads (still compiling after the warm-up),
+ * {@code app_ms} the rest (gRPC, the pipeline, GC).
+ *
+ * <p>A third row, {@code java-c1}, runs our plugin jar with the launcher's common flags plus the agent
+ * plugin's C1-only compilation ({@link #c1Only}), the server's flags before they got C2.
  *
  * <p>Usage: {@code ServerLoad [count]}.
  */
@@ -45,7 +50,7 @@ public final class ServerLoad {
   private ServerLoad() {}
 
   record Result(String impl, int n, int count, double rate, double p50, double p99, double cpuMsPerAtt,
-      long hwmKib) {}
+      long hwmKib, double jitMsPerAtt) {}
 
   public static void main(String[] args) throws Exception {
     int count = args.length > 0 ? Integer.parseInt(args[0]) : 1000;
@@ -57,10 +62,10 @@ public final class ServerLoad {
     byte[] payload = agent.payload();
 
     List<Result> results = new ArrayList<>();
-    for (String impl : new String[] {"java", "java-c2", "go"}) {
+    for (String impl : new String[] {"java", "java-c1", "go"}) {
       List<String> cmd = switch (impl) {
         case "java" -> PluginCommands.server();
-        case "java-c2" -> withoutC1Only();
+        case "java-c1" -> c1Only();
         default -> PluginCommands.go(PluginKind.SERVER);
       };
       // -Dbench.jfr=FILE: a JFR recording of our plugin over the measured runs (jcmd, launcher flags kept)
@@ -68,16 +73,18 @@ public final class ServerLoad {
       PluginHost.Builder builder = PluginHost.builder(PluginKind.SERVER, cmd);
       try (PluginHost server = builder.start()) {
         server.configure("example.org", hcl);
-        run(server, agent, payload, 8, Math.max(50, count / 4)); // warm-up (JIT for ours)
+        run(server, agent, payload, 8, Math.max(200, count)); // warm-up (JIT for ours)
         if (jfr != null) {
           jcmd(server.pid(), "JFR.start", "name=bench", "settings=profile");
         }
         for (int n : CONCURRENCY) {
           long cpu0 = cpuTicks(server.pid());
+          long jit0 = compilerTicks(server.pid());
           Result r = run(server, agent, payload, n, count);
           long ticks = cpuTicks(server.pid()) - cpu0;
+          long jit = Math.max(0, compilerTicks(server.pid()) - jit0); // a compiler thread may have ended
           results.add(new Result(impl, n, count, r.rate, r.p50, r.p99,
-              ticks * 1000.0 / CLK_TCK / count, hwm(server.pid())));
+              ticks * 1000.0 / CLK_TCK / count, hwm(server.pid()), jit * 1000.0 / CLK_TCK / count));
         }
         if (jfr != null) {
           jcmd(server.pid(), "JFR.stop", "name=bench", "filename=" + jfr);
@@ -90,16 +97,17 @@ public final class ServerLoad {
         runLocal(local, agent, payload, 8, Math.max(50, count / 4));
       }
       Result r = runLocal(local, agent, payload, n, count);
-      results.add(new Result("java-in-process", n, count, r.rate, r.p50, r.p99, Double.NaN, 0));
+      results.add(new Result("java-in-process", n, count, r.rate, r.p50, r.p99, Double.NaN, 0, Double.NaN));
     }
 
     System.out.println();
     System.out.println("Server plugins through gRPC (all-RSA payload, software agent in the driver JVM)");
-    System.out.printf(Locale.ROOT, "%-16s %4s %6s %10s %9s %9s %12s %10s%n", "impl", "N", "count", "att/s",
-        "p50_ms", "p99_ms", "plugin_cpu_ms", "peak_rss_MiB");
+    System.out.printf(Locale.ROOT, "%-16s %4s %6s %10s %9s %9s %13s %8s %8s %12s%n", "impl", "N", "count",
+        "att/s", "p50_ms", "p99_ms", "plugin_cpu_ms", "jit_ms", "app_ms", "peak_rss_MiB");
     for (Result r : results) {
-      System.out.printf(Locale.ROOT, "%-16s %4d %6d %10.1f %9.2f %9.2f %12.3f %10.1f%n", r.impl, r.n, r.count,
-          r.rate, r.p50, r.p99, r.cpuMsPerAtt, r.hwmKib / 1024.0);
+      System.out.printf(Locale.ROOT, "%-16s %4d %6d %10.1f %9.2f %9.2f %13.3f %8.3f %8.3f %12.1f%n", r.impl, r.n,
+          r.count, r.rate, r.p50, r.p99, r.cpuMsPerAtt, r.jitMsPerAtt, r.cpuMsPerAtt - r.jitMsPerAtt,
+          r.hwmKib / 1024.0);
     }
     double minVsGo = Double.MAX_VALUE;
     double minVsLocal = Double.MAX_VALUE;
@@ -107,12 +115,13 @@ public final class ServerLoad {
       Result j = find(results, "java", n);
       Result g = find(results, "go", n);
       Result l = find(results, "java-in-process", n);
-      Result c2 = find(results, "java-c2", n);
+      Result c1 = find(results, "java-c1", n);
       minVsGo = Math.min(minVsGo, j.rate / g.rate);
       minVsLocal = Math.min(minVsLocal, j.rate / l.rate);
-      System.out.printf(Locale.ROOT, "N=%-3d java/go rate %.2f  java/go plugin CPU %.2f  java-grpc/in-process %.2f"
-          + "  java-c2/go rate %.2f  java-c2/go plugin CPU %.2f%n", n, j.rate / g.rate, j.cpuMsPerAtt / g.cpuMsPerAtt,
-          j.rate / l.rate, c2.rate / g.rate, c2.cpuMsPerAtt / g.cpuMsPerAtt);
+      System.out.printf(Locale.ROOT, "N=%-3d java/go rate %.2f  java/go plugin CPU %.2f (without JIT %.2f)"
+          + "  java-grpc/in-process %.2f  java-c1/go rate %.2f  java-c1/go plugin CPU %.2f%n", n, j.rate / g.rate,
+          j.cpuMsPerAtt / g.cpuMsPerAtt, (j.cpuMsPerAtt - j.jitMsPerAtt) / g.cpuMsPerAtt, j.rate / l.rate,
+          c1.rate / g.rate, c1.cpuMsPerAtt / g.cpuMsPerAtt);
     }
     Result j8 = find(results, "java", 8);
     Result g8 = find(results, "go", 8);
@@ -124,14 +133,15 @@ public final class ServerLoad {
   }
 
   /**
-   * Our server plugin jar with the launcher's logging, GC and CDS flags but the JVM's default tiered
-   * compilation (no {@code -XX:TieredStopAtLevel=1}, no {@code -XX:CICompilerCount=1}), to show what
-   * C1-only costs a busy server: the BigInteger intrinsics of RSA are C2's.
+   * Our server plugin jar with the launchers' common flags and the agent plugin's C1-only compilation
+   * ({@code -XX:TieredStopAtLevel=1 -XX:CICompilerCount=1}, bin/lib.sh), to show what C1-only costs a busy
+   * server: the BigInteger intrinsics of RSA are C2's.
    */
-  static List<String> withoutC1Only() {
+  static List<String> c1Only() {
     Path home = PluginCommands.home().orElseThrow();
     return List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xlog:disable",
-        "-Xlog:all=warning:stderr", "-XX:+DisplayVMOutputToStderr", "-XX:+UseSerialGC", "-Xshare:auto", "-jar",
+        "-Xlog:all=warning:stderr", "-XX:+DisplayVMOutputToStderr", "-XX:+UseSerialGC", "-Xshare:auto", "-Xms8m",
+        "-XX:TieredStopAtLevel=1", "-XX:CICompilerCount=1", "-XX:ReservedCodeCacheSize=32m", "-jar",
         home.resolve("server-plugin/target/tpm-devid-server-plugin.jar").toString());
   }
 
@@ -196,7 +206,7 @@ public final class ServerLoad {
     }
     double secs = (System.nanoTime() - t0) / 1e9;
     Arrays.sort(lat);
-    return new Result("", n, count, count / secs, lat[count / 2] / 1e6, lat[(int) (count * 0.99)] / 1e6, 0, 0);
+    return new Result("", n, count, count / secs, lat[count / 2] / 1e6, lat[(int) (count * 0.99)] / 1e6, 0, 0, 0);
   }
 
   /** The software agent as the relay's agent half (same payload every time, fresh answer per challenge). */
@@ -220,6 +230,26 @@ public final class ServerLoad {
     String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
     String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
     return Long.parseLong(f[11]) + Long.parseLong(f[12]);
+  }
+
+  /** utime + stime of the JVM's JIT compiler threads ("C1 CompilerThre", "C2 CompilerThre") of a process. */
+  static long compilerTicks(long pid) throws Exception {
+    long sum = 0;
+    try (var tasks = Files.newDirectoryStream(Path.of("/proc/" + pid + "/task"))) {
+      for (Path t : tasks) {
+        try {
+          if (!Files.readString(t.resolve("comm")).contains("CompilerThre")) {
+            continue;
+          }
+          String stat = Files.readString(t.resolve("stat"));
+          String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+          sum += Long.parseLong(f[11]) + Long.parseLong(f[12]);
+        } catch (java.io.IOException e) {
+          // the thread ended meanwhile
+        }
+      }
+    }
+    return sum;
   }
 
   /** A /proc/PID/status field in KiB (VmHWM, VmRSS). */
