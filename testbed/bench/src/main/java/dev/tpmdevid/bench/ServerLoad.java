@@ -94,7 +94,7 @@ public final class ServerLoad {
     InProcessServer local = new InProcessServer(agent);
     for (int n : CONCURRENCY) {
       if (n == 1) {
-        runLocal(local, agent, payload, 8, Math.max(50, count / 4));
+        runLocal(local, agent, payload, 8, Math.max(200, count)); // the same warm-up as the plugins
       }
       Result r = runLocal(local, agent, payload, n, count);
       results.add(new Result("java-in-process", n, count, r.rate, r.p50, r.p99, Double.NaN, 0, Double.NaN));
