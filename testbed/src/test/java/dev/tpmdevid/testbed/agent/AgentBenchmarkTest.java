@@ -12,6 +12,7 @@ import dev.tpmdevid.agent.AgentConfig;
 import dev.tpmdevid.agent.DevIdAttestor;
 import dev.tpmdevid.testbed.provision.KeyType;
 import dev.tpmdevid.testbed.provision.ProvisionOptions;
+import dev.tpmdevid.testbed.swtpm.ProvisionedSwtpm;
 import dev.tpmdevid.testbed.swtpm.Swtpm;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -32,13 +33,13 @@ class AgentBenchmarkTest {
 
     @BeforeAll
     static void needsSwtpm() {
-        assertTrue(AgentSwtpm.available(), "swtpm is not installed (bin/test installs the Debian packages swtpm and swtpm-tools)");
+        assertTrue(ProvisionedSwtpm.available(), "swtpm is not installed (bin/test installs the Debian packages swtpm and swtpm-tools)");
     }
 
     @Test
     void medianWallTimeAndCommandsPerAttestation() throws Exception {
         List<String> lines = new ArrayList<>();
-        try (AgentSwtpm tpm = new AgentSwtpm(dir, Swtpm.Transport.TCP, ProvisionOptions.defaults())) {
+        try (ProvisionedSwtpm tpm = new ProvisionedSwtpm(dir, Swtpm.Transport.TCP, ProvisionOptions.defaults())) {
             for (String ak : new String[] {"rsa", "ecc"}) {
                 for (boolean reuse : new boolean[] {false, true}) {
                     DevIdAttestor a = DevIdAttestor.create(AgentConfig.fromHcl(tpm.agentHcl(

@@ -27,6 +27,7 @@ import dev.tpmdevid.testbed.host.PluginCommands;
 import dev.tpmdevid.testbed.host.PluginHost;
 import dev.tpmdevid.testbed.host.PluginKind;
 import dev.tpmdevid.testbed.provision.ProvisionOptions;
+import dev.tpmdevid.testbed.swtpm.ProvisionedSwtpm;
 import dev.tpmdevid.testbed.swtpm.Swtpm;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
@@ -75,7 +76,7 @@ class SoakTest {
     @Test
     void agentPlugin_onSwtpm() throws Exception {
         int n = Integer.getInteger("tpmdevid.soak.agent", 1_000);
-        try (AgentSwtpm tpm = new AgentSwtpm(dir, Swtpm.Transport.UNIX, ProvisionOptions.defaults());
+        try (ProvisionedSwtpm tpm = new ProvisionedSwtpm(dir, Swtpm.Transport.UNIX, ProvisionOptions.defaults());
                 PluginHost server = PluginHost.builder(PluginKind.SERVER, PluginCommands.server()).start();
                 PluginHost agent = PluginHost.builder(PluginKind.AGENT, PluginCommands.agent()).start()) {
             server.configure(TRUST_DOMAIN, tpm.provisioned.serverConfig());
