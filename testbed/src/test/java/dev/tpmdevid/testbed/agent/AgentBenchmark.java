@@ -23,8 +23,13 @@ import org.junit.jupiter.api.io.TempDir;
  * without AK reuse, next to the Go agent's command sequence replayed on the same TPM. Prints only; no timed
  * assertions. Wall time = open + begin + payload + solve + close, including the test's MakeCredential (under 2 ms)
  * in both ours and the Go-like replay.
+ *
+ * <p>Not run by {@code mvn verify} / {@code bin/test} (the name does not end in {@code Test}); run it with
+ * {@code mvn -B -ntp -q verify -pl testbed -am -Dtest=AgentBenchmark -Dsurefire.failIfNoSpecifiedTests=false}
+ * ({@code -Dagent.bench.runs=N}); the figures land in
+ * {@code testbed/target/surefire-reports/dev.tpmdevid.testbed.agent.AgentBenchmark-output.txt}.
  */
-class AgentBenchmarkTest {
+class AgentBenchmark {
 
     private static final int RUNS = Integer.getInteger("agent.bench.runs", 9);
 

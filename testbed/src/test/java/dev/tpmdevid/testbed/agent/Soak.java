@@ -30,21 +30,18 @@ import dev.tpmdevid.testbed.provision.ProvisionOptions;
 import dev.tpmdevid.testbed.swtpm.ProvisionedSwtpm;
 import dev.tpmdevid.testbed.swtpm.Swtpm;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Soak: many attestations through the real plugin processes, with the plugin process's resident set
  * size, thread count and open file descriptors sampled from {@code /proc/<pid>} as it goes; the mean
  * of the first 10% of the samples is compared with the mean of the last 10%. Not part of
- * {@code bin/test}: run with
- * {@code mvn -B verify -pl testbed -am -Dtest=SoakTest -Dsurefire.failIfNoSpecifiedTests=false
- * -Dtpmdevid.soak=true} (counts: {@code -Dtpmdevid.soak.server=10000 -Dtpmdevid.soak.agent=1000}).
+ * {@code mvn verify} / {@code bin/test} (the name does not end in {@code Test}): run with
+ * {@code mvn -B verify -pl testbed -am -Dtest=Soak -Dsurefire.failIfNoSpecifiedTests=false}
+ * (counts: {@code -Dtpmdevid.soak.server=10000 -Dtpmdevid.soak.agent=1000}).
  * Figures go to the test output and {@code testbed/target/soak-*.md}.
  */
-@EnabledIfSystemProperty(named = "tpmdevid.soak", matches = "true",
-        disabledReason = "opt-in soak harness: run with -Dtpmdevid.soak=true (docs/robustness.md)")
-class SoakTest {
+class Soak {
     static final String TRUST_DOMAIN = "example.org";
     static final int SAMPLES = 100;
 
