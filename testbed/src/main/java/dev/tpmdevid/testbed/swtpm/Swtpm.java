@@ -1,6 +1,7 @@
 package dev.tpmdevid.testbed.swtpm;
 
 import dev.tpmdevid.core.device.TpmConnection;
+import dev.tpmdevid.core.device.TpmDeviceException;
 import dev.tpmdevid.testbed.Processes;
 import dev.tpmdevid.testbed.TempDirs;
 
@@ -60,6 +61,7 @@ public final class Swtpm implements AutoCloseable {
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(10);
     private static final Duration STOP_GRACE = Duration.ofSeconds(5);
     private static final int START_ATTEMPTS = 5;
+    private static final Duration CONNECT_RETRY = Duration.ofSeconds(3);
     /** swtpm control-channel command 1 (tpm_ioctl.h CMD_GET_CAPABILITY), big-endian u32, no payload. */
     private static final byte[] CMD_GET_CAPABILITY = {0, 0, 0, 1};
     private static final Set<Swtpm> RUNNING = ConcurrentHashMap.newKeySet();
@@ -347,11 +349,28 @@ public final class Swtpm implements AutoCloseable {
     }
 
     /**
-     * A new connection to this TPM ({@code TpmConnection.open(devicePath())}). swtpm serves one client at a time:
-     * close it before anyone else (e.g. an agent plugin) connects.
+     * A new connection to this TPM ({@code TpmConnection.open(devicePath())}), retried for up to 3 s while the
+     * device refuses. The retry is a safety net: seen under load as "Connection refused" right after start when
+     * readiness was still judged by a mere connect; {@link #awaitReady} now waits for CMD_GET_CAPABILITY.
+     * swtpm serves one client at a time: close the connection before anyone else (e.g. an agent plugin) connects.
      */
     public TpmConnection connect() {
-        return TpmConnection.open(devicePath());
+        long deadline = System.nanoTime() + CONNECT_RETRY.toNanos();
+        while (true) {
+            try {
+                return TpmConnection.open(devicePath());
+            } catch (TpmDeviceException e) {
+                if (System.nanoTime() > deadline) {
+                    throw e;
+                }
+                try {
+                    Thread.sleep(20);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
+        }
     }
 
     /** The transport this instance was started with. */

@@ -105,7 +105,7 @@ class AgentFailureTest {
             DevIdAttestor a = attestor(replace(tpm.agentHcl(""), "tpm_device_path", other.devicePath()));
             AgentException e = org.junit.jupiter.api.Assertions.assertThrows(AgentException.class, a::begin);
             assertTpmError(e, "cannot load DevID key on TPM", "TPM_RC_INTEGRITY", "storage root key");
-            try (TpmConnection c = TpmConnection.open(other.devicePath())) {
+            try (TpmConnection c = other.connect()) {
                 assertThat(c.transientHandles()).isEmpty();
                 assertThat(c.sessionHandles()).isEmpty();
             }

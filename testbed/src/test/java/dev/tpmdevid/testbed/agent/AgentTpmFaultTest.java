@@ -267,7 +267,7 @@ class AgentTpmFaultTest {
         List<Integer> last = List.of();
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (true) {
-            try (TpmConnection c = TpmConnection.open(live().devicePath())) {
+            try (TpmConnection c = live().connect()) {
                 last = new ArrayList<>(c.transientHandles());
                 last.addAll(c.sessionHandles());
             }

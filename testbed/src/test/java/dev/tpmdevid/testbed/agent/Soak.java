@@ -84,7 +84,7 @@ class Soak {
                 assertThat(o.succeeded()).as("attestation %d: %s", i, o.operatorView()).isTrue();
             });
             List<Integer> handles;
-            try (TpmConnection c = TpmConnection.open(tpm.devicePath())) {
+            try (TpmConnection c = tpm.open()) {
                 handles = new ArrayList<>(c.transientHandles());
                 handles.addAll(c.sessionHandles());
             }
