@@ -620,7 +620,7 @@ class AttackTest {
       @Override public void onError(Throwable t) { events.add(Status.fromThrowable(t)); }
       @Override public void onCompleted() { events.add("completed"); }
     };
-    AttestStream s = new AttestStream(out, harness.configs.current(), new AttestationVerifier(broken),
+    AttestStream s = new AttestStream(out, harness.configs.current().withRandom(broken),
         java.util.concurrent.Executors.newSingleThreadScheduledExecutor());
     s.onNext(dev.tpmdevid.proto.spire.server.nodeattestor.v1.AttestRequest.newBuilder()
         .setPayload(com.google.protobuf.ByteString.copyFrom(agent.payload())).build());

@@ -1,6 +1,5 @@
 package dev.tpmdevid.server;
 
-import dev.tpmdevid.verifier.AttestationVerifier;
 import dev.tpmdevid.proto.spire.server.nodeattestor.v1.AttestRequest;
 import dev.tpmdevid.proto.spire.server.nodeattestor.v1.AttestResponse;
 import dev.tpmdevid.proto.spire.server.nodeattestor.v1.NodeAttestorGrpc;
@@ -18,7 +17,6 @@ import io.grpc.stub.StreamObserver;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -48,7 +46,7 @@ final class PluginHarness implements AutoCloseable {
       configs.configure(TRUST_DOMAIN, hcl(agent, extraHcl));
     }
     server = Grpc.newServerBuilderForPort(0, InsecureServerCredentials.create())
-        .addService(new NodeAttestorService(configs, new AttestationVerifier(new SecureRandom())))
+        .addService(new NodeAttestorService(configs))
         .build()
         .start();
     channel = Grpc.newChannelBuilderForAddress("127.0.0.1", server.getPort(),
