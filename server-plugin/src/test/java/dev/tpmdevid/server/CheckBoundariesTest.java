@@ -2,11 +2,11 @@ package dev.tpmdevid.server;
 
 import dev.tpmdevid.verifier.AttestationFailure;
 import dev.tpmdevid.verifier.AttestationVerifier;
-import dev.tpmdevid.verifier.KeyComparison;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.tpmdevid.core.tpm.KeyComparison;
 import dev.tpmdevid.core.tpm.ObjectAttributes;
 import dev.tpmdevid.core.tpm.TpmAlg;
 import dev.tpmdevid.core.tpm.TpmtPublic;

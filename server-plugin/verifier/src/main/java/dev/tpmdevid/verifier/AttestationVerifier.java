@@ -3,6 +3,7 @@ package dev.tpmdevid.verifier;
 import dev.tpmdevid.core.cred.CredentialBlob;
 import dev.tpmdevid.core.cred.MakeCredential;
 import dev.tpmdevid.core.tpm.ObjectAttribute;
+import dev.tpmdevid.core.tpm.KeyComparison;
 import dev.tpmdevid.core.tpm.ObjectAttributes;
 import dev.tpmdevid.core.tpm.TpmAlg;
 import dev.tpmdevid.core.tpm.TpmFormatException;
