@@ -1,7 +1,6 @@
 package dev.tpmdevid.server;
 
 import dev.tpmdevid.plugin.BlockingBidiStream;
-import dev.tpmdevid.verifier.AttestationVerifier;
 import dev.tpmdevid.proto.spire.server.nodeattestor.v1.AttestRequest;
 import dev.tpmdevid.proto.spire.server.nodeattestor.v1.AttestResponse;
 import dev.tpmdevid.proto.spire.server.nodeattestor.v1.NodeAttestorGrpc;
@@ -16,7 +15,6 @@ import io.grpc.Status;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
@@ -44,7 +42,7 @@ final class PluginHarness implements AutoCloseable {
       configs.configure(TRUST_DOMAIN, hcl(agent, extraHcl));
     }
     server = Grpc.newServerBuilderForPort(0, InsecureServerCredentials.create())
-        .addService(new NodeAttestorService(configs, new AttestationVerifier(new SecureRandom())))
+        .addService(new NodeAttestorService(configs))
         .build()
         .start();
     channel = Grpc.newChannelBuilderForAddress("127.0.0.1", server.getPort(),

@@ -15,13 +15,17 @@ import dev.tpmdevid.plugin.BlockingBidiStream;
 import dev.tpmdevid.proto.spire.agent.nodeattestor.v1.Challenge;
 import dev.tpmdevid.proto.spire.agent.nodeattestor.v1.NodeAttestorGrpc;
 import dev.tpmdevid.proto.spire.agent.nodeattestor.v1.PayloadOrChallengeResponse;
-import dev.tpmdevid.server.StepVerifier;
+import dev.tpmdevid.server.ServerPluginConfig;
+import dev.tpmdevid.verifier.AttestationFailure;
+import dev.tpmdevid.verifier.AttestedNode;
+import dev.tpmdevid.verifier.TpmDevIdVerifier;
 import dev.tpmdevid.testbed.host.PluginHost;
 import dev.tpmdevid.testbed.provision.KeyType;
 import io.grpc.Status;
 import java.io.IOException;
 import java.security.cert.X509Certificate;
 import java.security.interfaces.RSAPublicKey;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -62,14 +66,13 @@ final class AgentConformance {
             if (req == null) {
                 return v;
             }
-            StepVerifier verifier;
-            StepVerifier.Challenge challenge;
+            TpmDevIdVerifier.Challenge challenge;
             try {
-                verifier = StepVerifier.fromHcl(trustDomain, serverHcl);
-                challenge = verifier.challenge(payload);
+                TpmDevIdVerifier verifier = ServerPluginConfig.verifier(trustDomain, serverHcl, Clock.systemUTC());
+                challenge = verifier.begin(payload);
                 v.put("payload-passes-server-checks", ServerConformance.Verdict.pass("docs/protocol.md#server-checks steps 2-14 and"
                         + " the docs/security.md hardening"));
-            } catch (StepVerifier.StepException e) {
+            } catch (AttestationFailure | IllegalArgumentException e) {
                 v.put("payload-passes-server-checks", ServerConformance.Verdict.fail(e.getMessage()));
                 return v;
             }
@@ -83,9 +86,10 @@ final class AgentConformance {
             byte[] response = r.getChallengeResponse().toByteArray();
             responseFormat(response, req, m, v);
             try {
-                StepVerifier.Result result = verifier.verify(payload, challenge.nonce(), challenge.secret(), response);
-                v.put("answers-challenge", ServerConformance.Verdict.pass("attested as " + result.spiffeId()));
-            } catch (StepVerifier.StepException e) {
+                AttestedNode result = challenge.complete(response);
+                v.put("answers-challenge", ServerConformance.Verdict.pass("attested as "
+                        + result.agentId(trustDomain)));
+            } catch (AttestationFailure e) {
                 v.put("answers-challenge", ServerConformance.Verdict.fail(e.getMessage()));
             }
             return v;

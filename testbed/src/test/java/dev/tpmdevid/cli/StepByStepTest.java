@@ -94,7 +94,7 @@ class StepByStepTest {
             CliRun r5 = CliRun.of("server", "verify", "--config", s(lab.serverHcl()), "--state", s(serverState3),
                     "--response", s(bad));
             assertThat(r5.code()).isEqualTo(1);
-            assertThat(r5.oneLineError()).isEqualTo("tpm-devid server verify: rejected (INVALID_ARGUMENT):"
+            assertThat(r5.oneLineError()).isEqualTo("tpm-devid server verify: rejected (PROOF_OF_RESIDENCY):"
                     + " credential activation failed: nonces are different");
             CliRun afterFailure = CliRun.of("server", "verify", "--config", s(lab.serverHcl()), "--state",
                     s(serverState3), "--response", s(response3));

@@ -108,8 +108,8 @@ public final class ToolsProvisioner {
         tpm("tpm2_createprimary", "-C", "o", "-g", "sha256", "-G", rsa ? "rsa2048:aes128cfb" : "ecc256:aes128cfb",
                 "-a", SRK_ATTRIBUTES, "-c", "srk.ctx");
         List<String> create = new ArrayList<>(List.of("tpm2_create", "-C", "srk.ctx", "-g", "sha256",
-                "-G", rsa ? "rsa2048:rsassa-sha256:null" : "ecc256:ecdsa-sha256:null", "-a", DEVID_ATTRIBUTES,
-                "-u", "devid.pub", "-r", "devid.priv"));
+                "-G", rsa ? "rsa2048:rsassa-sha256:null" : "ecc256:ecdsa-sha256:null", "-a",
+                DEVID_ATTRIBUTES + (options.devIdRestricted() ? "|restricted" : ""), "-u", "devid.pub", "-r", "devid.priv"));
         if (!options.devIdPassword().isEmpty()) {
             create.addAll(List.of("-p", "str:" + options.devIdPassword()));
         }
