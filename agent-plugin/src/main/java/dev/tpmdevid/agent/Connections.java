@@ -2,7 +2,6 @@ package dev.tpmdevid.agent;
 
 import dev.tpmdevid.core.device.TpmConnection;
 import dev.tpmdevid.core.device.TpmDeviceException;
-import tss.Tpm;
 
 /** Opens the TPM named by {@code tpm_device_path} through {@link TpmConnection}. */
 final class Connections {
@@ -23,35 +22,13 @@ final class Connections {
     }
 
     /** {@code /dev/tpmrm0}-style device, swtpm unix socket path, or {@code tcp://host:port}. */
-    static TpmLink open(String path) {
-        TpmConnection c;
+    static TpmConnection open(String path) {
         try {
-            c = TpmConnection.open(path);
+            return TpmConnection.open(path);
         } catch (TpmDeviceException | IllegalArgumentException e) {
             throw new OpenFailure("unable to start a new TPM session: cannot open TPM at \"" + path + "\": "
                     + e.getMessage() + "; check tpm_device_path (a TPM 2.0 character device such as /dev/tpmrm0,"
                     + " a swtpm unix socket path or tcp://host:port) and that this process may open it", e);
         }
-        return new TpmLink() {
-            @Override
-            public Tpm tpm() {
-                return c.tpm();
-            }
-
-            @Override
-            public long commandCount() {
-                return c.commandCount();
-            }
-
-            @Override
-            public java.util.Map<String, Long> commandCounts() {
-                return c.commandCounts();
-            }
-
-            @Override
-            public void close() {
-                c.close();
-            }
-        };
     }
 }

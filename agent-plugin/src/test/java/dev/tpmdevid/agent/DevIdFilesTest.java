@@ -15,7 +15,11 @@ import io.grpc.StatusException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import dev.tpmdevid.core.tpm.TpmFormatException;
+import dev.tpmdevid.core.tpm.TpmtPublic;
+import tss.tpm.TPMA_OBJECT;
 import tss.tpm.TPMS_SIG_SCHEME_RSASSA;
+import tss.tpm.TPMT_PUBLIC;
 import tss.tpm.TPM_ALG_ID;
 
 class DevIdFilesTest {
@@ -31,6 +35,10 @@ class DevIdFilesTest {
         assertThatThrownBy(r::run).isInstanceOf(AgentException.class)
                 .satisfies(e -> assertThat(((AgentException) e).kind()).isEqualTo(AgentException.Kind.CONFIG))
                 .hasMessageContainingAll(fragments);
+    }
+
+    private static DevIdFiles files(DevIdAttestor a) {
+        return (DevIdFiles) a.devIdSource();
     }
 
     interface ThrowingRunnable {
@@ -88,14 +96,14 @@ class DevIdFilesTest {
         byte[] pub = TestFiles.rsaPublic().toTpm();
         TestFiles.writeDevId(dir, TestFiles.rsaPublic(), TestFiles.RSA, 0);
         DevIdAttestor a = DevIdAttestor.create(config());
-        assertThat(a.material().pub()).isEqualTo(pub);
+        assertThat(files(a).blobs().publicArea()).isEqualTo(pub);
 
         byte[] prefixed = new byte[pub.length + 2];
         prefixed[0] = (byte) (pub.length >> 8);
         prefixed[1] = (byte) pub.length;
         System.arraycopy(pub, 0, prefixed, 2, pub.length);
         Files.write(dir.resolve("devid.pub.blob"), prefixed);
-        assertThat(DevIdAttestor.create(config()).material().pub()).isEqualTo(pub);
+        assertThat(files(DevIdAttestor.create(config())).blobs().publicArea()).isEqualTo(pub);
 
         Files.write(dir.resolve("devid.pub.blob"), Arrays.copyOf(pub, pub.length - 10));
         assertConfigError(() -> DevIdAttestor.create(config()), "devid_pub_path", "not a TPMT_PUBLIC");
@@ -113,7 +121,7 @@ class DevIdFilesTest {
         prefixed[1] = (byte) priv.length;
         System.arraycopy(priv, 0, prefixed, 2, priv.length);
         Files.write(dir.resolve("devid.priv.blob"), prefixed);
-        assertThat(DevIdAttestor.create(config()).material().priv()).isEqualTo(priv);
+        assertThat(files(DevIdAttestor.create(config())).blobs().privateBlob()).isEqualTo(priv);
 
         Files.write(dir.resolve("devid.priv.blob"), TestFiles.rsaPublic().toTpm());
         assertConfigError(() -> DevIdAttestor.create(config()), "devid_priv_path", "not a TPM2B_PRIVATE");
@@ -124,9 +132,9 @@ class DevIdFilesTest {
     @Test
     void eccDevId() throws Exception {
         TestFiles.writeDevId(dir, TestFiles.eccPublic(), TestFiles.EC, 0);
-        DevIdMaterial m = DevIdAttestor.create(config()).material();
-        assertThat(m.isEcc()).isTrue();
-        assertThat(m.signHash().toInt()).isEqualTo(TPM_ALG_ID.SHA256.toInt());
+        DevIdSource m = DevIdAttestor.create(config()).devIdSource();
+        assertThat(m.publicArea().isEcc()).isTrue();
+        assertThat(m.publicArea().scheme().hashAlg()).isEqualTo(TPM_ALG_ID.SHA256.toInt());
     }
 
     @Test
@@ -134,9 +142,30 @@ class DevIdFilesTest {
         TestFiles.writeDevId(dir, TestFiles.rsaPublic((RSAPublicKey) TestFiles.RSA.getPublic(), TestFiles.nullScheme()),
                 TestFiles.RSA, 0);
         assertConfigError(() -> DevIdAttestor.create(config()), "devid_pub_path", "signature hash algorithm is NULL");
+        // RSASSA with hashAlg NULL is not a valid TPMT_PUBLIC for the server's strict parser: refused at Configure
         TestFiles.writeDevId(dir, TestFiles.rsaPublic((RSAPublicKey) TestFiles.RSA.getPublic(),
                 new TPMS_SIG_SCHEME_RSASSA(TPM_ALG_ID.NULL)), TestFiles.RSA, 0);
-        assertConfigError(() -> DevIdAttestor.create(config()), "devid_pub_path", "signature hash algorithm is NULL");
+        assertConfigError(() -> DevIdAttestor.create(config()), "devid_pub_path", "not a TPMT_PUBLIC the server accepts",
+                "hashAlg");
+    }
+
+    /**
+     * Public areas TSS.Java reads and writes back unchanged (what the agent accepted before it used tpm-core's
+     * parser) but the server's strict parser refuses: refused at Configure, naming the problem.
+     */
+    @Test
+    void devIdTheServerRefusesIsRefusedAtConfigure() throws Exception {
+        TPMT_PUBLIC shortPolicy = TestFiles.rsaPublic();
+        shortPolicy.authPolicy = new byte[] {1, 2, 3, 4, 5};
+        TPMT_PUBLIC reservedBit = TestFiles.rsaPublic();
+        reservedBit.objectAttributes = new TPMA_OBJECT(reservedBit.objectAttributes.toInt() | 0x00000100);
+        for (TPMT_PUBLIC bad : List.of(shortPolicy, reservedBit)) {
+            assertThat(Arrays.equals(TPMT_PUBLIC.fromTpm(bad.toTpm()).toTpm(), bad.toTpm())).isTrue();
+            assertThatThrownBy(() -> TpmtPublic.parse(bad.toTpm())).isInstanceOf(TpmFormatException.class);
+            TestFiles.writeDevId(dir, bad, TestFiles.RSA, 0);
+            assertConfigError(() -> DevIdAttestor.create(config()), "devid_pub_path",
+                    "not a TPMT_PUBLIC the server accepts");
+        }
     }
 
     @Test

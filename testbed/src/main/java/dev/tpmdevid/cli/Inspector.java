@@ -395,8 +395,7 @@ final class Inspector {
         m.put("objectAttributes", p.objectAttributes().toString());
         m.put("role", role(p));
         m.put("authPolicy", p.authPolicy().length == 0 ? "(empty)" : HEX.formatHex(p.authPolicy())
-                + (HEX.formatHex(p.authPolicy()).equalsIgnoreCase(
-                "837197674484B3F81A90CC8D46A5D724FD52D76E06520B64F2A1DA1B331469AA")
+                + (java.util.Arrays.equals(p.authPolicy(), dev.tpmdevid.core.tpm.Templates.ekAuthPolicy())
                 ? " (PolicySecret(TPM_RH_ENDORSEMENT): the TCG EK policy)" : ""));
         TpmtPublic.Symmetric sym = p.symmetric();
         m.put("symmetric", sym.algorithm() == TpmAlg.NULL ? "NULL"

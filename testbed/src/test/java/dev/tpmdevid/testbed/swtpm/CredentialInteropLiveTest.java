@@ -1,5 +1,7 @@
 package dev.tpmdevid.testbed.swtpm;
 
+import dev.tpmdevid.core.device.TssStructures;
+import dev.tpmdevid.core.tpm.Templates;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -50,7 +52,7 @@ class CredentialInteropLiveTest {
     }
 
     private static TPMT_PUBLIC ekTemplate(String type) {
-        return type.equals("rsa") ? LiveTemplates.rsaEk() : LiveTemplates.eccEk();
+        return type.equals("rsa") ? TssStructures.publicArea(Templates.EK_RSA) : TssStructures.publicArea(Templates.EK_ECC);
     }
 
     /** EK in the endorsement hierarchy and an AK (under a flushed storage primary) in one scope. */
@@ -58,10 +60,10 @@ class CredentialInteropLiveTest {
     }
 
     private static Keys createKeys(HandleScope scope, TpmConnection c, String ekType, byte[] endorsementPw) {
-        TpmObject parent = scope.createPrimary(Hierarchy.OWNER.withPassword(null), LiveTemplates.eccStorageKey(),
+        TpmObject parent = scope.createPrimary(Hierarchy.OWNER.withPassword(null), TssStructures.publicArea(Templates.SRK_ECC),
                 null);
         CreateResponse akBlob = c.tpm().Create(parent.handle(), new TPMS_SENSITIVE_CREATE(AK_PW, new byte[0]),
-                LiveTemplates.eccAk(), new byte[0], new TPMS_PCR_SELECTION[0]);
+                TssStructures.publicArea(Templates.AK_ECC), new byte[0], new TPMS_PCR_SELECTION[0]);
         TpmObject ak = scope.load(parent, akBlob.outPrivate, akBlob.outPublic, AK_PW);
         scope.flush(parent);
         TpmObject ek = scope.createPrimary(Hierarchy.ENDORSEMENT.withPassword(endorsementPw), ekTemplate(ekType),

@@ -1,5 +1,7 @@
 package dev.tpmdevid.testbed.swtpm;
 
+import dev.tpmdevid.core.device.TssStructures;
+import dev.tpmdevid.core.tpm.Templates;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -62,9 +64,9 @@ class SpireSessionLiveTest {
             TPM2B_PRIVATE devIdPriv;
             // provisioning (not counted): DevID blobs under the SPIRE SRK, then hierarchy passwords
             try (TpmConnection c = swtpm.connect(); HandleScope scope = c.scope()) {
-                TpmObject srk = scope.createPrimary(Hierarchy.OWNER.withPassword(null), LiveTemplates.rsaSrk(), null);
+                TpmObject srk = scope.createPrimary(Hierarchy.OWNER.withPassword(null), TssStructures.publicArea(Templates.SRK_RSA), null);
                 CreateResponse dev = c.tpm().Create(srk.handle(), new TPMS_SENSITIVE_CREATE(devIdPw, new byte[0]),
-                        LiveTemplates.rsaDevId(), new byte[0], new TPMS_PCR_SELECTION[0]);
+                        TssStructures.publicArea(Templates.DEVID_RSA), new byte[0], new TPMS_PCR_SELECTION[0]);
                 devIdPub = dev.outPublic;
                 devIdPriv = dev.outPrivate;
                 c.tpm().HierarchyChangeAuth(Hierarchy.OWNER.withPassword(null), ownerPw);
@@ -79,21 +81,21 @@ class SpireSessionLiveTest {
                     byte[] akPw = random(32);
                     TPM_HANDLE owner = Hierarchy.OWNER.withPassword(ownerPw);
                     // 2-4: SRK, load DevID, flush SRK
-                    TpmObject srk = scope.createPrimary(owner, LiveTemplates.rsaSrk(), srkPw);
+                    TpmObject srk = scope.createPrimary(owner, TssStructures.publicArea(Templates.SRK_RSA), srkPw);
                     TpmObject devId = scope.load(srk, devIdPriv, devIdPub, devIdPw);
                     scope.flush(srk);
                     // 5-7: SRK, create AK, flush SRK
-                    srk = scope.createPrimary(owner, LiveTemplates.rsaSrk(), srkPw);
+                    srk = scope.createPrimary(owner, TssStructures.publicArea(Templates.SRK_RSA), srkPw);
                     CreateResponse ak = c.tpm().Create(srk.handle(), new TPMS_SENSITIVE_CREATE(akPw, new byte[0]),
-                            LiveTemplates.rsaAk(), new byte[0], new TPMS_PCR_SELECTION[0]);
+                            TssStructures.publicArea(Templates.AK_RSA), new byte[0], new TPMS_PCR_SELECTION[0]);
                     scope.flush(srk);
                     // 8: SRK, load AK, flush SRK
-                    srk = scope.createPrimary(owner, LiveTemplates.rsaSrk(), srkPw);
+                    srk = scope.createPrimary(owner, TssStructures.publicArea(Templates.SRK_RSA), srkPw);
                     TpmObject akObj = scope.load(srk, ak.outPrivate, ak.outPublic, akPw);
                     scope.flush(srk);
                     // 9: EK
                     TpmObject ek = scope.createPrimary(Hierarchy.ENDORSEMENT.withPassword(endorsementPw),
-                            LiveTemplates.rsaEk(), null);
+                            TssStructures.publicArea(Templates.EK_RSA), null);
                     assertThat(c.transientHandles()).hasSize(3);
                     // 13: EKPub
                     assertThat(c.tpm().ReadPublic(ek.handle()).name).isEqualTo(ek.name());

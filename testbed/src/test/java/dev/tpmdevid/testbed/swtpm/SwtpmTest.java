@@ -1,5 +1,7 @@
 package dev.tpmdevid.testbed.swtpm;
 
+import dev.tpmdevid.core.device.TssStructures;
+import dev.tpmdevid.core.tpm.Templates;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -113,7 +115,7 @@ class SwtpmTest {
         try (TpmConnection c = swtpm.connect();
                 var scope = c.scope()) {
             return scope.createPrimary(dev.tpmdevid.core.device.Hierarchy.OWNER.withPassword(null),
-                    LiveTemplates.eccStorageKey(), null).name();
+                    TssStructures.publicArea(Templates.SRK_ECC), null).name();
         }
     }
 }

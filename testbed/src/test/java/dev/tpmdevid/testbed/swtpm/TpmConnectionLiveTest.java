@@ -1,5 +1,7 @@
 package dev.tpmdevid.testbed.swtpm;
 
+import dev.tpmdevid.core.device.TssStructures;
+import dev.tpmdevid.core.tpm.Templates;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
@@ -129,13 +131,13 @@ class TpmConnectionLiveTest {
             try (HandleScope scope = c.scope()) {
                 TpmCommandException e = catchThrowableOfType(TpmCommandException.class, () -> scope.createPrimary(
                         Hierarchy.OWNER.withPassword("wrong".getBytes(StandardCharsets.UTF_8)),
-                        LiveTemplates.eccStorageKey(), null));
+                        TssStructures.publicArea(Templates.SRK_ECC), null));
                 assertThat(e.is(ResponseCode.BAD_AUTH) || e.is(ResponseCode.AUTH_FAIL)).isTrue();
                 assertThat(e.getMessage()).matches("TPM_RC_(BAD_AUTH|AUTH_FAIL) on CreatePrimary\\(owner\\): "
                         + "wrong owner_hierarchy_password\\? \\(rc 0x9.., session 1\\)");
                 assertThat(e.getMessage()).doesNotContain("owner-secret-1").doesNotContain("wrong\"");
                 TpmObject ok = scope.createPrimary(Hierarchy.OWNER.withPassword(OWNER_PW),
-                        LiveTemplates.eccStorageKey(), null);
+                        TssStructures.publicArea(Templates.SRK_ECC), null);
                 assertThat(c.transientHandles()).containsExactly(ok.handleValue());
             }
             assertThat(c.transientHandles()).isEmpty();
@@ -185,9 +187,9 @@ class TpmConnectionLiveTest {
         try (Swtpm swtpm = Swtpm.start(); TpmConnection c = TpmConnection.open(swtpm.tcpAddress())) {
             try (HandleScope scope = c.scope()) {
                 TpmObject parent = scope.createPrimary(Hierarchy.OWNER.withPassword(null),
-                        LiveTemplates.eccStorageKey(), "parent-pw".getBytes(StandardCharsets.UTF_8));
+                        TssStructures.publicArea(Templates.SRK_ECC), "parent-pw".getBytes(StandardCharsets.UTF_8));
                 var child = c.tpm().Create(parent.handle(), new tss.tpm.TPMS_SENSITIVE_CREATE(new byte[0],
-                        new byte[0]), LiveTemplates.eccSigningKey(), new byte[0], new tss.tpm.TPMS_PCR_SELECTION[0]);
+                        new byte[0]), TssStructures.publicArea(Templates.DEVID_ECC), new byte[0], new tss.tpm.TPMS_PCR_SELECTION[0]);
                 TpmObject loaded = scope.load(parent, child.outPrivate, child.outPublic, null);
                 scope.flush(parent);
                 scope.startPolicySession();
@@ -207,11 +209,11 @@ class TpmConnectionLiveTest {
             TpmCommandException e = catchThrowableOfType(TpmCommandException.class, () -> {
                 try (HandleScope scope = c.scope()) {
                     TpmObject parent = scope.createPrimary(Hierarchy.OWNER.withPassword(null),
-                            LiveTemplates.eccStorageKey(), null);
+                            TssStructures.publicArea(Templates.SRK_ECC), null);
                     scope.startPolicySession();
                     byte[] garbage = new byte[48];
                     garbage[1] = 32;
-                    scope.load(parent, new TPM2B_PRIVATE(garbage), LiveTemplates.eccSigningKey(), null);
+                    scope.load(parent, new TPM2B_PRIVATE(garbage), TssStructures.publicArea(Templates.DEVID_ECC), null);
                 }
             });
             assertThat(e.commandName()).isEqualTo("Load");
@@ -226,7 +228,7 @@ class TpmConnectionLiveTest {
             TpmCommandException e = catchThrowableOfType(TpmCommandException.class, () -> {
                 try (HandleScope scope = c.scope()) {
                     for (int i = 0; i < 4; i++) {
-                        scope.createPrimary(Hierarchy.OWNER.withPassword(null), LiveTemplates.eccStorageKey(),
+                        scope.createPrimary(Hierarchy.OWNER.withPassword(null), TssStructures.publicArea(Templates.SRK_ECC),
                                 new byte[] {(byte) i});
                     }
                 }
@@ -244,7 +246,7 @@ class TpmConnectionLiveTest {
             assertThat(c.commandCounts()).containsEntry("GetCapability", 1L); // the open probe
             c.resetCommandCounts();
             try (HandleScope scope = c.scope()) {
-                scope.createPrimary(Hierarchy.OWNER.withPassword(null), LiveTemplates.eccStorageKey(), null);
+                scope.createPrimary(Hierarchy.OWNER.withPassword(null), TssStructures.publicArea(Templates.SRK_ECC), null);
                 c.tpm().GetRandom(4);
                 c.tpm().GetRandom(4);
             }

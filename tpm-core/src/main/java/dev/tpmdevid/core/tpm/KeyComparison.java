@@ -37,6 +37,20 @@ public final class KeyComparison {
     return "key type mismatch";
   }
 
+  /**
+   * True if the TPM public area holds {@code key}; false also when the area has no JCA form (a
+   * template with an empty unique field).
+   */
+  public static boolean sameKey(TpmtPublic area, PublicKey key) {
+    PublicKey mine;
+    try {
+      mine = area.toPublicKey();
+    } catch (TpmFormatException | RuntimeException e) {
+      return false;
+    }
+    return difference(mine, key) == null;
+  }
+
   public static boolean sameCurve(ECParameterSpec p, ECParameterSpec q) {
     return p.getCurve().equals(q.getCurve())
         && p.getGenerator().equals(q.getGenerator())

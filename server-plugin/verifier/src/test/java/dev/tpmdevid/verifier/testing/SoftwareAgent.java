@@ -18,7 +18,6 @@ import java.security.Signature;
 import java.security.cert.X509Certificate;
 import java.security.interfaces.ECPublicKey;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 
 /**
@@ -36,8 +35,7 @@ import java.util.List;
  */
 public final class SoftwareAgent {
   /** EK authPolicy = PolicySecret(TPM_RH_ENDORSEMENT) (docs/protocol.md#constants). */
-  static final byte[] EK_POLICY = HexFormat.of()
-      .parseHex("837197674484b3f81a90cc8d46a5d724fd52d76e06520b64f2a1da1b331469aa");
+  static final byte[] EK_POLICY = dev.tpmdevid.core.tpm.Templates.ekAuthPolicy();
   public static final int GO_AK_ATTRIBUTES = 0x00050072;
   public static final int GO_DEVID_ATTRIBUTES = 0x00040072;
   public static final int EK_ATTRIBUTES = 0x000300B2;

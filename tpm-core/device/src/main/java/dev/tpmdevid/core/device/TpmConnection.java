@@ -219,6 +219,16 @@ public final class TpmConnection implements AutoCloseable {
         return tpm;
     }
 
+    /**
+     * Sends a command marshalled by the caller (e.g. {@code dev.tpmdevid.core.tpm.TpmCommands}) through the same path
+     * as TSS.Java's commands: counted, TPM_RC_RETRY handled, a failure thrown as {@link TpmCommandException}.
+     *
+     * @return the successful response frame
+     */
+    public byte[] transact(byte[] command) {
+        return device.execute(command);
+    }
+
     /** The device or address this connection talks to. */
     public String description() {
         return device.description();
