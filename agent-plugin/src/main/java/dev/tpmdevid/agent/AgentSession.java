@@ -121,8 +121,12 @@ public final class AgentSession implements AutoCloseable {
         }
 
         byte[] devIdAuth = cfg.devIdPassword();
-        devId = call("cannot load DevID key on TPM", "TPM2_Load",
-                () -> tpm.Load(parent, new TPM2B_PRIVATE(devIdFiles.priv()), devIdFiles.pubArea()));
+        if (cfg.idevid().keyInTpm()) { // IDevID (issue #17): persistent handle or primary from the template
+            devId = TpmResidentDevId.open(this, tpm, cfg);
+        } else {
+            devId = call("cannot load DevID key on TPM", "TPM2_Load",
+                    () -> tpm.Load(parent, new TPM2B_PRIVATE(devIdFiles.priv()), devIdFiles.pubArea()));
+        }
         devId.AuthValue = devIdAuth;
 
         loadOrCreateAk(parent, resumeAk, parentKind);
@@ -138,7 +142,8 @@ public final class AgentSession implements AutoCloseable {
     private void startFromContexts(SavedContexts saved, AkBlob resumeAk, AkBlob.Parent parentKind)
             throws AgentException {
         AgentConfig cfg = attestor.config();
-        devId = contextLoad(saved.devId());
+        devId = saved.devId() != null ? contextLoad(saved.devId()) // IDevID (issue #17): a persistent key has no context
+                : TpmResidentDevId.persistent(cfg.idevid().handle());
         devId.AuthValue = cfg.devIdPassword();
         if (resumeAk == null && cfg.reuseAk() && saved.ak() != null) {
             ak = contextLoad(saved.ak());
@@ -191,7 +196,7 @@ public final class AgentSession implements AutoCloseable {
 
     private void saveContexts() {
         try {
-            byte[] devIdCtx = contextSave(devId);
+            byte[] devIdCtx = TpmResidentDevId.isPersistent(devId) ? null : contextSave(devId); // IDevID (issue #17)
             byte[] akCtx = attestor.config().reuseAk() && akIsTheCachedOne() ? contextSave(ak) : null;
             byte[] ekCtx = contextSave(ek);
             attestor.rememberContexts(new SavedContexts(srkContext, srkAuthValue,
@@ -216,7 +221,7 @@ public final class AgentSession implements AutoCloseable {
 
     private void flushLoaded() {
         for (TPM_HANDLE h : new TPM_HANDLE[] {devId, ak, ek, srk}) {
-            if (h != null) {
+            if (h != null && !TpmResidentDevId.isPersistent(h)) { // IDevID (issue #17): never flush a persistent key
                 flush(h);
             }
         }
@@ -334,10 +339,18 @@ public final class AgentSession implements AutoCloseable {
         ensureOpen();
         if (payload == null) {
             byte[] ekCert = attestor.ekCertificate(this, ekType, ekArea, ekPub);
-            CertifyResponse c = call("unable to certify DevID key", "TPM2_Certify",
-                    () -> tpm.Certify(devId, ak, new byte[0], new TPMS_NULL_SIG_SCHEME()));
-            byte[] certified = c.certifyInfo.toTpm();
-            byte[] signature = new TPMT_SIGNATURE(c.signature).toTpm();
+            byte[] certified;
+            byte[] signature;
+            if (attestor.material().adminWithPolicy()) { // IDevID (issue #17): ADMIN role through the TCG policy
+                byte[][] c = TpmResidentDevId.certify(this, tpm, devId, ak, attestor.config().endorsementPassword());
+                certified = c[0];
+                signature = c[1];
+            } else {
+                CertifyResponse c = call("unable to certify DevID key", "TPM2_Certify",
+                        () -> tpm.Certify(devId, ak, new byte[0], new TPMS_NULL_SIG_SCHEME()));
+                certified = c.certifyInfo.toTpm();
+                signature = new TPMT_SIGNATURE(c.signature).toTpm();
+            }
             payload = Payloads.attestationRequest(attestor.material().certChain(), attestor.material().pub(),
                     ekCert, ekPub, akBlob.pub(), certified, signature);
         }
@@ -382,7 +395,7 @@ public final class AgentSession implements AutoCloseable {
             ticket = new TPMT_TK_HASHCHECK(TPM_HANDLE.from(TPM_RH.NULL), new byte[0]);
         }
         TPMU_SIGNATURE sig = call("unable to solve proof of possession challenge: failed to sign nonce",
-                "TPM2_Sign", () -> tpm.Sign(devId, digest, new TPMS_NULL_SIG_SCHEME(), ticket));
+                "TPM2_Sign", () -> tpm.Sign(devId, digest, m.signScheme(), ticket)); // IDevID (issue #17): explicit scheme for a NULL-scheme key
         if (sig instanceof TPMS_SIGNATURE_RSA) {
             return ((TPMS_SIGNATURE_RSA) sig).sig;
         }
@@ -518,7 +531,7 @@ public final class AgentSession implements AutoCloseable {
         closed = true;
         try {
             for (TPM_HANDLE h : new TPM_HANDLE[] {policySession, devId, ak, ek, srk}) {
-                if (h != null) {
+                if (h != null && !TpmResidentDevId.isPersistent(h)) { // IDevID (issue #17): never flush a persistent key
                     flush(h);
                 }
             }

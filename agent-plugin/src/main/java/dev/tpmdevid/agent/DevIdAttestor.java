@@ -71,7 +71,8 @@ public final class DevIdAttestor {
 
     /**
      * Reads and checks the DevID files (and {@code ek_cert_path}) and resolves the TPM device path
-     * (autodetection when unset). Does not touch the TPM.
+     * (autodetection when unset). Does not touch the TPM, except with the IDevID options (docs/idevid.md):
+     * then it reads the key's public area and/or the NV certificate chain once, here.
      */
     public static DevIdAttestor create(AgentConfig config) throws AgentException {
         return create(config, Connections::open, Path.of("/dev"));
@@ -79,8 +80,10 @@ public final class DevIdAttestor {
 
     static DevIdAttestor create(AgentConfig config, Function<String, TpmLink> opener, Path devDir)
             throws AgentException {
-        DevIdMaterial material = DevIdMaterial.load(config.devIdCertPath(), config.devIdPrivPath(),
-                config.devIdPubPath());
+        String path = config.tpmDevicePath() != null ? config.tpmDevicePath() : DeviceAutodetect.detect(devDir);
+        DevIdMaterial material = config.idevid().any()
+                ? TpmResidentDevId.resolve(config, opener, path) // IDevID (issue #17): reads the TPM once
+                : DevIdMaterial.load(config.devIdCertPath(), config.devIdPrivPath(), config.devIdPubPath());
         byte[] ekCert = null;
         AgentConfig.EkType fileType = null;
         if (config.ekCertPath() != null) {
@@ -92,7 +95,6 @@ public final class DevIdAttestor {
                         + " is for an " + fileType + " key");
             }
         }
-        String path = config.tpmDevicePath() != null ? config.tpmDevicePath() : DeviceAutodetect.detect(devDir);
         return new DevIdAttestor(config, material, path, opener, ekCert, fileType);
     }
 

@@ -39,22 +39,70 @@ final class DevIdMaterial {
     private final byte[] priv;
     private final TPMT_PUBLIC pubArea;
     private final TPM_ALG_ID signHash;
+    private final IDevIdOptions resident; // IDevID (issue #17): NONE = key blobs from files
 
     private DevIdMaterial(List<byte[]> certChain, byte[] pub, byte[] priv, TPMT_PUBLIC pubArea, TPM_ALG_ID signHash) {
+        this(certChain, pub, priv, pubArea, signHash, IDevIdOptions.NONE);
+    }
+
+    private DevIdMaterial(List<byte[]> certChain, byte[] pub, byte[] priv, TPMT_PUBLIC pubArea, TPM_ALG_ID signHash,
+            IDevIdOptions resident) {
         this.certChain = certChain;
         this.pub = pub;
         this.priv = priv;
         this.pubArea = pubArea;
         this.signHash = signHash;
+        this.resident = resident;
+    }
+
+    /**
+     * IDevID (issue #17, {@link TpmResidentDevId}): material whose certificates and/or key were read from the TPM.
+     * {@code priv} is null when the key lives in the TPM (persistent handle or template). A NULL signing scheme
+     * is accepted here (the IDevID RSA template has one): the agent then names RSASSA-/ECDSA-SHA256 in TPM2_Sign.
+     */
+    static DevIdMaterial of(List<byte[]> chain, byte[] pub, byte[] priv, IDevIdOptions options, String where,
+            String certWhere) throws AgentException {
+        TPMT_PUBLIC area = TPMT_PUBLIC.fromTpm(pub);
+        TPM_ALG_ID hash = checkSigningKey(area, where, true);
+        X509Certificate leaf = parseCertificate(chain.get(0), certWhere, 0);
+        if (!sameKey(area, leaf.getPublicKey())) {
+            throw config("the key of " + where + " differs from the key of the first certificate in " + certWhere
+                    + " (the DevID certificate must be issued for this TPM key"
+                    + (options.template() != null ? "; a manufacturer that used another template or unique"
+                    + " makes another key, see docs/idevid.md" : "") + ")");
+        }
+        return new DevIdMaterial(List.copyOf(chain), pub, priv, area, hash, options);
+    }
+
+    /**
+     * IDevID (issue #17): true if the key's ADMIN role (needed by TPM2_Certify) takes a policy session, as the
+     * TCG IDevID templates' adminWithPolicy asks ({@link TpmResidentDevId#certify}).
+     */
+    boolean adminWithPolicy() { return pubArea.objectAttributes.hasAttr(TPMA_OBJECT.adminWithPolicy); }
+
+    /** IDevID (issue #17): where the key and certificates come from; {@link IDevIdOptions#NONE} for files. */
+    IDevIdOptions resident() { return resident; }
+
+    /**
+     * IDevID (issue #17): the scheme to name in TPM2_Sign: NULL (the key's own) unless the key has none, then
+     * RSASSA or ECDSA with {@link #signHash()}.
+     */
+    tss.tpm.TPMU_SIG_SCHEME signScheme() {
+        TPMU_ASYM_SCHEME scheme = pubArea.parameters instanceof TPMS_RSA_PARMS
+                ? ((TPMS_RSA_PARMS) pubArea.parameters).scheme : ((TPMS_ECC_PARMS) pubArea.parameters).scheme;
+        if (scheme instanceof TPMS_SCHEME_HASH) {
+            return new tss.tpm.TPMS_NULL_SIG_SCHEME();
+        }
+        return isEcc() ? new TPMS_SIG_SCHEME_ECDSA(signHash) : new TPMS_SIG_SCHEME_RSASSA(signHash);
     }
 
     static DevIdMaterial load(Path certPath, Path privPath, Path pubPath) throws AgentException {
         List<byte[]> chain = loadCertificates(certPath);
         byte[] pub = loadPublic(pubPath);
         TPMT_PUBLIC area = TPMT_PUBLIC.fromTpm(pub);
-        TPM_ALG_ID hash = checkSigningKey(area, pubPath);
+        TPM_ALG_ID hash = checkSigningKey(area, "devid_pub_path " + pubPath, false);
         byte[] priv = loadPrivate(privPath);
-        X509Certificate leaf = parseCertificate(chain.get(0), certPath, 0);
+        X509Certificate leaf = parseCertificate(chain.get(0), "devid_cert_path " + certPath, 0);
         if (!sameKey(area, leaf.getPublicKey())) {
             throw config("the public key in devid_pub_path " + pubPath
                     + " differs from the key of the first certificate in devid_cert_path " + certPath
@@ -102,17 +150,17 @@ final class DevIdMaterial {
                     + " contains no PEM CERTIFICATE block");
         }
         for (int i = 0; i < ders.size(); i++) {
-            parseCertificate(ders.get(i), path, i);
+            parseCertificate(ders.get(i), "devid_cert_path " + path, i);
         }
         return ders;
     }
 
-    private static X509Certificate parseCertificate(byte[] der, Path path, int index) throws AgentException {
+    static X509Certificate parseCertificate(byte[] der, String where, int index) throws AgentException {
         try {
             CertificateFactory cf = CertificateFactory.getInstance("X.509");
             return (X509Certificate) cf.generateCertificate(new ByteArrayInputStream(der));
         } catch (CertificateException | ClassCastException e) {
-            throw config("unable to load DevID files: certificate " + (index + 1) + " in devid_cert_path " + path
+            throw config("unable to load DevID files: certificate " + (index + 1) + " in " + where
                     + " cannot be parsed: " + e.getMessage());
         }
     }
@@ -171,35 +219,39 @@ final class DevIdMaterial {
         }
     }
 
-    private static TPM_ALG_ID checkSigningKey(TPMT_PUBLIC area, Path path) throws AgentException {
+    private static TPM_ALG_ID checkSigningKey(TPMT_PUBLIC area, String path, boolean allowNullScheme)
+            throws AgentException {
         if (!area.objectAttributes.hasAttr(TPMA_OBJECT.sign)) {
-            throw config("devid_pub_path " + path + " is not a signing key (sign attribute clear)");
+            throw config(path + " is not a signing key (sign attribute clear)");
         }
         TPMU_ASYM_SCHEME scheme;
         if (area.parameters instanceof TPMS_RSA_PARMS) {
             scheme = ((TPMS_RSA_PARMS) area.parameters).scheme;
             if (scheme != null && !(scheme instanceof TPMS_SIG_SCHEME_RSASSA) && scheme instanceof TPMS_SCHEME_HASH) {
-                throw config("devid_pub_path " + path + ": the DevID key's scheme is "
+                throw config(path + ": the DevID key's scheme is "
                         + scheme.GetUnionSelector() + "; the server verifies RSASSA (PKCS#1 v1.5) signatures only");
             }
         } else if (area.parameters instanceof TPMS_ECC_PARMS) {
             scheme = ((TPMS_ECC_PARMS) area.parameters).scheme;
             if (scheme != null && !(scheme instanceof TPMS_SIG_SCHEME_ECDSA) && scheme instanceof TPMS_SCHEME_HASH) {
-                throw config("devid_pub_path " + path + ": the DevID key's scheme is "
+                throw config(path + ": the DevID key's scheme is "
                         + scheme.GetUnionSelector() + "; the server verifies ECDSA signatures only");
             }
         } else {
-            throw config("devid_pub_path " + path + ": bad key type (only RSA and ECC DevIDs are supported)");
+            throw config(path + ": bad key type (only RSA and ECC DevIDs are supported)");
+        }
+        if (allowNullScheme && !(scheme instanceof TPMS_SCHEME_HASH)) {
+            return TPM_ALG_ID.SHA256; // IDevID (issue #17): no scheme in the key; the agent signs with SHA-256
         }
         if (!(scheme instanceof TPMS_SCHEME_HASH) || ((TPMS_SCHEME_HASH) scheme).hashAlg == null
                 || ((TPMS_SCHEME_HASH) scheme).hashAlg.toInt() == TPM_ALG_ID.NULL.toInt()) {
-            throw config("devid_pub_path " + path + ": signature hash algorithm is NULL; the DevID key must carry"
+            throw config(path + ": signature hash algorithm is NULL; the DevID key must carry"
                     + " its scheme (RSASSA-SHA256 or ECDSA-SHA256), e.g. tpm2_create -G rsa2048:rsassa-sha256:null");
         }
         TPM_ALG_ID hash = ((TPMS_SCHEME_HASH) scheme).hashAlg;
         int h = hash.toInt();
         if (h != TPM_ALG_ID.SHA256.toInt() && h != TPM_ALG_ID.SHA384.toInt() && h != TPM_ALG_ID.SHA512.toInt()) {
-            throw config("devid_pub_path " + path + ": unsupported signature hash " + hash
+            throw config(path + ": unsupported signature hash " + hash
                     + " (SHA-256 is what the server verifies)");
         }
         return hash;
@@ -240,7 +292,7 @@ final class DevIdMaterial {
         return ((b[off] & 0xFF) << 8) | (b[off + 1] & 0xFF);
     }
 
-    private static AgentException config(String message) {
+    static AgentException config(String message) {
         return new AgentException(AgentException.Kind.CONFIG, message);
     }
 }
