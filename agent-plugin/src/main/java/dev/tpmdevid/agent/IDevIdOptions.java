@@ -52,7 +52,7 @@ record IDevIdOptions(Integer handle, IDevIdTemplates.Template template, Integer 
         }
         Integer nv = parseHandle("devid_cert_nv_index", c.optionalString("devid_cert_nv_index", ""), 0x01,
                 "an NV index such as \"0x01C90200\"");
-        return new IDevIdOptions(handle, template, nv);
+        return handle == null && template == null && nv == null ? NONE : new IDevIdOptions(handle, template, nv);
     }
 
     /**

@@ -7,8 +7,8 @@ import java.util.List;
 
 /**
  * A certificate chain stored in one NV index (the agent's {@code devid_cert_nv_index}): one or more
- * DER certificates back to back, leaf first, optionally followed by padding (all 0x00 or all 0xFF,
- * as an index sized larger than its contents reads). The first certificate may carry the TCG
+ * DER certificates back to back, leaf first, optionally followed by padding (one repeated byte, e.g.
+ * 0xFF or 0x00, as an index sized larger than its contents reads). The first certificate may carry the TCG
  * header that {@link EkCertificates#fromNvContents} understands. Each certificate's length is parsed
  * by that one DER reader; nothing here parses X.509.
  */
@@ -31,8 +31,8 @@ public final class NvCertificateChain {
     int offset = endOfFirst(nv, chain.get(0));
     while (offset < nv.length) {
       int tag = nv[offset] & 0xFF;
-      if ((tag == 0x00 || tag == 0xFF) && uniform(nv, offset, tag)) {
-        break;
+      if (uniform(nv, offset, tag)) {
+        break; // padding: the rest of the index is one repeated byte (0xFF, 0x00, or a vendor's filler)
       }
       if (tag != 0x30) {
         throw new TpmFormatException(String.format(
