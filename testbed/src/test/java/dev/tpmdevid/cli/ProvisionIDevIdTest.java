@@ -3,7 +3,7 @@ package dev.tpmdevid.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.tpmdevid.testbed.host.LabSwtpm;
+import dev.tpmdevid.testbed.swtpm.Swtpm;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -22,8 +22,8 @@ class ProvisionIDevIdTest {
     @ParameterizedTest(name = "--key {0} --idevid {1}")
     @CsvSource({"rsa, persistent, persisted at 0x81020000", "ecc, template, regenerated from template idevid-ecc"})
     void labWithIDevIdAttestsStepByStep(String key, String mode, String how) throws Exception {
-        assertTrue(LabTpm.swtpmAvailable(), "swtpm is not installed (bin/test installs the Debian packages swtpm and swtpm-tools)");
-        try (LabSwtpm swtpm = LabSwtpm.start(dir.resolve("state"))) {
+        assertTrue(Swtpm.isInstalled(), "swtpm is not installed (bin/test installs the Debian packages swtpm and swtpm-tools)");
+        try (Swtpm swtpm = Swtpm.start(Swtpm.Transport.TCP)) {
             Path lab = dir.resolve("lab");
             CliRun l = CliRun.of("provision", "--lab", "--tpm", swtpm.devicePath(), "--key", key, "--spire-passwords",
                     "--idevid", mode, "--out", lab.toString());

@@ -114,7 +114,7 @@ public final class IDevIdProvisioner {
 
     /** As {@link #provision(ProvisionedTpm, KeyType, Mode)} with the NV index and leaf CN given. */
     public static IDevId provision(ProvisionedTpm base, KeyType type, Mode mode, int nvIndex, String commonName) {
-        try (TpmConnection c = ProvisionedTpm.connect(base.tpmDevicePath())) {
+        try (TpmConnection c = base.openConnection()) {
             return provision(c.tpm(), base, type, mode, nvIndex, commonName);
         }
     }
