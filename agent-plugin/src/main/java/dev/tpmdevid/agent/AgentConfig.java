@@ -17,6 +17,8 @@ import java.util.Set;
  * <caption>HCL keys</caption>
  * <tr><th>key</th><th>default</th></tr>
  * <tr><td>{@code devid_cert_path}, {@code devid_priv_path}, {@code devid_pub_path}</td><td>required</td></tr>
+ * <tr><td>{@code devid_handle} or {@code devid_template}; {@code devid_cert_nv_index}</td><td>none; IDevID
+ *     alternatives to the key files and to the certificate file ({@link IDevIdOptions}, docs/idevid.md)</td></tr>
  * <tr><td>{@code tpm_device_path}</td><td>autodetect {@code /dev/tpmrm<N>} then {@code /dev/tpm<N>}</td></tr>
  * <tr><td>{@code devid_password}, {@code owner_hierarchy_password}, {@code endorsement_hierarchy_password}</td><td>""</td></tr>
  * <tr><td>{@code ak_type}</td><td>{@code "rsa"} (what the Go server requires); {@code "ecc"} = P-256 AK</td></tr>
@@ -38,7 +40,8 @@ public final class AgentConfig {
 
     static final Set<String> KEYS = Set.of("tpm_device_path", "devid_cert_path", "devid_priv_path", "devid_pub_path",
             "devid_password", "owner_hierarchy_password", "endorsement_hierarchy_password", "ak_type", "ek_type",
-            "ek_cert_path", "srk_handle", "reuse_ak", "reuse_contexts");
+            "ek_cert_path", "srk_handle", "reuse_ak", "reuse_contexts",
+            "devid_handle", "devid_template", "devid_cert_nv_index"); // IDevID options (issue #17)
 
     private final String tpmDevicePath;
     private final Path devIdCertPath;
@@ -53,12 +56,15 @@ public final class AgentConfig {
     private final Integer srkHandle;
     private final boolean reuseAk;
     private final boolean reuseContexts;
+    private final IDevIdOptions idevid; // IDevID options (issue #17)
 
     private AgentConfig(Builder b) {
         this.tpmDevicePath = b.tpmDevicePath;
-        this.devIdCertPath = Objects.requireNonNull(b.devIdCertPath, "devIdCertPath");
-        this.devIdPrivPath = Objects.requireNonNull(b.devIdPrivPath, "devIdPrivPath");
-        this.devIdPubPath = Objects.requireNonNull(b.devIdPubPath, "devIdPubPath");
+        // IDevID options (issue #17): the paths may be null when the key / certificates come from the TPM
+        this.idevid = b.idevid;
+        this.devIdCertPath = idevid.certInNv() ? null : Objects.requireNonNull(b.devIdCertPath, "devIdCertPath");
+        this.devIdPrivPath = idevid.keyInTpm() ? null : Objects.requireNonNull(b.devIdPrivPath, "devIdPrivPath");
+        this.devIdPubPath = idevid.keyInTpm() ? null : Objects.requireNonNull(b.devIdPubPath, "devIdPubPath");
         this.devIdPassword = b.devIdPassword.clone();
         this.ownerPassword = b.ownerPassword.clone();
         this.endorsementPassword = b.endorsementPassword.clone();
@@ -91,9 +97,10 @@ public final class AgentConfig {
                     .srkHandle(parseHandle(c.optionalString("srk_handle", "")))
                     .reuseAk(c.optionalBoolean("reuse_ak", true))
                     .reuseContexts(c.optionalBoolean("reuse_contexts", true));
-            b.devIdCertPath(path(c, "devid_cert_path"));
-            b.devIdPrivPath(path(c, "devid_priv_path"));
-            b.devIdPubPath(path(c, "devid_pub_path"));
+            b.idevid(IDevIdOptions.fromHcl(c)); // IDevID options (issue #17); build() checks what is required
+            b.devIdCertPath(optionalPath(c, "devid_cert_path"));
+            b.devIdPrivPath(optionalPath(c, "devid_priv_path"));
+            b.devIdPubPath(optionalPath(c, "devid_pub_path"));
             String ek = c.optionalString("ek_cert_path", "");
             b.ekCertPath(ek.isEmpty() ? null : Path.of(ek));
             return b.build();
@@ -114,12 +121,14 @@ public final class AgentConfig {
         }
     }
 
-    private static Path path(HclConfig c, String key) throws StatusException {
-        return Path.of(c.requireString(key));
+    private static Path optionalPath(HclConfig c, String key) throws StatusException {
+        String s = c.optionalString(key, "");
+        return s.isEmpty() ? null : Path.of(s);
     }
 
     /** Device path, unix socket path or {@code tcp://host:port}; {@code null} = autodetect. */
     public String tpmDevicePath() { return tpmDevicePath; }
+    /** DevID certificate file; {@code null} when {@code devid_cert_nv_index} is set. */
     public Path devIdCertPath() { return devIdCertPath; }
     public Path devIdPrivPath() { return devIdPrivPath; }
     public Path devIdPubPath() { return devIdPubPath; }
@@ -135,6 +144,8 @@ public final class AgentConfig {
     public boolean reuseAk() { return reuseAk; }
     /** Keep TPM2_ContextSave blobs of SRK, DevID, AK and EK for the next attestation of this process. */
     public boolean reuseContexts() { return reuseContexts; }
+    /** The IDevID options (docs/idevid.md); {@link IDevIdOptions#NONE} when the DevID is in files. */
+    IDevIdOptions idevid() { return idevid; }
 
     @Override
     public String toString() {
@@ -143,7 +154,7 @@ public final class AgentConfig {
                 + ", devid_pub_path=" + devIdPubPath + ", ak_type=" + akType + ", ek_type=" + ekType
                 + ", ek_cert_path=" + ekCertPath
                 + ", srk_handle=" + (srkHandle == null ? "(create)" : String.format("0x%08X", srkHandle))
-                + ", reuse_ak=" + reuseAk + ", reuse_contexts=" + reuseContexts + "}";
+                + ", reuse_ak=" + reuseAk + ", reuse_contexts=" + reuseContexts + idevid + "}";
     }
 
     /** Builder; every setter validates what it can, {@link #build()} checks the required paths. */
@@ -161,6 +172,7 @@ public final class AgentConfig {
         private Integer srkHandle;
         private boolean reuseAk = true;
         private boolean reuseContexts = true;
+        private IDevIdOptions idevid = IDevIdOptions.NONE;
 
         private Builder() {}
 
@@ -177,15 +189,16 @@ public final class AgentConfig {
         public Builder srkHandle(Integer v) { this.srkHandle = v; return this; }
         public Builder reuseAk(boolean v) { this.reuseAk = v; return this; }
         public Builder reuseContexts(boolean v) { this.reuseContexts = v; return this; }
+        Builder idevid(IDevIdOptions v) { this.idevid = Objects.requireNonNull(v); return this; }
 
         public AgentConfig build() throws AgentException {
-            if (devIdCertPath == null) {
+            if (idevid.any()) { // IDevID options (issue #17)
+                idevid.validate(devIdCertPath != null, devIdPrivPath != null, devIdPubPath != null);
+            } else if (devIdCertPath == null) {
                 throw required("devid_cert_path");
-            }
-            if (devIdPrivPath == null) {
+            } else if (devIdPrivPath == null) {
                 throw required("devid_priv_path");
-            }
-            if (devIdPubPath == null) {
+            } else if (devIdPubPath == null) {
                 throw required("devid_pub_path");
             }
             if (srkHandle != null && (srkHandle >>> 24) != 0x81) {

@@ -37,6 +37,7 @@ public final class AgentSession implements AutoCloseable {
     private byte[] payload;
     private boolean solved;
     private boolean closed;
+    private final byte[] endorsementPassword;
     private long finalCount;
     private Map<String, Long> finalCounts = Map.of();
 
@@ -49,6 +50,7 @@ public final class AgentSession implements AutoCloseable {
         this.keys = new KeyLifecycle(connection.tpm(), scope, config, devId, cache);
         this.endorsement = new Endorsement(connection.tpm(), config, ekCertFile, cache);
         this.answer = new ChallengeAnswer(connection, scope, config.endorsementPassword());
+        this.endorsementPassword = config.endorsementPassword(); // IDevID (issue #17): admin policy of TPM2_Certify
     }
 
     /**
@@ -76,10 +78,18 @@ public final class AgentSession implements AutoCloseable {
         if (payload == null) {
             byte[] ekPub = keys.ekPub();
             byte[] ekCert = endorsement.certificate(keys.ekType(), ekPub);
-            CertifyResponse c = TpmCalls.call("unable to certify DevID key", "TPM2_Certify",
-                    () -> connection.tpm().Certify(keys.devId(), keys.ak(), new byte[0], new TPMS_NULL_SIG_SCHEME()));
-            byte[] certified = c.certifyInfo.toTpm();
-            byte[] signature = new TPMT_SIGNATURE(c.signature).toTpm();
+            byte[] certified;
+            byte[] signature;
+            if (TpmResidentDevId.certifyNeedsPolicy(devId.publicArea())) { // IDevID (issue #17): TCG admin policy
+                byte[][] c = TpmResidentDevId.certify(connection, scope, keys.devId(), keys.ak(), endorsementPassword);
+                certified = c[0];
+                signature = c[1];
+            } else {
+                CertifyResponse c = TpmCalls.call("unable to certify DevID key", "TPM2_Certify",
+                        () -> connection.tpm().Certify(keys.devId(), keys.ak(), new byte[0], new TPMS_NULL_SIG_SCHEME()));
+                certified = c.certifyInfo.toTpm();
+                signature = new TPMT_SIGNATURE(c.signature).toTpm();
+            }
             payload = Payloads.attestationRequest(devId.certificateChain(), devId.publicArea().encode(),
                     ekCert, ekPub, keys.akBlob().pub(), certified, signature);
         }

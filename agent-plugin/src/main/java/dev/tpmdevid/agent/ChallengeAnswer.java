@@ -44,7 +44,9 @@ final class ChallengeAnswer {
 
     /** The DevID's signature over {@code nonce}: RSASSA bytes, or ECDSA as ASN.1 DER (as the Go agent sends it). */
     byte[] signNonce(TPM_HANDLE devId, TpmtPublic devIdArea, byte[] nonce) throws AgentException {
-        int hashAlg = devIdArea.scheme().hashAlg();
+        // IDevID (issue #17): a key without a scheme (the IDevID RSA template) signs RSASSA-/ECDSA-SHA256, named here
+        boolean noScheme = devIdArea.scheme().algorithm() == TpmAlg.NULL;
+        int hashAlg = noScheme ? TpmAlg.SHA256 : devIdArea.scheme().hashAlg();
         TPM_ALG_ID tssHash = TPM_ALG_ID.fromInt(hashAlg);
         byte[] digest;
         TPMT_TK_HASHCHECK ticket;
@@ -64,7 +66,9 @@ final class ChallengeAnswer {
             ticket = new TPMT_TK_HASHCHECK(TPM_HANDLE.from(TPM_RH.NULL), new byte[0]);
         }
         TPMU_SIGNATURE sig = TpmCalls.call("unable to solve proof of possession challenge: failed to sign nonce",
-                "TPM2_Sign", () -> tpm.Sign(devId, digest, new TPMS_NULL_SIG_SCHEME(), ticket));
+                "TPM2_Sign", () -> tpm.Sign(devId, digest, !noScheme ? new TPMS_NULL_SIG_SCHEME()
+                        : devIdArea.isEcc() ? new tss.tpm.TPMS_SIG_SCHEME_ECDSA(tssHash)
+                        : new tss.tpm.TPMS_SIG_SCHEME_RSASSA(tssHash), ticket));
         if (sig instanceof TPMS_SIGNATURE_RSA rsa) {
             return rsa.sig;
         }

@@ -49,17 +49,25 @@ public final class DevIdAttestor {
 
     /**
      * Reads and checks the DevID files (and {@code ek_cert_path}) and resolves the TPM device path
-     * (autodetection when unset). Does not touch the TPM.
+     * (autodetection when unset). Does not touch the TPM, except with the IDevID options (docs/idevid.md):
+     * then it reads the key's public area and/or the NV certificate chain once, here.
      */
     public static DevIdAttestor create(AgentConfig config) throws AgentException {
-        return create(config, DevIdSource.fromConfig(config), Connections::open, Path.of("/dev"));
+        DevIdSource source = config.idevid().any() // IDevID (issue #17): reads the TPM once, docs/idevid.md
+                ? TpmResidentDevId.resolve(config, Connections::open, devicePath(config, Path.of("/dev")))
+                : DevIdSource.fromConfig(config);
+        return create(config, source, Connections::open, Path.of("/dev"));
+    }
+
+    /** {@code tpm_device_path}, or the autodetected device. */
+    private static String devicePath(AgentConfig config, Path devDir) throws AgentException {
+        return config.tpmDevicePath() != null ? config.tpmDevicePath() : DeviceAutodetect.detect(devDir);
     }
 
     static DevIdAttestor create(AgentConfig config, DevIdSource devId, Function<String, TpmConnection> opener,
             Path devDir) throws AgentException {
         Endorsement.CertFile ekCertFile = Endorsement.CertFile.load(config);
-        String path = config.tpmDevicePath() != null ? config.tpmDevicePath() : DeviceAutodetect.detect(devDir);
-        return new DevIdAttestor(config, devId, ekCertFile, path, opener);
+        return new DevIdAttestor(config, devId, ekCertFile, devicePath(config, devDir), opener);
     }
 
     public AgentConfig config() {

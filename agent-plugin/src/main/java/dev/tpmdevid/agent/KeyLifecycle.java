@@ -116,11 +116,9 @@ final class KeyLifecycle implements DevIdSource.LoadContext {
 
     /** ContextSave of DevID, AK (if it is the cached one) and EK for later attestations; failures only logged. */
     void saveContexts() {
-        if (!isTransient(devId)) {
-            return; // a DevID that is not a transient object is loaded by its source each time
-        }
         try {
-            byte[] devIdCtx = contextSave(devId);
+            // a DevID that is not a transient object (IDevID at a persistent handle) is loaded by its source each time
+            byte[] devIdCtx = isTransient(devId) ? contextSave(devId) : null;
             byte[] akCtx = config.reuseAk() && akBlob != null && akBlob == cache.ak ? contextSave(ak) : null;
             byte[] ekCtx = contextSave(ek);
             cache.contexts = new SavedContexts(srkContext, srkAuthValue, devIdCtx, akCtx,
@@ -143,7 +141,7 @@ final class KeyLifecycle implements DevIdSource.LoadContext {
             return false;
         }
         try {
-            devId = contextLoad(saved.devId());
+            devId = saved.devId() != null ? contextLoad(saved.devId()) : source.load(this); // IDevID (issue #17)
             devId.AuthValue = config.devIdPassword();
             if (resumeAk == null && config.reuseAk() && saved.ak() != null) {
                 ak = contextLoad(saved.ak());

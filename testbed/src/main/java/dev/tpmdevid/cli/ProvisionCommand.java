@@ -1,6 +1,8 @@
 package dev.tpmdevid.cli;
 
 import dev.tpmdevid.core.device.TpmConnection;
+import dev.tpmdevid.core.tpm.IDevIdTemplates;
+import dev.tpmdevid.testbed.provision.IDevIdProvisioner;
 import dev.tpmdevid.testbed.provision.KeyType;
 import dev.tpmdevid.testbed.provision.LDevIdProvisioner;
 import dev.tpmdevid.testbed.provision.ProvisionOptions;
@@ -55,9 +57,13 @@ import tss.Tpm;
         footer = {"  tpm-devid provision --tpm /dev/tpmrm0 --key ecc --devid-password s3cret --out ./devid",
                 "  tpm-devid provision --tpm tcp://127.0.0.1:2321 --srk-handle 0x81000001 --ca-cert ca.pem"
                 + " --ca-key ca.key --out ./devid",
-                "  tpm-devid provision --lab --tpm tcp://127.0.0.1:2321 --spire-passwords --out ./lab"})
+                "  tpm-devid provision --lab --tpm tcp://127.0.0.1:2321 --spire-passwords --out ./lab",
+                "  tpm-devid provision --lab --tpm tcp://127.0.0.1:2321 --key ecc --idevid template --out ./lab"})
 final class ProvisionCommand extends ToolCommand {
     enum Alg { rsa, ecc }
+
+    /** With --idevid: the agent HCL that loads the IDevID instead of the LDevID. */
+    static final String IDEVID_AGENT_HCL = "agent-idevid.hcl";
 
     @Option(names = "--tpm", required = true, paramLabel = "DEVICE",
             description = "The TPM: /dev/tpmrm0, a swtpm unix socket path, or tcp://127.0.0.1:PORT (swtpm).")
@@ -103,6 +109,15 @@ final class ProvisionCommand extends ToolCommand {
             + " owner-hierarchy-pass, endorsement-hierarchy-pass).")
     boolean spirePasswords;
 
+    /** IDevID (issue #17): how the lab TPM's manufacturer-style IDevID is left for the agent. */
+    enum IDevIdMode { persistent, template }
+
+    @Option(names = "--idevid", paramLabel = "persistent|template", description = "With --lab: also a"
+            + " manufacturer-style IDevID of --key's type (TCG template, endorsement hierarchy), its chain in NV"
+            + " 0x01C90200, persisted at 0x81020000 or left to be regenerated from the template; writes"
+            + " agent-idevid.hcl (docs/idevid.md).")
+    IDevIdMode idevid;
+
     @Override
     int run() throws Exception {
         KeyType type = key == Alg.rsa ? KeyType.RSA : KeyType.ECC;
@@ -117,6 +132,9 @@ final class ProvisionCommand extends ToolCommand {
         }
         if (spirePasswords) {
             throw new Failure("--spire-passwords applies only with --lab");
+        }
+        if (idevid != null) {
+            throw new Failure("--idevid applies only with --lab");
         }
         Integer handle = parseHandle();
         X509Certificate ca = null;
@@ -179,8 +197,14 @@ final class ProvisionCommand extends ToolCommand {
         ProvisionOptions o = ProvisionOptions.defaults().withDevIdKeyType(type).withDevIdCommonName(commonName);
         o = spirePasswords ? o.withSpirePasswords() : o.withPasswords(devIdPassword, ownerPassword, "");
         ProvisionedTpm p;
+        IDevIdProvisioner.IDevId manufactured = null;
         try (TpmConnection c = open()) {
             p = Provisioner.provision(c.tpm(), tpm, o, outDir);
+            if (idevid != null) {
+                manufactured = IDevIdProvisioner.provision(c.tpm(), p, type, idevid == IDevIdMode.persistent
+                        ? IDevIdProvisioner.Mode.PERSISTENT : IDevIdProvisioner.Mode.TEMPLATE,
+                        IDevIdTemplates.IDEVID_CERT_NV_INDEX, "idevid-" + key);
+            }
         } catch (RuntimeException e) {
             throw new Failure("TPM: " + e.getMessage() + " (--lab needs a fresh TPM: no EK certificates, empty"
                     + " hierarchy passwords)");
@@ -192,6 +216,17 @@ final class ProvisionCommand extends ToolCommand {
             out().println("  " + p.directory().resolve(f));
         }
         out().println("EK certificates in NV 0x01C00002 (RSA) and 0x01C0000A (ECC)");
+        if (manufactured != null) {
+            Path hcl = p.directory().resolve(IDEVID_AGENT_HCL);
+            ToolFiles.write(hcl, manufactured.agentConfig().getBytes(StandardCharsets.UTF_8));
+            out().printf("IDevID (%s) %s, chain (%d certificates) in NV 0x%08X%n", type,
+                    manufactured.mode() == IDevIdProvisioner.Mode.PERSISTENT
+                            ? String.format("persisted at 0x%08X", IDevIdTemplates.IDEVID_HANDLE)
+                            : "regenerated from template " + manufactured.template().configName(),
+                    manufactured.chain().size(), manufactured.nvIndex());
+            out().println("  " + p.directory().resolve(IDevIdProvisioner.IDEVID_CERT));
+            out().println("  " + hcl + "  (the agent's plugin_data for the IDevID)");
+        }
         return 0;
     }
 
