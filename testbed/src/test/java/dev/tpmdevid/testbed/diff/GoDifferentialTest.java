@@ -349,6 +349,10 @@ class GoDifferentialTest {
     l.add(reject("intermediate in the path excludes URI host evil.example, leaf SAN URI spiffe://evil.example/x",
         () -> constrainedIntermediate(List.of(nc(true, uri(false, "evil.example"))),
             List.of(sanExt(san(GeneralName.uniformResourceIdentifier, "spiffe://evil.example/x"))))));
+    l.add(reject("intermediate in the path with only a directoryName constraint, leaf SAN URI urn:x:y (no host)",
+        () -> constrainedIntermediate(List.of(nc(false, new NameConstraints(new GeneralSubtree[] {
+            new GeneralSubtree(new GeneralName(new X500NameBuilder().addRDN(BCStyle.O, "elsewhere").build()))},
+            null))), List.of(sanExt(san(GeneralName.uniformResourceIdentifier, "urn:x:y"))))));
     // policies, now validated by our own code as Go does (RFC 5280/9618 with SPIRE's options)
     l.add(reject("intermediate requires an explicit policy, leaf has no policy",
         () -> constrainedIntermediate(List.of(requireExplicitPolicy(), policies("1.3.6.1.4.1.99999.7")),
