@@ -97,6 +97,25 @@ class CertificateParserTest {
     assertThat(CertificateParser.derElementLength(HexFormat.of().parseHex("30820100" + "00".repeat(256))))
         .isEqualTo(260);
     assertThat(CertificateParser.derElementLength(HexFormat.of().parseHex("308201"))).isEqualTo(-1);
+    assertThat(CertificateParser.derElementLength(HexFormat.of().parseHex("30830100" + "00".repeat(65537))))
+        .isEqualTo(65541);
+    assertThat(CertificateParser.derElementLength(HexFormat.of().parseHex("3083000100" + "00".repeat(256))))
+        .isEqualTo(-1);
+  }
+
+  @Test
+  void serialZero_acceptedLikeGo_namesAndFingerprintAsParsed() throws Exception {
+    TestPki.Ca ca = TestPki.rootCa("issuer-ca");
+    X509Certificate zero = TestPki.cert("node-0").issuedBy(ca).key(TestPki.p256().getPublic())
+        .serial(java.math.BigInteger.ZERO).build();
+    Cert c = Cert.parse(zero.getEncoded());
+    assertThat(c.subjectCommonName()).isEqualTo("node-0");
+    assertThat(c.issuerCommonName()).isEqualTo("issuer-ca");
+    assertThat(Cert.commonNameOf(zero.getSubjectX500Principal().getEncoded())).isEqualTo("node-0");
+    assertThat(c.der()).isEqualTo(zero.getEncoded());
+    assertThat(c.fingerprint()).isEqualTo(HexFormat.of().formatHex(
+        java.security.MessageDigest.getInstance("SHA-1").digest(zero.getEncoded())));
+    assertThat(c.fingerprint()).isSameAs(c.fingerprint());
   }
 
   @Test

@@ -217,6 +217,7 @@ class GoNamesTest {
     assertThat(GoNames.uriHost("spiffe://example.org/a")).isEqualTo("example.org");
     assertThat(GoNames.uriHost("https://user:pw@host.example:8443/p")).isEqualTo("host.example:8443");
     assertThat(GoNames.uriHost("https://a@b@host.example/")).isEqualTo("host.example");
+    assertThat(GoNames.uriHost("https://@host.example/")).isEqualTo("host.example");
     assertThat(GoNames.uriHost("urn:example:x")).isEmpty();
     assertThat(GoNames.uriHost("/relative")).isEmpty();
     assertThatThrownBy(() -> GoNames.uriHost("http://[::1")).hasMessage("x509: cannot parse URI");

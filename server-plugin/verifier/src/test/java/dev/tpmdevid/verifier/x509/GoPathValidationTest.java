@@ -141,6 +141,27 @@ class GoPathValidationTest {
   }
 
   @Test
+  void v1Intermediate_mayPassCheckSignatureFrom_butIsNotACa() throws Exception {
+    Ca root = TestPki.rootCa("root");
+    KeyPair k = TestPki.p256();
+    X500Name subject = new X500Name("CN=v1-intermediate");
+    org.bouncycastle.cert.X509v1CertificateBuilder b = new org.bouncycastle.cert.jcajce.JcaX509v1CertificateBuilder(
+        X500Name.getInstance(root.cert().getSubjectX500Principal().getEncoded()), BigInteger.TEN,
+        new Date(System.currentTimeMillis() - 3_600_000L), new Date(System.currentTimeMillis() + 86_400_000L),
+        subject, k.getPublic());
+    X509Certificate v1 = new org.bouncycastle.cert.jcajce.JcaX509CertificateConverter().getCertificate(
+        b.build(new org.bouncycastle.operator.jcajce.JcaContentSignerBuilder("SHA256withECDSA").build(root.key())));
+    assertThat(v1.getVersion()).isEqualTo(1);
+    X509Certificate l = leaf(new Ca(v1, k.getPrivate()));
+    assertThatThrownBy(() -> verify(l, List.of(v1), root.cert()))
+        .hasMessage("x509: certificate signed by unknown authority (possibly because of \"x509: certificate "
+            + "is not authorized to sign other certificates\" while trying to verify candidate authority "
+            + "certificate)");
+    // as an anchor, the same v1 certificate may issue (Go's isValid asks CA=true of intermediates only)
+    assertThat(verify(l, List.of(), v1)).hasSize(1);
+  }
+
+  @Test
   void intermediatePathLen_countsIntermediatesBelow() throws Exception {
     Ca root = TestPki.rootCa("root");
     KeyPair k0 = TestPki.p256();
@@ -285,6 +306,44 @@ class GoPathValidationTest {
   }
 
   @Test
+  void constraintValues_countDownThroughTheCertificatesBelow() throws Exception {
+    Ca root = TestPki.rootCa("root");
+    // inhibitAnyPolicy 1: one more certificate may use anyPolicy, the leaf below it may not
+    Ca i2 = ca("i2", root, policies(ANY), requireExplicit(0), inhibitAny(1));
+    Ca i1 = ca("i1", i2, policies(ANY));
+    assertThat(valid(leaf(i1, policies(ANY)), i1.cert(), i2.cert(), root.cert())).isFalse();
+    assertThat(valid(leaf(i1, policies(P)), i1.cert(), i2.cert(), root.cert())).isTrue();
+    // inhibitPolicyMapping 1: the next certificate may still map, the one after it may not
+    Ca top = ca("t", root, policies(P), requireExplicitAndInhibitMapping(0, 1));
+    Ca mid = ca("m", top, policies(P));
+    Ca mapper = ca("x", mid, policies(P), mapping(P, Q));
+    Ca below = ca("b", mapper, policies(Q));
+    assertThat(valid(leaf(below, policies(Q)), below.cert(), mapper.cert(), mid.cert(), top.cert(),
+        root.cert())).isFalse();
+    Ca mapper2 = ca("x", top, policies(P), mapping(P, Q));
+    Ca below2 = ca("b", mapper2, policies(Q));
+    assertThat(valid(leaf(below2, policies(Q)), below2.cert(), mapper2.cert(), top.cert(), root.cert()))
+        .isTrue();
+    // a negative inhibitAnyPolicy is ignored, as Go ignores it
+    Ca negative = ca("n", root, policies(ANY), requireExplicit(0),
+        ext(Extension.inhibitAnyPolicy, false, new ASN1Integer(-1)));
+    assertThat(valid(leaf(negative, policies(ANY)), negative.cert(), root.cert())).isTrue();
+  }
+
+  @Test
+  void selfIssuedCertificate_mayPassAnyPolicyOnEvenWhenInhibited() throws Exception {
+    Ca root = TestPki.rootCa("root");
+    Ca a = ca("a", root, policies(ANY), requireExplicit(0), inhibitAny(0));
+    KeyPair k = TestPki.p256();
+    Ca self = new Ca(TestPki.cert("a").issuedBy(a).key(k.getPublic()).ca(null)
+        .extension(Extension.certificatePolicies, false, new CertificatePolicies(
+            new PolicyInformation(new ASN1ObjectIdentifier(ANY)))).build(), k.getPrivate());
+    assertThat(valid(leaf(self, policies(P)), self.cert(), a.cert(), root.cert())).isTrue();
+    Ca other = ca("o", a, policies(ANY));
+    assertThat(valid(leaf(other, policies(P)), other.cert(), a.cert(), root.cert())).isFalse();
+  }
+
+  @Test
   void selfIssuedIntermediate_doesNotCountForTheConstraints() throws Exception {
     Ca root = TestPki.rootCa("root");
     Ca req1 = ca("i", root, policies(P), requireExplicit(1));
@@ -343,6 +402,10 @@ class GoPathValidationTest {
         .extension(Extension.certificatePolicies, false, new CertificatePolicies(new PolicyInformation[] {p,
             new PolicyInformation(new ASN1ObjectIdentifier(Q))})).build());
     assertThat(ok.policies().policies()).hasSize(2);
+    // an empty policyConstraints SEQUENCE (neither field) and the largest int64 inhibitAnyPolicy
+    assertThat(c(TestPki.cert("l").issuedBy(root).key(TestPki.p256().getPublic())
+        .extension(Extension.policyConstraints, false, new DERSequence())
+        .extension(Extension.inhibitAnyPolicy, false, new ASN1Integer(Long.MAX_VALUE)).build())).isNotNull();
     assertThat(ok.policies().mappings()).hasSize(1);
     assertThat(GoPolicies.NONE.policies()).isEmpty();
   }
