@@ -327,6 +327,43 @@ class GoDifferentialTest {
     l.add(defect("EK anchor permits DNS good.example, EK SAN adds host.evil.example", "#14 item 2",
         () -> constrainedEk(dns(true, "good.example"))));
 
+    // --- name constraints of an intermediate inside the path (not an anchor): Go's rules, not the
+    // JDK PKIX validator's (which also matched the CN as a DNS name and applied directoryName)
+    String ncFix = "#14 false reject (name-constrained intermediate in the path)";
+    l.add(new Case("intermediate in the path permits DNS example.com, leaf without SAN, CN node-1", true,
+        Expect.SAME_AS_GO, null, ncFix, () -> constrainedIntermediate(List.of(nc(false, dns(true, "example.com"))),
+            List.of())));
+    l.add(new Case("intermediate in the path with a non-critical directoryName constraint, leaf outside it",
+        true, Expect.SAME_AS_GO, null, ncFix, () -> constrainedIntermediate(List.of(nc(false, new NameConstraints(
+            new GeneralSubtree[] {new GeneralSubtree(new GeneralName(new X500NameBuilder()
+                .addRDN(BCStyle.O, "elsewhere").build()))}, null))), List.of())));
+    l.add(accept("intermediate in the path permits DNS .good.example, leaf SAN host.good.example",
+        () -> constrainedIntermediate(List.of(nc(true, dns(true, ".good.example"))),
+            List.of(sanExt(san(GeneralName.dNSName, "host.good.example"))))));
+    l.add(reject("intermediate in the path permits DNS .good.example, leaf SAN good.example",
+        () -> constrainedIntermediate(List.of(nc(true, dns(true, ".good.example"))),
+            List.of(sanExt(san(GeneralName.dNSName, "good.example"))))));
+    l.add(reject("intermediate in the path permits DNS good.example, leaf SAN host.evil.example",
+        () -> constrainedIntermediate(List.of(nc(true, dns(true, "good.example"))),
+            List.of(sanExt(san(GeneralName.dNSName, "host.evil.example"))))));
+    l.add(reject("intermediate in the path excludes URI host evil.example, leaf SAN URI spiffe://evil.example/x",
+        () -> constrainedIntermediate(List.of(nc(true, uri(false, "evil.example"))),
+            List.of(sanExt(san(GeneralName.uniformResourceIdentifier, "spiffe://evil.example/x"))))));
+    l.add(reject("intermediate in the path with only a directoryName constraint, leaf SAN URI urn:x:y (no host)",
+        () -> constrainedIntermediate(List.of(nc(false, new NameConstraints(new GeneralSubtree[] {
+            new GeneralSubtree(new GeneralName(new X500NameBuilder().addRDN(BCStyle.O, "elsewhere").build()))},
+            null))), List.of(sanExt(san(GeneralName.uniformResourceIdentifier, "urn:x:y"))))));
+    // policies, now validated by our own code as Go does (RFC 5280/9618 with SPIRE's options)
+    l.add(reject("intermediate requires an explicit policy, leaf has no policy",
+        () -> constrainedIntermediate(List.of(requireExplicitPolicy(), policies("1.3.6.1.4.1.99999.7")),
+            List.of())));
+    l.add(accept("intermediate requires an explicit policy, leaf has the intermediate's policy",
+        () -> constrainedIntermediate(List.of(requireExplicitPolicy(), policies("1.3.6.1.4.1.99999.7")),
+            List.of(policies("1.3.6.1.4.1.99999.7")))));
+    l.add(reject("intermediate requires an explicit policy, leaf has another policy",
+        () -> constrainedIntermediate(List.of(requireExplicitPolicy(), policies("1.3.6.1.4.1.99999.7")),
+            List.of(policies("1.3.6.1.4.1.99999.8")))));
+
     // --- issue #14 item 3: RSA-PSS parameters
     l.add(accept("RSA-PSS SHA-256, MGF1-SHA-256, salt 32 (control)", () -> devId(pssLeaf(rsaInter,
         "SHA256withRSAandMGF1", new PSSParameterSpec("SHA-256", "MGF1", MGF1ParameterSpec.SHA256, 32, 1)),
@@ -422,6 +459,48 @@ class GoDifferentialTest {
         agent.devIdKey.getPublic(), "SHA256withECDSA", null,
         List.of(new Extension(Extension.subjectAlternativeName, false, san.getEncoded())));
     return new Material(List.of(der(leaf), der(inter)), null, List.of(root), null);
+  }
+
+  /**
+   * Root (no constraints) - intermediate with {@code interExts} - leaf (CN devid-leaf for the agent's
+   * DevID key) with {@code leafExts}; the intermediate is sent in the chain, only the root is trusted.
+   */
+  private static Material constrainedIntermediate(List<Extension> interExts, List<Extension> leafExts)
+      throws Exception {
+    KeyPair rk = TestPki.p256();
+    X509Certificate root = build(new X500NameBuilder().addRDN(BCStyle.CN, "nc-path-root").build(), null, rk,
+        rk.getPublic(), "SHA256withECDSA", null, List.of(caExt(), ku()));
+    KeyPair ik = TestPki.p256();
+    List<Extension> ie = new ArrayList<>(List.of(caExt(), ku()));
+    ie.addAll(interExts);
+    byte[] inter = buildDer(new X500NameBuilder().addRDN(BCStyle.CN, "nc-path-intermediate").build(),
+        root, rk, ik.getPublic(), "SHA256withECDSA", null, ie);
+    // parsed by Bouncy Castle: the JDK refuses some constraints Go takes (a DNS constraint with a
+    // leading period in a critical extension)
+    X509Certificate interCert = (X509Certificate) java.security.cert.CertificateFactory.getInstance("X.509",
+        new org.bouncycastle.jce.provider.BouncyCastleProvider()).generateCertificate(
+            new java.io.ByteArrayInputStream(inter));
+    byte[] leaf = buildDer(new X500NameBuilder().addRDN(BCStyle.CN, "node-1").build(), interCert, ik,
+        agent.devIdKey.getPublic(), "SHA256withECDSA", null, leafExts);
+    return new Material(List.of(leaf, inter), null, List.of(root), null);
+  }
+
+  private static Extension nc(boolean critical, NameConstraints nc) throws Exception {
+    return new Extension(Extension.nameConstraints, critical, nc.getEncoded());
+  }
+
+  private static Extension sanExt(GeneralNames san) throws Exception {
+    return new Extension(Extension.subjectAlternativeName, false, san.getEncoded());
+  }
+
+  private static Extension requireExplicitPolicy() throws Exception {
+    return new Extension(Extension.policyConstraints, true,
+        new org.bouncycastle.asn1.x509.PolicyConstraints(BigInteger.ZERO, null).getEncoded());
+  }
+
+  private static Extension policies(String oid) throws Exception {
+    return new Extension(Extension.certificatePolicies, false, new org.bouncycastle.asn1.x509.CertificatePolicies(
+        new org.bouncycastle.asn1.x509.PolicyInformation(new ASN1ObjectIdentifier(oid))).getEncoded());
   }
 
   private static Material constrainedEk(NameConstraints nc) throws Exception {

@@ -13,21 +13,21 @@ public final class Cert {
   private final byte[] der;
   private final byte[] rawIssuer;
   private final byte[] rawSubject;
-  private final boolean jdkRefused;
   private final String issuerCommonName;
   private final String subjectCommonName;
   private final GoNames.Sans sans;
   private final GoNames.Constraints constraints;
+  private final GoPolicies policies;
   private String fingerprint;
 
   private Cert(CertificateParser.Parsed parsed, byte[] der) throws CertificateException {
     this.x509 = parsed.x509();
     this.der = der;
-    this.jdkRefused = parsed.jdkRefused();
     this.issuerCommonName = parsed.issuerCommonName();
     this.subjectCommonName = parsed.subjectCommonName();
     this.sans = parsed.sans();
     this.constraints = parsed.constraints();
+    this.policies = parsed.policies();
     byte[][] names;
     try {
       names = Der.issuerAndSubject(x509.getTBSCertificate());
@@ -76,12 +76,9 @@ public final class Cert {
     return GoNames.parseName(nameDer);
   }
 
-  /**
-   * True when the JDK refused to parse this certificate and Bouncy Castle did (an empty subject
-   * with a non-critical subjectAltName): the JDK's PKIX validator cannot take it.
-   */
-  boolean jdkRefused() {
-    return jdkRefused;
+  /** The certificate-policy extensions as Go reads them. */
+  GoPolicies policies() {
+    return policies;
   }
 
   GoNames.Sans sans() {

@@ -38,8 +38,8 @@ public final class CertificateParser {
   private CertificateParser() {}
 
   /** What Go's parser extracts that the verifier needs beyond the JDK certificate. */
-  record Parsed(X509Certificate x509, boolean jdkRefused, String issuerCommonName,
-      String subjectCommonName, GoNames.Sans sans, GoNames.Constraints constraints) {}
+  record Parsed(X509Certificate x509, String issuerCommonName, String subjectCommonName,
+      GoNames.Sans sans, GoNames.Constraints constraints, GoPolicies policies) {}
 
   /**
    * Returns the certificate, or throws with a terse reason naming what is malformed.
@@ -83,8 +83,7 @@ public final class CertificateParser {
     if (nc != null) {
       constraints = GoNames.parseConstraints(nc);
     }
-    return new Parsed(cert, cert.getClass().getName().startsWith("org.bouncycastle."), issuerCn,
-        subjectCn, sans, constraints);
+    return new Parsed(cert, issuerCn, subjectCn, sans, constraints, GoPolicies.parse(cert));
   }
 
   /**

@@ -1,14 +1,9 @@
 package dev.tpmdevid.verifier.x509;
 
 import java.security.GeneralSecurityException;
-import java.security.cert.CertPath;
-import java.security.cert.CertPathValidator;
-import java.security.cert.CertPathValidatorException;
-import java.security.cert.CertPathValidatorException.BasicReason;
-import java.security.cert.CertificateFactory;
-import java.security.cert.PKIXParameters;
-import java.security.cert.PKIXReason;
+import java.security.PublicKey;
 import java.security.cert.X509Certificate;
+import java.security.interfaces.RSAPublicKey;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Date;
@@ -21,26 +16,27 @@ import java.util.Set;
  * returns <em>all</em> valid chains (leaf first, anchor last) because the {@code ca:fingerprint}
  * selectors are taken from every chain.
  *
- * <p>Candidate paths are found the way Go's pool does it: issuers are looked up by byte-equal raw
- * subject (anchors first, then the untrusted intermediates), a certificate is not used twice in a
- * path, and at most {@value #MAX_CANDIDATE_CHECKS} candidate issuers are tried (Go's
- * {@code maxChainSignatureChecks}). As in Go's {@code considerCandidate}, an intermediate must have
- * signed the certificate below it before the search goes deeper through it, so same-subject junk
- * costs one check each. Each candidate path is then validated by the JDK PKIX
- * {@link CertPathValidator} (signatures, validity, CA flags, keyCertSign of issuers, pathLen,
- * policies with qualifiers accepted as Go does, no revocation) with {@link GoPathChecker}; the
- * anchor itself gets Go's checks that PKIX does not apply to anchors: validity, unhandled
- * critical extensions, issuer constraints of {@code CheckSignatureFrom} (v3 needs basicConstraints
- * CA=true, keyUsage if present needs keyCertSign) and its pathLen. Extended key usages are not
- * checked (SPIRE asks for {@code ExtKeyUsageAny}). Last, Go's {@code checkChainConstraints}: the
- * DNS/email/IP/URI name constraints of every certificate in the chain, the anchor included, apply to
- * the SANs below it ({@link NameConstraintsChecker}).
+ * <p>The path is built and checked the way Go does it, in our own code (the JDK's PKIX validator is
+ * not used: it applies name constraints, key usage and policies by its own rules). Issuers are
+ * looked up by byte-equal raw subject (anchors first, then the untrusted intermediates), a
+ * certificate is not used twice in a path, and at most {@value #MAX_CANDIDATE_CHECKS} candidate
+ * issuers are tried (Go's {@code maxChainSignatureChecks}). Each candidate issuer must first have
+ * signed the certificate below it ({@code CheckSignatureFrom}: signature algorithm Go verifies, RSA
+ * key of at least 1024 bits, v3 issuer with basicConstraints CA=true, keyUsage if present with
+ * keyCertSign) and then be valid in its place ({@code isValid}: no unhandled critical extension,
+ * valid at the verification time, an intermediate needs CA=true, pathLen counts the intermediates
+ * below it), so same-subject junk costs one check each. Every complete candidate chain must then
+ * pass Go's policy validation ({@link GoPolicies}) and Go's {@code checkChainConstraints}: the
+ * DNS/email/IP/URI name constraints of every certificate in the chain, anchor and intermediates
+ * alike, apply to the SANs below it ({@link NameConstraintsChecker}). Extended key usages are not
+ * checked (SPIRE asks for {@code ExtKeyUsageAny}); no revocation.
  *
  * <p>Thread-safe and stateless.
  */
 public final class ChainVerifier {
   static final int MAX_CANDIDATE_CHECKS = 100;
   private static final int MAX_DEPTH = 16;
+  private static final int MIN_RSA_BITS = 1024;
 
   private ChainVerifier() {}
 
@@ -70,174 +66,164 @@ public final class ChainVerifier {
     if (roots.contains(leaf)) {
       return List.of(List.of(leaf));
     }
-    Search search = new Search(intermediates, roots, now, leafExemptCriticalOids);
+    Search search = new Search(intermediates, roots, now);
     List<Cert> start = new ArrayList<>();
     start.add(leaf);
     search.extend(start);
-    if (!search.chains.isEmpty()) {
-      return List.copyOf(search.chains);
+    if (search.candidates.isEmpty()) {
+      if (search.limitReached) {
+        throw new ChainVerificationException(
+            "x509: signature check attempts limit reached while verifying certificate chain");
+      }
+      if (search.firstProblem != null) {
+        throw new ChainVerificationException(
+            "x509: certificate signed by unknown authority (possibly because of \""
+                + search.firstProblem
+                + "\" while trying to verify candidate authority certificate)");
+      }
+      throw new ChainVerificationException("x509: certificate signed by unknown authority");
     }
-    if (search.constraintProblem != null) {
+    List<List<Cert>> chains = new ArrayList<>();
+    int invalidPolicies = 0;
+    String constraintProblem = null;
+    for (List<Cert> chain : search.candidates) {
+      if (!GoPolicies.valid(chain)) {
+        invalidPolicies++;
+        continue;
+      }
+      String nameProblem = NameConstraintsChecker.check(chain);
+      if (nameProblem != null) {
+        if (constraintProblem == null) {
+          constraintProblem = nameProblem;
+        }
+        continue;
+      }
+      chains.add(chain);
+    }
+    if (!chains.isEmpty()) {
+      return List.copyOf(chains);
+    }
+    if (constraintProblem != null) {
       throw new ChainVerificationException(
           "x509: a root or intermediate certificate is not authorized to sign for this name: "
-              + search.constraintProblem);
+              + constraintProblem);
     }
-    if (search.limitReached) {
-      throw new ChainVerificationException(
-          "x509: signature check attempts limit reached while verifying certificate chain");
-    }
-    if (search.firstProblem != null) {
-      throw new ChainVerificationException(
-          "x509: certificate signed by unknown authority (possibly because of \""
-              + search.firstProblem
-              + "\" while trying to verify candidate authority certificate)");
-    }
-    throw new ChainVerificationException("x509: certificate signed by unknown authority");
+    throw new ChainVerificationException(
+        "x509: no valid chains built: " + invalidPolicies + " candidate chains with invalid policies");
   }
 
   private static final class Search {
     private final List<Cert> intermediates;
     private final TrustBundle roots;
     private final Date now;
-    private final Set<String> leafExempt;
-    private final List<List<Cert>> chains = new ArrayList<>();
+    private final List<List<Cert>> candidates = new ArrayList<>();
     private int checks;
     private boolean limitReached;
     private String firstProblem;
-    private String constraintProblem;
 
-    Search(List<Cert> intermediates, TrustBundle roots, Date now, Set<String> leafExempt) {
+    Search(List<Cert> intermediates, TrustBundle roots, Date now) {
       this.intermediates = intermediates;
       this.roots = roots;
       this.now = now;
-      this.leafExempt = leafExempt;
     }
 
     void extend(List<Cert> chain) {
       Cert child = chain.get(chain.size() - 1);
       for (TrustBundle.Anchor anchor : roots.bySubject(child.rawIssuer())) {
-        if (!countCheck() || alreadyInChain(anchor.cert(), chain)) {
-          continue;
+        if (!countCheck()) {
+          return;
         }
-        String problem = validate(chain, anchor);
-        if (problem == null) {
+        if (consider(chain, anchor.cert(), true)) {
           List<Cert> done = new ArrayList<>(chain);
           done.add(anchor.cert());
-          String nameProblem = NameConstraintsChecker.check(done);
-          if (nameProblem == null) {
-            chains.add(List.copyOf(done));
-          } else if (constraintProblem == null) {
-            constraintProblem = nameProblem;
-          }
-        } else if (firstProblem == null) {
-          firstProblem = problem;
+          candidates.add(List.copyOf(done));
         }
       }
       if (chain.size() >= MAX_DEPTH) {
         return;
       }
       for (Cert candidate : intermediates) {
-        if (!Arrays.equals(candidate.rawSubject(), child.rawIssuer())
-            || alreadyInChain(candidate, chain)
-            || !countCheck()) {
+        if (!Arrays.equals(candidate.rawSubject(), child.rawIssuer())) {
           continue;
         }
-        // Like Go's considerCandidate: the candidate must have signed the child before the search
-        // goes deeper through it, so junk same-subject candidates cost one check each.
-        String problem = signedBy(child, candidate);
-        if (problem != null) {
-          if (firstProblem == null) {
-            firstProblem = problem;
-          }
-          continue;
+        if (!countCheck()) {
+          return;
         }
-        List<Cert> longer = new ArrayList<>(chain);
-        longer.add(candidate);
-        extend(longer);
+        if (consider(chain, candidate, false)) {
+          List<Cert> longer = new ArrayList<>(chain);
+          longer.add(candidate);
+          extend(longer);
+        }
       }
     }
 
-    /** Null when {@code parent} may sign and did sign {@code child} (Go's CheckSignatureFrom). */
-    private String signedBy(Cert child, Cert parent) {
-      String sigProblem = SignatureAlgorithms.goRefusal(child.x509());
-      if (sigProblem != null) {
-        return "x509: " + sigProblem;
+    /**
+     * Go's {@code considerCandidate}: true when {@code parent} is not in the chain yet, signed its
+     * last certificate and is valid in its place; otherwise the first reason is kept as the hint.
+     */
+    private boolean consider(List<Cert> chain, Cert parent, boolean anchor) {
+      if (alreadyInChain(parent, chain)) {
+        return false;
       }
-      String issuerProblem = issuerConstraintProblem(parent.x509());
-      if (issuerProblem != null) {
-        return issuerProblem;
+      String problem = signedBy(chain.get(chain.size() - 1), parent);
+      if (problem == null) {
+        problem = isValid(parent, anchor, chain);
       }
-      try {
-        child.x509().verify(parent.x509().getPublicKey());
-        return null;
-      } catch (GeneralSecurityException | RuntimeException e) {
-        return "x509: invalid signature";
+      if (problem != null && firstProblem == null) {
+        firstProblem = problem;
       }
+      return problem == null;
+    }
+
+    /** Go's {@code isValid} for an anchor or an intermediate placed above {@code below}. */
+    private String isValid(Cert parent, boolean anchor, List<Cert> below) {
+      X509Certificate c = parent.x509();
+      if (!GoExtensionRules.unhandledCritical(c, Set.of()).isEmpty()) {
+        return "x509: unhandled critical extension";
+      }
+      if (!validAt(c, now)) {
+        return "x509: certificate has expired or is not yet valid";
+      }
+      int bc = c.getBasicConstraints(); // -1: no basicConstraints or CA=false
+      if (!anchor && bc < 0) {
+        return "x509: certificate is not authorized to sign other certificates";
+      }
+      if (bc >= 0 && bc != Integer.MAX_VALUE && below.size() - 1 > bc) {
+        return "x509: too many intermediates for path length constraint";
+      }
+      return null;
     }
 
     private boolean countCheck() {
-      if (limitReached) {
-        return false;
-      }
       if (++checks > MAX_CANDIDATE_CHECKS) {
         limitReached = true;
         return false;
       }
       return true;
     }
+  }
 
-    /** Null when {@code path + anchor} is valid, otherwise a Go-style reason. */
-    private String validate(List<Cert> path, TrustBundle.Anchor anchor) {
-      X509Certificate a = anchor.cert().x509();
-      for (Cert c : path) {
-        String sigProblem = SignatureAlgorithms.goRefusal(c.x509());
-        if (sigProblem != null) {
-          return "x509: " + sigProblem; // Go refuses before looking at anything else
-        }
-      }
-      String issuerProblem = issuerConstraintProblem(a);
-      if (issuerProblem != null) {
-        return issuerProblem;
-      }
-      if (!GoExtensionRules.unhandledCritical(a, Set.of()).isEmpty()) {
-        return "x509: unhandled critical extension";
-      }
-      if (!validAt(a, now)) {
-        return "x509: certificate has expired or is not yet valid";
-      }
-      int maxPathLen = goMaxPathLen(a);
-      if (maxPathLen >= 0 && path.size() - 1 > maxPathLen) {
-        return "x509: too many intermediates for path length constraint";
-      }
-      if (path.size() == 1 && path.get(0).jdkRefused()) {
-        // A leaf only Bouncy Castle parses (empty subject, non-critical SAN) straight under the
-        // anchor: PKIX would re-parse it with the JDK. Its validity and critical extensions were
-        // checked in verify(), the anchor's constraints above; what remains is the signature.
-        return signedBy(path.get(0), anchor.cert());
-      }
-      for (Cert c : path) {
-        if (c.jdkRefused()) {
-          return "x509: invalid certificate path";
-        }
-      }
-      try {
-        List<X509Certificate> xs = new ArrayList<>(path.size());
-        for (Cert c : path) {
-          xs.add(c.x509());
-        }
-        CertPath certPath = CertificateFactory.getInstance("X.509").generateCertPath(xs);
-        PKIXParameters params = new PKIXParameters(anchor.trustAnchorSet());
-        params.setRevocationEnabled(false);
-        params.setDate(now);
-        params.setPolicyQualifiersRejected(false);
-        params.addCertPathChecker(new GoPathChecker(path.size(), leafExempt));
-        CertPathValidator.getInstance("PKIX").validate(certPath, params);
-        return null;
-      } catch (CertPathValidatorException e) {
-        return describe(e);
-      } catch (GeneralSecurityException | RuntimeException e) {
-        return "x509: invalid certificate path";
-      }
+  /** Null when {@code parent} may sign and did sign {@code child} (Go's CheckSignatureFrom). */
+  static String signedBy(Cert child, Cert parent) {
+    String issuerProblem = issuerConstraintProblem(parent.x509());
+    if (issuerProblem != null) {
+      return issuerProblem;
+    }
+    String sigProblem = SignatureAlgorithms.goRefusal(child.x509());
+    if (sigProblem != null) {
+      return "x509: " + sigProblem;
+    }
+    PublicKey key = parent.x509().getPublicKey();
+    if (key instanceof RSAPublicKey
+        && ((RSAPublicKey) key).getModulus().bitLength() < MIN_RSA_BITS) {
+      return "crypto/rsa: " + ((RSAPublicKey) key).getModulus().bitLength()
+          + "-bit keys are insecure (see https://go.dev/pkg/crypto/rsa#hdr-Minimum_key_size)";
+    }
+    try {
+      child.x509().verify(key);
+      return null;
+    } catch (GeneralSecurityException | RuntimeException e) {
+      return "x509: invalid signature";
     }
   }
 
@@ -266,61 +252,24 @@ public final class ChainVerifier {
     return false;
   }
 
-  /** Go's MaxPathLen: -1 when absent or not a CA; otherwise the constraint. */
-  private static int goMaxPathLen(X509Certificate c) {
-    int bc = c.getBasicConstraints();
-    return bc == Integer.MAX_VALUE ? -1 : bc;
-  }
-
   private static boolean validAt(X509Certificate c, Date now) {
     return !now.before(c.getNotBefore()) && !now.after(c.getNotAfter());
   }
 
-  /** Go's alreadyInChain: same raw subject and same public key. */
+  /**
+   * Go's alreadyInChain: same raw subject, same public key and the same subjectAltName extension
+   * (both absent, or byte-equal), so mutual cross-signatures cannot loop.
+   */
   private static boolean alreadyInChain(Cert candidate, List<Cert> chain) {
     byte[] key = candidate.x509().getPublicKey().getEncoded();
+    byte[] san = candidate.x509().getExtensionValue(GoExtensionRules.SAN);
     for (Cert c : chain) {
       if (Arrays.equals(c.rawSubject(), candidate.rawSubject())
-          && Arrays.equals(c.x509().getPublicKey().getEncoded(), key)) {
+          && Arrays.equals(c.x509().getPublicKey().getEncoded(), key)
+          && Arrays.equals(c.x509().getExtensionValue(GoExtensionRules.SAN), san)) {
         return true;
       }
     }
     return false;
-  }
-
-  private static String describe(CertPathValidatorException e) {
-    CertPathValidatorException.Reason r = e.getReason();
-    if (r == BasicReason.EXPIRED || r == BasicReason.NOT_YET_VALID) {
-      return "x509: certificate has expired or is not yet valid";
-    }
-    if (r == BasicReason.INVALID_SIGNATURE) {
-      return "x509: invalid signature";
-    }
-    if (r == BasicReason.ALGORITHM_CONSTRAINED) {
-      return "x509: cannot verify signature: insecure algorithm";
-    }
-    if (r == PKIXReason.NOT_CA_CERT) {
-      return "x509: certificate is not authorized to sign other certificates";
-    }
-    if (r == PKIXReason.PATH_TOO_LONG) {
-      return "x509: too many intermediates for path length constraint";
-    }
-    if (r == PKIXReason.INVALID_KEY_USAGE) {
-      return "x509: invalid signature: parent certificate cannot sign this kind of certificate";
-    }
-    if (r == PKIXReason.UNRECOGNIZED_CRIT_EXT) {
-      return "x509: unhandled critical extension";
-    }
-    if (r == PKIXReason.INVALID_POLICY) {
-      return "x509: no valid chains built: all candidate chains have invalid policies";
-    }
-    if (r == PKIXReason.INVALID_NAME) {
-      return "x509: a root or intermediate certificate is not authorized for this name";
-    }
-    String m = e.getMessage();
-    if (m != null && m.startsWith("x509: ")) {
-      return m; // from GoPathChecker, already Go-style and value-free
-    }
-    return "x509: invalid certificate path";
   }
 }

@@ -39,13 +39,7 @@ final class GoNames {
   record Constraints(List<String> permittedDns, List<String> excludedDns,
       List<byte[][]> permittedIps, List<byte[][]> excludedIps,
       List<String> permittedEmails, List<String> excludedEmails,
-      List<String> permittedUris, List<String> excludedUris) {
-    boolean any() {
-      return !permittedDns.isEmpty() || !excludedDns.isEmpty() || !permittedIps.isEmpty()
-          || !excludedIps.isEmpty() || !permittedEmails.isEmpty() || !excludedEmails.isEmpty()
-          || !permittedUris.isEmpty() || !excludedUris.isEmpty();
-    }
-  }
+      List<String> permittedUris, List<String> excludedUris) {}
 
   private GoNames() {}
 

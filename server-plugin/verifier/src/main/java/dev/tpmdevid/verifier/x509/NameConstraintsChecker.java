@@ -9,7 +9,9 @@ import java.util.Locale;
  * Go's {@code checkChainConstraints} (crypto/x509, Go 1.26) over one candidate chain, leaf first,
  * anchor last: the DNS, email, IP and URI name constraints of every certificate in the chain —
  * the anchor included — apply to the subjectAltName entries of every certificate below it. Only
- * certificates with a subjectAltName extension are checked (the subject CN is never a name here).
+ * certificates with a subjectAltName extension are checked (the subject CN is never a name here);
+ * below any certificate with a nameConstraints extension, a URI SAN without a host or with an IP
+ * address as host is refused, as Go cannot match it.
  * DNS-style matching is a case-insensitive label suffix match; a constraint with a leading period
  * needs at least one more label; an empty constraint matches everything; a wildcard DNS name is
  * also excluded when an excluded constraint names a sibling under the same parent.
@@ -21,7 +23,9 @@ final class NameConstraintsChecker {
   static String check(List<Cert> chain) {
     List<Integer> constrained = new ArrayList<>();
     for (int i = 0; i < chain.size(); i++) {
-      if (chain.get(i).constraints() != null && chain.get(i).constraints().any()) {
+      // Go: every certificate with a nameConstraints extension, even one whose subtrees are all of
+      // kinds Go does not apply (directoryName): its SAN checks below still parse URIs and emails
+      if (chain.get(i).constraints() != null) {
         constrained.add(i);
       }
     }
@@ -46,7 +50,7 @@ final class NameConstraintsChecker {
     return null;
   }
 
-  private static String checkAgainst(GoNames.Constraints c, GoNames.Sans sans) {
+  static String checkAgainst(GoNames.Constraints c, GoNames.Sans sans) {
     for (byte[] ip : sans.ips()) {
       String shown = ipString(ip);
       if (!c.permittedIps().isEmpty() && ipQuery(c.permittedIps(), ip) == null) {

@@ -2,7 +2,6 @@ package dev.tpmdevid.verifier.x509;
 
 import java.nio.ByteBuffer;
 import java.security.cert.CertificateException;
-import java.security.cert.TrustAnchor;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -10,32 +9,24 @@ import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * An immutable set of trust anchors as Go's {@code CertPool} sees them (docs/protocol.md#server-config, #go-x509):
  * every certificate of the bundle file is an anchor, self-signed or not, indexed by its raw
- * subject bytes. Built once per configuration, so fingerprints and {@link TrustAnchor}s are not
- * recomputed per attestation.
+ * subject bytes. Built once per configuration, so anchors are not parsed again per attestation.
  */
 public final class TrustBundle {
 
   /** One anchor with what the verifier needs precomputed. */
   public static final class Anchor {
     private final Cert cert;
-    private final Set<TrustAnchor> trustAnchorSet;
 
     Anchor(Cert cert) {
       this.cert = cert;
-      this.trustAnchorSet = Set.of(new TrustAnchor(cert.x509(), null));
     }
 
     public Cert cert() {
       return cert;
-    }
-
-    Set<TrustAnchor> trustAnchorSet() {
-      return trustAnchorSet;
     }
   }
 

@@ -225,6 +225,18 @@ public final class Forgeries {
         DEVID_CHAIN + NAME_NOT_AUTHORIZED
             + "DNS name \"a.evil.org\" is excluded by constraint \".evil.org\""));
 
+    // an intermediate inside the path (the anchor is an unconstrained root)
+    TestPki.Ca plainRoot = TestPki.rootCa("devid-root-for-constrained-intermediate");
+    TestPki.Ca inPath = permittingIntermediate(plainRoot, "example.com");
+    out.add(rejected("DevID leaf with a DNS SAN outside the permitted subtree of an intermediate in"
+        + " the path", a, TestPki.pem(plainRoot.cert()), ekPem,
+        List.of(devIdLeaf(a, inPath, TestPki.cert("devid-leaf")
+            .extension(Extension.subjectAlternativeName, false,
+                new GeneralNames(new GeneralName(GeneralName.dNSName, "node.evil.org"))))
+            .getEncoded(), inPath.cert().getEncoded()), ek,
+        DEVID_CHAIN + NAME_NOT_AUTHORIZED
+            + "DNS name \"node.evil.org\" is not permitted by any constraint"));
+
     // the EK chain: an EK CA permitting only example.com, an EK whose SAN also names evil.org
     TestPki.Ca ekCa = constrainedRoot("ek-root-permits-example-com",
         new NameConstraints(subtrees(new GeneralName(GeneralName.dNSName, "example.com")), null));
@@ -331,6 +343,15 @@ public final class Forgeries {
     chain.add(a.devIdIntermediate.cert().getEncoded());
     out.add(accepted("nine junk same-subject intermediates before the real one", a,
         a.devIdBundlePem(), a.ekBundlePem(), chain, a.ekCert.getEncoded()));
+
+    // an intermediate inside the path permitting only example.com; the leaf has no SAN and a CN
+    // that looks like a host name (the JDK's PKIX took it for a DNS name, Go never does)
+    TestPki.Ca root = TestPki.rootCa("devid-root-for-constrained-intermediate");
+    TestPki.Ca inter = permittingIntermediate(root, "example.com");
+    out.add(accepted("DevID leaf without a SAN (CN node-1) below an intermediate permitting only"
+        + " example.com", a, TestPki.pem(root.cert()), a.ekBundlePem(),
+        List.of(devIdLeaf(a, inter, TestPki.cert("node-1")).getEncoded(), inter.cert().getEncoded()),
+        a.ekCert.getEncoded()));
     return out;
   }
 
@@ -363,6 +384,16 @@ public final class Forgeries {
     return new TestPki.Ca(TestPki.cert(cn).selfSigned(kp).ca(null)
         .keyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign)
         .extension(Extension.nameConstraints, true, nc).build(), kp.getPrivate());
+  }
+
+  /** A CA below {@code root} whose nameConstraints permit only the DNS subtree {@code dns}. */
+  private static TestPki.Ca permittingIntermediate(TestPki.Ca root, String dns) {
+    KeyPair kp = TestPki.p256();
+    return new TestPki.Ca(TestPki.cert("devid-constrained-intermediate").issuedBy(root)
+        .key(kp.getPublic()).ca(null).keyUsage(KeyUsage.keyCertSign)
+        .extension(Extension.nameConstraints, true, new NameConstraints(
+            subtrees(new GeneralName(GeneralName.dNSName, dns)), null))
+        .build(), kp.getPrivate());
   }
 
   private static GeneralSubtree[] subtrees(GeneralName... names) {

@@ -45,6 +45,9 @@ class DerAndPemTest {
     assertThat(read(withContent("04 83 01 00 00", 65536)).end()).isEqualTo(65541);
     assertNotDer("04");            // no length
     assertNotDer("04 80 00 00");   // indefinite (BER)
+    assertThatThrownBy(() -> read(withContent("04 80", 128))) // indefinite, even with 128 bytes after it
+        .isInstanceOf(Der.DerException.class);
+    assertThat(read(withContent("04 84 01 00 00 00", 1 << 24)).end()).isEqualTo(6 + (1 << 24));
     assertNotDer("04 81 7F" + "00".repeat(127)); // fits the short form
     assertNotDer("04 82 00 80" + "00".repeat(128)); // leading zero length byte
     assertNotDer("04 85 00 00 00 00 01 00"); // more than 4 length bytes
