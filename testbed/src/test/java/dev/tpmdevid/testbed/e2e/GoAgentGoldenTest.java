@@ -52,9 +52,9 @@ import org.junit.jupiter.params.provider.EnumSource;
  *   <li>the certification signature and the challenge response have the same scheme and sizes.</li>
  * </ul>
  *
- * <p>It also makes the Go-agent golden data of the server plugin's {@code GoldenTest}: with
+ * <p>It also makes the Go-agent golden data of the verifier's {@code GoldenTest}: with
  * {@code -Dtpmdevid.golden.out=DIR} it writes the Go agent's messages and the files needed to verify them to
- * {@code DIR/rsa-devid} and {@code DIR/ecc-devid} (see {@code server-plugin/src/test/resources/golden/go-agent/README.md}).
+ * {@code DIR/rsa-devid} and {@code DIR/ecc-devid} (see {@code server-plugin/verifier/src/test/resources/golden/go-agent/README.md}).
  */
 class GoAgentGoldenTest extends E2eLabTest {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -179,7 +179,7 @@ class GoAgentGoldenTest extends E2eLabTest {
             Files.copy(f, dir.resolve(f.getFileName()), StandardCopyOption.REPLACE_EXISTING);
         }
         StringBuilder expected = new StringBuilder();
-        expected.append("# Recorded by testbed GoAgentGoldenTest (-Dtpmdevid.golden.out); read by server-plugin GoldenTest.\n");
+        expected.append("# Recorded by testbed GoAgentGoldenTest (-Dtpmdevid.golden.out); read by the verifier's GoldenTest.\n");
         expected.append("spire_version=").append(spireVersion()).append('\n');
         expected.append("recorded_at=").append(recordedAt).append('\n');
         expected.append("trust_domain=").append(E2eLab.TRUST_DOMAIN).append('\n');

@@ -1,10 +1,5 @@
-package dev.tpmdevid.server;
+package dev.tpmdevid.verifier;
 
-import dev.tpmdevid.verifier.AttestationFailure;
-import dev.tpmdevid.verifier.AttestationVerifier;
-import dev.tpmdevid.verifier.AgentIdentity;
-import dev.tpmdevid.verifier.AttestedNode;
-import dev.tpmdevid.verifier.TpmDevIdVerifier;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -13,12 +8,9 @@ import dev.tpmdevid.core.tpm.ObjectAttributes;
 import dev.tpmdevid.core.tpm.TpmAlg;
 import dev.tpmdevid.core.tpm.TpmtPublic;
 import dev.tpmdevid.verifier.testing.SoftwareAgent;
-import dev.tpmdevid.verifier.testing.SoftwareAgent.KeyType;
 import dev.tpmdevid.core.wire.AttestationRequest;
 import dev.tpmdevid.core.wire.ChallengeRequest;
 import dev.tpmdevid.verifier.x509.PemCertificates;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -52,8 +44,8 @@ class GoldenTest {
     String name = GO_AGENT + recording + "/" + file;
     java.net.URL url = GoldenTest.class.getClassLoader().getResource(name);
     if (url == null) {
-      throw new AssertionError("missing golden file server-plugin/src/test/resources/" + name
-          + " (see server-plugin/src/test/resources/" + GO_AGENT + "README.md)");
+      throw new AssertionError("missing golden file server-plugin/verifier/src/test/resources/" + name
+          + " (see server-plugin/verifier/src/test/resources/" + GO_AGENT + "README.md)");
     }
     return Path.of(url.toURI());
   }
@@ -66,26 +58,27 @@ class GoldenTest {
     return p;
   }
 
-  /** The plugin's configuration for a recording's CAs, with the clock fixed at its recording time. */
-  static ServerConfig goldenConfig(String recording) throws Exception {
+  /** A verifier for a recording's CAs (the plugin's defaults), with the clock fixed at its recording time. */
+  static TpmDevIdVerifier goldenVerifier(String recording) throws Exception {
     Properties e = expected(recording);
-    String hcl = "devid_ca_path = \"" + goldenFile(recording, "devid-ca.pem") + "\"\n"
-        + "endorsement_ca_path = \"" + goldenFile(recording, "endorsement-ca.pem") + "\"\n";
-    return ServerConfigLoader.load(e.getProperty("trust_domain"), hcl,
-        Clock.fixed(Instant.parse(e.getProperty("recorded_at")), ZoneOffset.UTC)).config();
+    return TpmDevIdVerifier.builder()
+        .devIdRoots(PemCertificates.parse(Files.readAllBytes(goldenFile(recording, "devid-ca.pem"))))
+        .endorsementRoots(
+            PemCertificates.parse(Files.readAllBytes(goldenFile(recording, "endorsement-ca.pem"))))
+        .clock(Clock.fixed(Instant.parse(e.getProperty("recorded_at")), ZoneOffset.UTC))
+        .build();
   }
 
   /**
    * SPIRE's Go agent plugin (v1.13.3) recorded on swtpm (testbed GoAgentGoldenTest): its AttestationRequest
    * goes through our payload steps (2-14) and its ChallengeResponse, answering the recorded challenge
    * (the PoP nonce in challenge-request.json, the credential secret the recording server encrypted to the
-   * EK), through our response steps — the plugin's own pipeline; only the nonce and secret are the recorded
+   * EK), through our response steps — the verifier pipeline the plugin runs; only the nonce and secret are the recorded
    * ones instead of fresh random values. Agent ID and selectors are those the recording server computed.
    */
   @ParameterizedTest(name = "{0}")
   @ValueSource(strings = {"rsa-devid", "ecc-devid"})
   void goAgentRecording_verifiesThroughOurPipeline(String recording) throws Exception {
-    ServerConfig config = goldenConfig(recording);
     Properties e = expected(recording);
     byte[] payload = Files.readAllBytes(goldenFile(recording, "attestation-request.json"));
     byte[] challenge = Files.readAllBytes(goldenFile(recording, "challenge-request.json"));
@@ -106,7 +99,7 @@ class GoldenTest {
 
     // the recorded transcript through the library's restore: payload checks again, then the
     // recorded response against the recorded nonce and credential secret
-    TpmDevIdVerifier verifier = config.verifier();
+    TpmDevIdVerifier verifier = goldenVerifier(recording);
     byte[] nonce = ChallengeRequest.fromJson(challenge).devId();
     AttestedNode a = verifier.restore(new TpmDevIdVerifier.Challenge.State(payload, nonce, secret))
         .complete(response);
@@ -145,51 +138,6 @@ class GoldenTest {
     assertThat(AgentIdentity.lastCommonName(
         new org.bouncycastle.asn1.x500.X500Name(new org.bouncycastle.asn1.x500.RDN[0]).getEncoded()))
         .isEmpty();
-  }
-
-  @Test
-  void payloadJson_asReceived_caseInsensitiveNamesUnknownMembersAndLastDuplicateWin()
-      throws Exception {
-    SoftwareAgent agent = SoftwareAgent.goLike();
-    String json = new String(agent.payload(), StandardCharsets.UTF_8);
-    // Go's encoding/json: member names match case-insensitively, unknown members are ignored,
-    // the last duplicate wins.
-    String mangled = json.replace("\"DevIDPub\"", "\"devidpub\"")
-        .replace("{\"DevIDCert\"", "{\"Unknown\":{\"x\":[1,2]},\"AKPub\":\"AAAA\",\"DevIDCert\"");
-    try (PluginHarness h = new PluginHarness(agent, null)) {
-      PluginHarness.Outcome o = h.attest(mangled.getBytes(StandardCharsets.UTF_8), agent::respond);
-      assertThat(o.status()).isNull();
-      assertThat(o.ok()).isTrue();
-    }
-  }
-
-  @Test
-  void challengeJson_andCredentialBlobLayout_matchTheGoServer() throws Exception {
-    for (KeyType ek : new KeyType[] {KeyType.RSA, KeyType.ECC}) {
-      SoftwareAgent agent = SoftwareAgent.of(ek, KeyType.RSA, KeyType.RSA);
-      try (PluginHarness h = new PluginHarness(agent, null)) {
-        PluginHarness.Conversation c = h.open();
-        c.sendPayload(agent.payload());
-        byte[] ch = ((dev.tpmdevid.proto.spire.server.nodeattestor.v1.AttestResponse) c.next())
-            .getChallenge().toByteArray();
-        String s = new String(ch, StandardCharsets.UTF_8);
-        assertThat(s).matches("\\{\"DevID\":\"[A-Za-z0-9+/]{43}=\",\"CredActivation\":"
-            + "\\{\"Credential\":\"[A-Za-z0-9+/=]+\",\"Secret\":\"[A-Za-z0-9+/=]+\"\\}\\}");
-        JsonNode n = new ObjectMapper().readTree(ch);
-        byte[] cred = Base64.getDecoder().decode(n.get("CredActivation").get("Credential").asText());
-        byte[] secret = Base64.getDecoder().decode(n.get("CredActivation").get("Secret").asText());
-        assertThat(Base64.getDecoder().decode(n.get("DevID").asText())).hasSize(32);
-        // u16 32 || HMAC-SHA256 (32) || AES-CFB(u16 32 || secret 32) = 68 bytes, no TPM2B wrapper
-        assertThat(cred).hasSize(68);
-        assertThat(cred[0]).isEqualTo((byte) 0);
-        assertThat(cred[1]).isEqualTo((byte) 32);
-        // RSA: raw OAEP ciphertext (256); ECC P-256: TPM2B(x) || TPM2B(y) = 68
-        assertThat(secret).hasSize(ek == KeyType.RSA ? 256 : 68);
-        c.sendResponse(agent.respond(ch));
-        assertThat(((dev.tpmdevid.proto.spire.server.nodeattestor.v1.AttestResponse) c.next())
-            .hasAgentAttributes()).isTrue();
-      }
-    }
   }
 
   /** go-tpm legacy/tpm2/credactivation test vector (docs/protocol.md#credential-vector) through our challenge step. */
