@@ -20,8 +20,20 @@ public final class PemCertificates {
 
   /** Certificates in file order; an empty list when there is none. */
   public static List<X509Certificate> parse(byte[] pem) throws CertificateException {
-    String text = new String(pem, StandardCharsets.ISO_8859_1);
     List<X509Certificate> out = new ArrayList<>();
+    for (byte[] der : blocks(pem, "CERTIFICATE")) {
+      out.add(CertificateParser.parse(der));
+    }
+    return out;
+  }
+
+  /**
+   * The decoded bodies of every PEM block of type {@code wanted} (e.g. {@code X509 CRL}), in file
+   * order, with the same skipping rules as {@link #parse}.
+   */
+  static List<byte[]> blocks(byte[] pem, String wanted) {
+    String text = new String(pem, StandardCharsets.ISO_8859_1);
+    List<byte[]> out = new ArrayList<>();
     int pos = 0;
     while (true) {
       int begin = text.indexOf(BEGIN, pos);
@@ -42,10 +54,10 @@ public final class PemCertificates {
       }
       pos = end + endMarker.length();
       byte[] der = decodeBody(text.substring(bodyStart, end));
-      if (der == null || !"CERTIFICATE".equals(type)) {
+      if (der == null || !wanted.equals(type)) {
         continue;
       }
-      out.add(CertificateParser.parse(der));
+      out.add(der);
     }
   }
 
