@@ -19,7 +19,6 @@ import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509CRL;
 import java.security.cert.X509CRLEntry;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -88,7 +87,6 @@ public final class RevocationStore implements AutoCloseable {
   private final List<Path> files;
   private final CrlMode mode;
   private final Duration grace;
-  private final Clock clock;
   private final Consumer<String> warnings;
   private final AtomicReference<Snapshot> current = new AtomicReference<>();
   private final Object reloadLock = new Object();
@@ -107,12 +105,11 @@ public final class RevocationStore implements AutoCloseable {
   }
 
   private RevocationStore(String kind, List<Path> files, CrlMode mode, Duration grace,
-      Clock clock, Consumer<String> warnings) {
+      Consumer<String> warnings) {
     this.kind = kind;
     this.files = List.copyOf(files);
     this.mode = mode;
     this.grace = grace;
-    this.clock = clock;
     this.warnings = warnings;
   }
 
@@ -125,18 +122,16 @@ public final class RevocationStore implements AutoCloseable {
    * @param grace how long after {@code nextUpdate} a CRL still counts as current
    * @param refresh how often the files are looked at ({@link Duration#ZERO}: never, see {@link
    *     #refresh()})
-   * @param clock time for {@code thisUpdate}/{@code nextUpdate}
    * @param warnings receives the problems found while loading and, in best-effort mode, what
    *     could not be checked (each distinct message once per snapshot)
    * @throws LoadException in strict mode, when a file cannot be read or holds an unusable CRL
    *     (in best-effort mode that is a warning)
    */
   public static RevocationStore open(String kind, Collection<Path> files, CrlMode mode,
-      Duration grace, Duration refresh, Clock clock, Consumer<String> warnings)
+      Duration grace, Duration refresh, Consumer<String> warnings)
       throws LoadException {
     Objects.requireNonNull(kind, "kind");
     Objects.requireNonNull(mode, "mode");
-    Objects.requireNonNull(clock, "clock");
     Objects.requireNonNull(warnings, "warnings");
     if (files == null || files.isEmpty()) {
       throw new IllegalArgumentException("at least one CRL file is required");
@@ -144,8 +139,7 @@ public final class RevocationStore implements AutoCloseable {
     if (grace == null || grace.isNegative() || refresh == null || refresh.isNegative()) {
       throw new IllegalArgumentException("grace and refresh must not be negative");
     }
-    RevocationStore store = new RevocationStore(kind, List.copyOf(files), mode, grace, clock,
-        warnings);
+    RevocationStore store = new RevocationStore(kind, List.copyOf(files), mode, grace, warnings);
     Snapshot first = store.load(null, true);
     List<String> problems = new ArrayList<>();
     for (FileState f : first.files) {
@@ -179,11 +173,11 @@ public final class RevocationStore implements AutoCloseable {
 
   /**
    * Checks every certificate of every chain (all must pass, so that no selector comes from a
-   * revoked CA). {@code anchors} is the bundle the chains were verified against.
+   * revoked CA). {@code anchors} is the bundle the chains were verified against, {@code now} the
+   * time they were verified at (for {@code thisUpdate}/{@code nextUpdate}).
    */
-  public RevocationResult check(List<List<Cert>> chains, TrustBundle anchors) {
+  public RevocationResult check(List<List<Cert>> chains, TrustBundle anchors, Instant now) {
     Snapshot s = current.get();
-    Instant now = clock.instant();
     Set<String> problems = new LinkedHashSet<>();
     for (List<Cert> chain : chains) {
       int n = chain.size();

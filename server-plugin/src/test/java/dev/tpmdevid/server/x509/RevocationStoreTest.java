@@ -14,10 +14,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.security.cert.X509Certificate;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Date;
 import java.util.List;
@@ -36,7 +34,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class RevocationStoreTest {
   private static final Instant NOW = Instant.now();
-  private static final Clock CLOCK = Clock.fixed(NOW, ZoneOffset.UTC);
   private static final Instant BEFORE = NOW.minus(Duration.ofHours(1));
   private static final Instant LATER = NOW.plus(Duration.ofDays(7));
 
@@ -77,7 +74,7 @@ class RevocationStoreTest {
   }
 
   private RevocationStore open(CrlMode mode, Duration grace, Path... files) throws Exception {
-    return RevocationStore.open("DevID", List.of(files), mode, grace, Duration.ZERO, CLOCK,
+    return RevocationStore.open("DevID", List.of(files), mode, grace, Duration.ZERO,
         warnings::add);
   }
 
@@ -93,7 +90,7 @@ class RevocationStoreTest {
   void currentCrlsListingNothingAccept() throws Exception {
     try (RevocationStore s = open(CrlMode.STRICT, Duration.ZERO,
         pem("all.pem", rootCrl(BigInteger.valueOf(7)), interCrl(BigInteger.valueOf(8))))) {
-      RevocationResult r = s.check(chains, bundle);
+      RevocationResult r = s.check(chains, bundle, NOW);
       assertEquals(new RevocationResult.Ok(List.of()), r);
       assertEquals(2, s.crlCount());
     }
@@ -104,7 +101,7 @@ class RevocationStoreTest {
     try (RevocationStore s = open(CrlMode.STRICT, Duration.ZERO,
         pem("all.pem", rootCrl(), interCrl(BigInteger.ONE, serial(leaf))))) {
       RevocationResult.Revoked r =
-          assertInstanceOf(RevocationResult.Revoked.class, s.check(chains, bundle));
+          assertInstanceOf(RevocationResult.Revoked.class, s.check(chains, bundle, NOW));
       assertEquals(serial(leaf), r.serial());
       assertTrue(r.message().startsWith("DevID certificate revoked: serial 0x"
           + serial(leaf).toString(16) + " (issuer \"CN=CRL Test Intermediate\")"), r.message());
@@ -118,7 +115,7 @@ class RevocationStoreTest {
       try (RevocationStore s = open(mode, Duration.ZERO,
           pem("all-" + mode + ".pem", rootCrl(serial(inter.cert())), interCrl()))) {
         RevocationResult.Revoked r =
-            assertInstanceOf(RevocationResult.Revoked.class, s.check(chains, bundle));
+            assertInstanceOf(RevocationResult.Revoked.class, s.check(chains, bundle, NOW));
         assertEquals(serial(inter.cert()), r.serial());
         assertTrue(r.message().startsWith("DevID intermediate certificate revoked: serial 0x"
             + serial(inter.cert()).toString(16)), r.message());
@@ -130,7 +127,7 @@ class RevocationStoreTest {
   void derFilesWorkAsWellAsPem() throws Exception {
     try (RevocationStore s = open(CrlMode.STRICT, Duration.ZERO,
         write("root.crl", rootCrl()), write("inter.crl", interCrl(serial(leaf))))) {
-      assertInstanceOf(RevocationResult.Revoked.class, s.check(chains, bundle));
+      assertInstanceOf(RevocationResult.Revoked.class, s.check(chains, bundle, NOW));
     }
   }
 
@@ -141,22 +138,22 @@ class RevocationStoreTest {
     Path f = pem("expired.pem", rootCrl(), expiredInter);
     try (RevocationStore s = open(CrlMode.STRICT, Duration.ZERO, f)) {
       RevocationResult.Unavailable u =
-          assertInstanceOf(RevocationResult.Unavailable.class, s.check(chains, bundle));
+          assertInstanceOf(RevocationResult.Unavailable.class, s.check(chains, bundle, NOW));
       assertTrue(u.message().contains("DevID certificate serial 0x" + serial(leaf).toString(16)),
           u.message());
       assertTrue(u.message().contains("out of date"), u.message());
       assertTrue(u.message().endsWith("(CRL mode strict)"), u.message());
     }
     try (RevocationStore s = open(CrlMode.BEST_EFFORT, Duration.ZERO, f)) {
-      RevocationResult.Ok ok = assertInstanceOf(RevocationResult.Ok.class, s.check(chains, bundle));
+      RevocationResult.Ok ok = assertInstanceOf(RevocationResult.Ok.class, s.check(chains, bundle, NOW));
       assertEquals(1, ok.notes().size(), ok.notes().toString());
-      s.check(chains, bundle);
+      s.check(chains, bundle, NOW);
       assertEquals(1, warnings.size(), "one warning per problem, not per attestation: " + warnings);
       assertTrue(warnings.get(0).contains("out of date"), warnings.get(0));
     }
     // Within the grace the same CRL is current, even in strict mode.
     try (RevocationStore s = open(CrlMode.STRICT, Duration.ofHours(3), f)) {
-      assertEquals(new RevocationResult.Ok(List.of()), s.check(chains, bundle));
+      assertEquals(new RevocationResult.Ok(List.of()), s.check(chains, bundle, NOW));
     }
   }
 
@@ -166,7 +163,7 @@ class RevocationStoreTest {
         NOW.minus(Duration.ofHours(2)), serial(leaf));
     try (RevocationStore s = open(CrlMode.BEST_EFFORT, Duration.ZERO,
         pem("expired.pem", rootCrl(), expiredInter))) {
-      assertInstanceOf(RevocationResult.Revoked.class, s.check(chains, bundle));
+      assertInstanceOf(RevocationResult.Revoked.class, s.check(chains, bundle, NOW));
     }
   }
 
@@ -177,11 +174,11 @@ class RevocationStoreTest {
     Path f = pem("forged.pem", rootCrl(), forged);
     try (RevocationStore s = open(CrlMode.STRICT, Duration.ZERO, f)) {
       RevocationResult.Unavailable u =
-          assertInstanceOf(RevocationResult.Unavailable.class, s.check(chains, bundle));
+          assertInstanceOf(RevocationResult.Unavailable.class, s.check(chains, bundle, NOW));
       assertTrue(u.message().contains("not signed by the issuer's key"), u.message());
     }
     try (RevocationStore s = open(CrlMode.BEST_EFFORT, Duration.ZERO, f)) {
-      RevocationResult.Ok ok = assertInstanceOf(RevocationResult.Ok.class, s.check(chains, bundle));
+      RevocationResult.Ok ok = assertInstanceOf(RevocationResult.Ok.class, s.check(chains, bundle, NOW));
       assertTrue(ok.notes().get(0).contains("not signed by the issuer's key"), ok.notes().get(0));
     }
   }
@@ -190,7 +187,7 @@ class RevocationStoreTest {
   void strictNeedsACrlForEveryCertificateOfTheChain() throws Exception {
     try (RevocationStore s = open(CrlMode.STRICT, Duration.ZERO, pem("root.pem", rootCrl()))) {
       RevocationResult.Unavailable u =
-          assertInstanceOf(RevocationResult.Unavailable.class, s.check(chains, bundle));
+          assertInstanceOf(RevocationResult.Unavailable.class, s.check(chains, bundle, NOW));
       assertTrue(u.message().contains("no CRL from its issuer"), u.message());
     }
   }
@@ -210,7 +207,7 @@ class RevocationStoreTest {
     try (RevocationStore s = open(CrlMode.BEST_EFFORT, Duration.ZERO, garbage, missing,
         pem("ok.pem", rootCrl(), interCrl()))) {
       assertEquals(2, warnings.size(), warnings.toString());
-      assertEquals(new RevocationResult.Ok(List.of()), s.check(chains, bundle));
+      assertEquals(new RevocationResult.Ok(List.of()), s.check(chains, bundle, NOW));
     }
   }
 
@@ -218,19 +215,19 @@ class RevocationStoreTest {
   void replacedFileIsPickedUpAndABrokenReplacementKeepsThePreviousCrls() throws Exception {
     Path f = pem("live.pem", rootCrl(), interCrl());
     try (RevocationStore s = open(CrlMode.STRICT, Duration.ZERO, f)) {
-      assertInstanceOf(RevocationResult.Ok.class, s.check(chains, bundle));
+      assertInstanceOf(RevocationResult.Ok.class, s.check(chains, bundle, NOW));
       replace(f, TestPki.crlPem(rootCrl(), interCrl(serial(leaf))).getBytes(StandardCharsets.US_ASCII));
       s.refresh();
-      assertInstanceOf(RevocationResult.Revoked.class, s.check(chains, bundle));
+      assertInstanceOf(RevocationResult.Revoked.class, s.check(chains, bundle, NOW));
       replace(f, "-----BEGIN X509 CRL-----\nAAAA\n-----END X509 CRL-----\n".getBytes(StandardCharsets.US_ASCII));
       s.refresh();
-      assertInstanceOf(RevocationResult.Revoked.class, s.check(chains, bundle),
+      assertInstanceOf(RevocationResult.Revoked.class, s.check(chains, bundle, NOW),
           "a broken file must not un-revoke");
       assertTrue(warnings.stream().anyMatch(w -> w.contains("keeping its previous CRLs")),
           warnings.toString());
       Files.delete(f);
       s.refresh();
-      assertInstanceOf(RevocationResult.Revoked.class, s.check(chains, bundle));
+      assertInstanceOf(RevocationResult.Revoked.class, s.check(chains, bundle, NOW));
     }
   }
 
@@ -252,7 +249,7 @@ class RevocationStoreTest {
       Files.write(f, b);
       Files.setLastModifiedTime(f, t);
       int polls = 0;
-      while (!(s.check(chains, bundle) instanceof RevocationResult.Revoked)) {
+      while (!(s.check(chains, bundle, NOW) instanceof RevocationResult.Revoked)) {
         assertTrue(++polls <= RevocationStore.HASH_EVERY_POLLS, "not found by the hash check");
         s.refresh();
       }
@@ -267,13 +264,13 @@ class RevocationStoreTest {
     AtomicInteger revokedSeen = new AtomicInteger();
     AtomicInteger checks = new AtomicInteger();
     try (RevocationStore s = RevocationStore.open("DevID", List.of(f), CrlMode.STRICT,
-        Duration.ZERO, Duration.ofMillis(50), CLOCK, warnings::add)) {
+        Duration.ZERO, Duration.ofMillis(50), warnings::add)) {
       List<Thread> readers = new ArrayList<>();
       for (int t = 0; t < 3; t++) {
         Thread th = new Thread(() -> {
           try {
             while (!stop.get()) {
-              RevocationResult r = s.check(chains, bundle);
+              RevocationResult r = s.check(chains, bundle, NOW);
               checks.incrementAndGet();
               if (r instanceof RevocationResult.Revoked) {
                 revokedSeen.incrementAndGet();
@@ -316,19 +313,19 @@ class RevocationStoreTest {
     assertEquals(2, ek.get(0).size());
     try (RevocationStore s = RevocationStore.open("EK", List.of(pem("ek.pem",
         rootCrl(serial(inter.cert())), interCrl())), CrlMode.STRICT, Duration.ZERO,
-        Duration.ZERO, CLOCK, warnings::add)) {
+        Duration.ZERO, warnings::add)) {
       RevocationResult.Revoked r =
-          assertInstanceOf(RevocationResult.Revoked.class, s.check(ek, both));
+          assertInstanceOf(RevocationResult.Revoked.class, s.check(ek, both, NOW));
       assertTrue(r.message().startsWith("EK CA certificate (trust anchor) revoked: serial 0x"
           + serial(inter.cert()).toString(16)), r.message());
     }
     // Without the root in the bundle the anchor cannot be checked: strict says so.
     TrustBundle interOnly = TrustBundle.of(List.of(inter.cert()));
     try (RevocationStore s = RevocationStore.open("EK", List.of(pem("ek2.pem", interCrl())),
-        CrlMode.STRICT, Duration.ZERO, Duration.ZERO, CLOCK, warnings::add)) {
+        CrlMode.STRICT, Duration.ZERO, Duration.ZERO, warnings::add)) {
       RevocationResult.Unavailable u = assertInstanceOf(RevocationResult.Unavailable.class,
           s.check(ChainVerifier.verify(Cert.of(leaf), List.of(), interOnly, Date.from(NOW),
-              Set.of()), interOnly));
+              Set.of()), interOnly, NOW));
       assertTrue(u.message().contains("its issuer is not a trust anchor"), u.message());
     }
   }
