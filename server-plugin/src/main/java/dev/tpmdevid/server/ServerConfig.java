@@ -1,6 +1,7 @@
 package dev.tpmdevid.server;
 
 import dev.tpmdevid.verifier.VerificationPolicy;
+import dev.tpmdevid.verifier.x509.RevocationStore;
 import dev.tpmdevid.verifier.x509.TrustBundle;
 import java.time.Clock;
 import java.time.Duration;
@@ -20,6 +21,8 @@ import java.util.Objects;
  * @param allowEccEk accept ECC (NIST P-256/P-384) endorsement keys
  * @param allowEccAk accept ECC (NIST P-256/P-384) attestation keys
  * @param clock time source for certificate validity
+ * @param devIdRevocation {@code devid_crl_path} CRLs, or null (no DevID revocation check)
+ * @param endorsementRevocation {@code endorsement_crl_path} CRLs, or null
  */
 record ServerConfig(
     String trustDomain,
@@ -29,7 +32,17 @@ record ServerConfig(
     int maxPayloadBytes,
     boolean allowEccEk,
     boolean allowEccAk,
-    Clock clock) implements VerificationPolicy {
+    Clock clock,
+    RevocationStore devIdRevocation,
+    RevocationStore endorsementRevocation) implements VerificationPolicy {
+
+  /** Without revocation checks. */
+  ServerConfig(String trustDomain, TrustBundle devIdRoots, TrustBundle endorsementRoots,
+      Duration challengeTimeout, int maxPayloadBytes, boolean allowEccEk, boolean allowEccAk,
+      Clock clock) {
+    this(trustDomain, devIdRoots, endorsementRoots, challengeTimeout, maxPayloadBytes, allowEccEk,
+        allowEccAk, clock, null, null);
+  }
 
   ServerConfig {
     Objects.requireNonNull(trustDomain, "trustDomain");
@@ -41,6 +54,16 @@ record ServerConfig(
 
   ServerConfig withClock(Clock c) {
     return new ServerConfig(trustDomain, devIdRoots, endorsementRoots, challengeTimeout,
-        maxPayloadBytes, allowEccEk, allowEccAk, c);
+        maxPayloadBytes, allowEccEk, allowEccAk, c, devIdRevocation, endorsementRevocation);
+  }
+
+  /** Stops the CRL polling of this snapshot (streams still holding it keep checking). */
+  void closeRevocation() {
+    if (devIdRevocation != null) {
+      devIdRevocation.close();
+    }
+    if (endorsementRevocation != null) {
+      endorsementRevocation.close();
+    }
   }
 }

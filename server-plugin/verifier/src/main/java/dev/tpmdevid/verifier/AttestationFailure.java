@@ -24,6 +24,8 @@ public final class AttestationFailure extends GeneralSecurityException {
     DEVID_CERTIFICATE_PARSE,
     /** Step 5: the DevID chain does not verify to a DevID root. */
     DEVID_CHAIN,
+    /** Step 5, with CRLs: a certificate of the DevID chain is listed by a CRL of its issuer. */
+    DEVID_REVOKED,
     /** Step 7: AK, DevID or EK public blob or the EK certificate is missing. */
     TPM_BLOBS_MISSING,
     /** Step 8: the EK certificate is not strict DER X.509. */
@@ -40,6 +42,13 @@ public final class AttestationFailure extends GeneralSecurityException {
     EK_ATTRIBUTES,
     /** Step 11: the EK certificate does not verify to an endorsement root. */
     EK_CHAIN,
+    /** Step 11, with CRLs: a certificate of the EK chain is listed by a CRL of its issuer. */
+    EK_REVOKED,
+    /**
+     * Step 5 or 11, CRL mode strict: no current CRL, verified with the issuer's key, covers a
+     * certificate of the chain (the server's CRLs are at fault, not the evidence; retry later).
+     */
+    REVOCATION_UNAVAILABLE,
     /** Hardening H4: the AK's attributes are not those of a restricted TPM signing key. */
     AK_ATTRIBUTES,
     /** Step 12: the TPM2_Certify evidence does not bind the DevID key to the AK. */
