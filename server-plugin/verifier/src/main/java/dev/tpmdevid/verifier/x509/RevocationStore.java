@@ -26,7 +26,7 @@ import java.util.Arrays;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.HashMap;
-import java.util.LinkedHashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -52,8 +52,8 @@ import java.util.function.Consumer;
  * by such a CRL is refused, whether the CRL is current or not. The certificate counts as covered
  * when one of those CRLs is current: {@code thisUpdate} not in the future and {@code nextUpdate}
  * not more than the grace in the past. What happens when a certificate is not covered is the
- * {@link CrlMode}. A certificate whose issuer is unknown (the issuer of a non-self-issued anchor
- * is not in the bundle) cannot be checked and is treated as not covered.
+ * {@link CrlMode}. A trust anchor whose issuer is not in the bundle is trusted as configured
+ * (RFC 5280 checks no revocation for trust anchors): take it out of the bundle to revoke it.
  *
  * <p><b>Files.</b> A file holds one DER CRL or any number of PEM {@code X509 CRL} blocks. CRLs
  * with critical extensions (delta CRLs, issuing distribution points, indirect CRLs) are refused:
@@ -73,6 +73,8 @@ public final class RevocationStore implements AutoCloseable {
   /** A CRL file larger than this is refused before reading. */
   static final long MAX_FILE_BYTES = 64L * 1024 * 1024;
   private static final int MAX_ANCHOR_DEPTH = 8;
+  /** Distinct best-effort warnings remembered per snapshot (then they are no longer logged). */
+  private static final int MAX_WARNED = 1000;
   private static final String DELTA_OR_SCOPE = "has a critical extension (delta, partitioned or"
       + " indirect CRLs are not supported)";
 
@@ -178,7 +180,7 @@ public final class RevocationStore implements AutoCloseable {
    */
   public RevocationResult check(List<List<Cert>> chains, TrustBundle anchors, Instant now) {
     Snapshot s = current.get();
-    Set<String> problems = new LinkedHashSet<>();
+    Map<String, String> problems = new LinkedHashMap<>(); // warning key (no serial) -> message
     for (List<Cert> chain : chains) {
       int n = chain.size();
       for (int i = 0; i < n; i++) {
@@ -198,9 +200,7 @@ public final class RevocationStore implements AutoCloseable {
         for (int depth = 0; depth < MAX_ANCHOR_DEPTH && !selfIssued(c); depth++) {
           Cert parent = anchorParent(c, anchors);
           if (parent == null) {
-            problems.add(describe(role, c) + ": its issuer is not a trust anchor, so no CRL can"
-                + " be verified for it");
-            break;
+            break; // trusted as configured: RFC 5280 checks no revocation for a trust anchor
           }
           RevocationResult.Revoked r = checkOne(s, c, parent, role, now, problems);
           if (r != null) {
@@ -216,24 +216,24 @@ public final class RevocationStore implements AutoCloseable {
     }
     if (mode == CrlMode.STRICT) {
       return new RevocationResult.Unavailable("cannot check revocation: "
-          + problems.iterator().next() + " (CRL mode strict)");
+          + problems.values().iterator().next() + " (CRL mode strict)");
     }
-    List<String> notes = new ArrayList<>(problems);
-    for (String p : notes) {
-      if (s.warned.add(p)) {
-        warnings.accept("CRL check skipped (CRL mode best_effort): " + p);
+    for (Map.Entry<String, String> p : problems.entrySet()) {
+      // One warning per issuer and problem per snapshot (not per agent), bounded.
+      if (s.warned.size() < MAX_WARNED && s.warned.add(p.getKey())) {
+        warnings.accept("CRL check skipped (CRL mode best_effort): " + p.getValue());
       }
     }
-    return new RevocationResult.Ok(List.copyOf(notes));
+    return new RevocationResult.Ok(List.copyOf(problems.values()));
   }
 
   /** A revocation of {@code cert}, or null (adding to {@code problems} what could not be checked). */
   private RevocationResult.Revoked checkOne(Snapshot s, Cert cert, Cert issuer, String role,
-      Instant now, Set<String> problems) {
+      Instant now, Map<String, String> problems) {
     List<CrlEntry> candidates = s.byIssuer.getOrDefault(ByteBuffer.wrap(cert.rawIssuer()),
         List.of());
     if (candidates.isEmpty()) {
-      problems.add(describe(role, cert) + ": no CRL from its issuer");
+      problem(problems, role, cert, "no CRL from its issuer");
       return null;
     }
     PublicKey issuerKey = issuer.x509().getPublicKey();
@@ -257,14 +257,20 @@ public final class RevocationStore implements AutoCloseable {
       }
     }
     if (!signed) {
-      problems.add(describe(role, cert) + ": the CRL from its issuer's name is not signed by the"
+      problem(problems, role, cert, "the CRL from its issuer's name is not signed by the"
           + " issuer's key");
     } else if (!currentCrl) {
-      problems.add(describe(role, cert) + ": the CRL of its issuer is out of date ("
+      problem(problems, role, cert, "the CRL of its issuer is out of date ("
           + (latestNext == null ? "no valid nextUpdate" : "nextUpdate " + latestNext)
           + ", grace " + grace + ")");
     }
     return null;
+  }
+
+  private static void problem(Map<String, String> problems, String role, Cert cert,
+      String what) {
+    String issuer = cert.x509().getIssuerX500Principal().getName();
+    problems.putIfAbsent(role + "|" + issuer + "|" + what, describe(role, cert) + ": " + what);
   }
 
   private static String revokedMessage(String role, Cert cert, X509CRLEntry entry) {

@@ -148,7 +148,12 @@ class RevocationStoreTest {
       RevocationResult.Ok ok = assertInstanceOf(RevocationResult.Ok.class, s.check(chains, bundle, NOW));
       assertEquals(1, ok.notes().size(), ok.notes().toString());
       s.check(chains, bundle, NOW);
-      assertEquals(1, warnings.size(), "one warning per problem, not per attestation: " + warnings);
+      // Another leaf of the same issuer: same problem, no second warning (not one per agent).
+      X509Certificate other = TestPki.cert("crl-test-other").issuedBy(inter)
+          .key(TestPki.p256().getPublic()).notCa().build();
+      s.check(ChainVerifier.verify(Cert.of(other), List.of(Cert.of(inter.cert())), bundle,
+          Date.from(NOW), Set.of()), bundle, NOW);
+      assertEquals(1, warnings.size(), "one warning per issuer and problem: " + warnings);
       assertTrue(warnings.get(0).contains("out of date"), warnings.get(0));
     }
     // Within the grace the same CRL is current, even in strict mode.
@@ -321,14 +326,19 @@ class RevocationStoreTest {
       assertTrue(r.message().startsWith("EK CA certificate (trust anchor) revoked: serial 0x"
           + serial(inter.cert()).toString(16)), r.message());
     }
-    // Without the root in the bundle the anchor cannot be checked: strict says so.
+    // Without the root in the bundle the anchor is trusted as configured, even in strict mode
+    // (its issuer's CRL could not be verified), while the leaf is still checked.
     TrustBundle interOnly = TrustBundle.of(List.of(inter.cert()));
-    try (RevocationStore s = RevocationStore.open("EK", List.of(pem("ek2.pem", interCrl())),
-        CrlMode.STRICT, Duration.ZERO, Duration.ZERO, warnings::add)) {
-      RevocationResult.Unavailable u = assertInstanceOf(RevocationResult.Unavailable.class,
-          s.check(ChainVerifier.verify(Cert.of(leaf), List.of(), interOnly, Date.from(NOW),
-              Set.of()), interOnly, NOW));
-      assertTrue(u.message().contains("its issuer is not a trust anchor"), u.message());
+    List<List<Cert>> short1 = ChainVerifier.verify(Cert.of(leaf), List.of(), interOnly,
+        Date.from(NOW), Set.of());
+    try (RevocationStore s = RevocationStore.open("EK", List.of(pem("ek2.pem",
+        rootCrl(serial(inter.cert())), interCrl())), CrlMode.STRICT, Duration.ZERO, Duration.ZERO,
+        warnings::add)) {
+      assertEquals(new RevocationResult.Ok(List.of()), s.check(short1, interOnly, NOW));
+    }
+    try (RevocationStore s = RevocationStore.open("EK", List.of(pem("ek3.pem", interCrl(
+        serial(leaf)))), CrlMode.STRICT, Duration.ZERO, Duration.ZERO, warnings::add)) {
+      assertInstanceOf(RevocationResult.Revoked.class, s.check(short1, interOnly, NOW));
     }
   }
 
