@@ -204,7 +204,8 @@ final class ServerConfigLoader {
       }
     };
     try {
-      RevocationStore store = RevocationStore.open(kind, files, mode, grace, refresh, warnings);
+      RevocationStore store = RevocationStore.open(kind, files, mode, grace, refresh, warnings,
+          msg -> LOG.info(msg, "option", key));
       loading.set(false);
       return store;
     } catch (RevocationStore.LoadException e) {

@@ -90,6 +90,7 @@ public final class RevocationStore implements AutoCloseable {
   private final CrlMode mode;
   private final Duration grace;
   private final Consumer<String> warnings;
+  private final Consumer<String> reloads;
   private final AtomicReference<Snapshot> current = new AtomicReference<>();
   private final Object reloadLock = new Object();
   /** Issuer of a non-self-issued anchor, found among the anchors (per bundle, by anchor DER). */
@@ -107,12 +108,13 @@ public final class RevocationStore implements AutoCloseable {
   }
 
   private RevocationStore(String kind, List<Path> files, CrlMode mode, Duration grace,
-      Consumer<String> warnings) {
+      Consumer<String> warnings, Consumer<String> reloads) {
     this.kind = kind;
     this.files = List.copyOf(files);
     this.mode = mode;
     this.grace = grace;
     this.warnings = warnings;
+    this.reloads = reloads;
   }
 
   /**
@@ -132,6 +134,16 @@ public final class RevocationStore implements AutoCloseable {
   public static RevocationStore open(String kind, Collection<Path> files, CrlMode mode,
       Duration grace, Duration refresh, Consumer<String> warnings)
       throws LoadException {
+    return open(kind, files, mode, grace, refresh, warnings, message -> {});
+  }
+
+  /**
+   * As {@link #open(String, Collection, CrlMode, Duration, Duration, Consumer)}; {@code reloads}
+   * hears of every file a poll re-read successfully ({@code CRL file … reloaded: N CRLs}).
+   */
+  public static RevocationStore open(String kind, Collection<Path> files, CrlMode mode,
+      Duration grace, Duration refresh, Consumer<String> warnings, Consumer<String> reloads)
+      throws LoadException {
     Objects.requireNonNull(kind, "kind");
     Objects.requireNonNull(mode, "mode");
     Objects.requireNonNull(warnings, "warnings");
@@ -141,7 +153,9 @@ public final class RevocationStore implements AutoCloseable {
     if (grace == null || grace.isNegative() || refresh == null || refresh.isNegative()) {
       throw new IllegalArgumentException("grace and refresh must not be negative");
     }
-    RevocationStore store = new RevocationStore(kind, List.copyOf(files), mode, grace, warnings);
+    Objects.requireNonNull(reloads, "reloads");
+    RevocationStore store = new RevocationStore(kind, List.copyOf(files), mode, grace, warnings,
+        reloads);
     Snapshot first = store.load(null, true);
     List<String> problems = new ArrayList<>();
     for (FileState f : first.files) {
@@ -328,24 +342,20 @@ public final class RevocationStore implements AutoCloseable {
       Snapshot old = current.get();
       Snapshot next = load(old, hash);
       if (next != old) {
-        for (FileState f : next.files) {
-          if (f.problem != null && !f.problem.equals(problemOf(old, f.path))) {
+        current.set(next);
+        for (int i = 0; i < next.files.size(); i++) {
+          FileState f = next.files.get(i);
+          if (f.problem != null && !f.problem.equals(old.files.get(i).problem)) {
             warnings.accept(f.problem + (f.crls.isEmpty() ? "" : "; keeping its previous CRLs"));
+          } else if (f.problem == null && f.crls != old.files.get(i).crls) {
+            reloads.accept("CRL file " + f.path + " reloaded: " + f.crls.size() + " CRL"
+                + (f.crls.size() == 1 ? "" : "s"));
           }
         }
-        current.set(next);
       }
     }
   }
 
-  private static String problemOf(Snapshot s, Path p) {
-    for (FileState f : s.files) {
-      if (f.path.equals(p)) {
-        return f.problem;
-      }
-    }
-    return null;
-  }
 
   /** A new snapshot, or {@code previous} itself when no file changed. */
   private Snapshot load(Snapshot previous, boolean forceHash) {

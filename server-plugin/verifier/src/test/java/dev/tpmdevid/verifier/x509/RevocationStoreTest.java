@@ -219,11 +219,14 @@ class RevocationStoreTest {
   @Test
   void replacedFileIsPickedUpAndABrokenReplacementKeepsThePreviousCrls() throws Exception {
     Path f = pem("live.pem", rootCrl(), interCrl());
-    try (RevocationStore s = open(CrlMode.STRICT, Duration.ZERO, f)) {
+    List<String> reloads = new CopyOnWriteArrayList<>();
+    try (RevocationStore s = RevocationStore.open("DevID", List.of(f), CrlMode.STRICT,
+        Duration.ZERO, Duration.ZERO, warnings::add, reloads::add)) {
       assertInstanceOf(RevocationResult.Ok.class, s.check(chains, bundle, NOW));
       replace(f, TestPki.crlPem(rootCrl(), interCrl(serial(leaf))).getBytes(StandardCharsets.US_ASCII));
       s.refresh();
       assertInstanceOf(RevocationResult.Revoked.class, s.check(chains, bundle, NOW));
+      assertEquals(List.of("CRL file " + f + " reloaded: 2 CRLs"), reloads);
       replace(f, "-----BEGIN X509 CRL-----\nAAAA\n-----END X509 CRL-----\n".getBytes(StandardCharsets.US_ASCII));
       s.refresh();
       assertInstanceOf(RevocationResult.Revoked.class, s.check(chains, bundle, NOW),
