@@ -16,6 +16,6 @@ public final class ServerPluginMain {
     ServerConfigHandler configs = new ServerConfigHandler(Clock.systemUTC());
     NodeAttestorService service =
         new NodeAttestorService(configs, new AttestationVerifier(new SecureRandom()));
-    GoPluginServer.serve(PLUGIN_SERVICE, service, configs);
+    new GoPluginServer("tpm_devid", "TPM_DEVID_PLUGIN_NETWORK").serve(PLUGIN_SERVICE, service, configs);
   }
 }

@@ -423,7 +423,7 @@ class AttackTest {
     Status sb = (Status) b.next();
     assertThat(sb.getDescription()).contains("devID challenge verification failed");
     b.sendResponse(agent.respond(chB)); // the correct answer, too late
-    assertThat(b.events.poll(1, java.util.concurrent.TimeUnit.SECONDS)).isNull();
+    assertThat(b.poll(1)).isNull();
 
     // a wrong activated credential, and no expected value in the message
     Outcome wrongSecret = harness.attest(agent.payload(), ch -> {
@@ -583,7 +583,7 @@ class AttackTest {
     assertThat(c.next()).isEqualTo(Conversation.COMPLETED);
     c.sendResponse(agent.respond(ch));
     c.sendPayload(agent.payload());
-    assertThat(c.events.poll(1, java.util.concurrent.TimeUnit.SECONDS)).isNull();
+    assertThat(c.poll(1)).isNull();
     assertThat(harness.attest(agent).ok()).isTrue(); // the server carries on
   }
 

@@ -39,7 +39,7 @@ public final class Provisioner {
 
     /** As {@link #provision(Swtpm, ProvisionOptions, Path)} with given CAs. */
     public static ProvisionedTpm provision(Swtpm swtpm, ProvisionOptions options, TestPki pki, Path outDir) {
-        try (TpmConnection connection = ProvisionedTpm.connect(swtpm.devicePath())) {
+        try (TpmConnection connection = swtpm.connect()) {
             return provision(connection.tpm(), swtpm.devicePath(), swtpm, options, pki, outDir);
         }
     }

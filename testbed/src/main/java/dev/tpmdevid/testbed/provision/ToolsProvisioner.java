@@ -65,7 +65,7 @@ public final class ToolsProvisioner {
      * only); files go to {@code outDir}. The swtpm stays the caller's.
      */
     public static ProvisionedTpm provision(Swtpm swtpm, ProvisionOptions options, Path outDir) {
-        ProvisionedTpm.connect(swtpm.devicePath()).close(); // the data channel listens (see ProvisionedTpm.connect)
+        swtpm.connect().close(); // the data channel listens (see Swtpm.connect)
         return provision(swtpm.port(), swtpm.devicePath(), swtpm, options, outDir);
     }
 
