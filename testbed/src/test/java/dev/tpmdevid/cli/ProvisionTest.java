@@ -91,8 +91,8 @@ class ProvisionTest {
 
     @Test
     void labWithRevokedDevIdCrlIsRefusedByTheServerNamingTheSerial() throws Exception {
-        assertTrue(LabTpm.swtpmAvailable(), "swtpm is not installed (bin/test installs the Debian packages swtpm and swtpm-tools)");
-        try (LabSwtpm swtpm = LabSwtpm.start(dir.resolve("state"))) {
+        assertTrue(Swtpm.isInstalled(), "swtpm is not installed (bin/test installs the Debian packages swtpm and swtpm-tools)");
+        try (Swtpm swtpm = Swtpm.start(Swtpm.Transport.TCP)) {
             Path lab = dir.resolve("lab");
             CliRun l = CliRun.of("provision", "--lab", "--tpm", swtpm.devicePath(), "--revoke-devid",
                     "--revoke", "0x1234", "--out", lab.toString());
