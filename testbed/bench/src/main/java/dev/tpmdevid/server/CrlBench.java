@@ -90,10 +90,10 @@ public class CrlBench {
     }
   }
 
-  private AttestationVerifier.AgentAttributes pipeline(ServerConfig c) throws Exception {
+  private dev.tpmdevid.verifier.AttestedNode pipeline(ServerConfig c) throws Exception {
     rng.reset();
     AttestationVerifier.Pending p = verifier.verifyPayload(c, payload);
-    return verifier.verifyResponse(c, p, response);
+    return AttestationVerifier.verifyResponse(p, response);
   }
 
   private RevocationResult check() {
