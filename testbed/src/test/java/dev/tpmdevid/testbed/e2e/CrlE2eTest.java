@@ -18,7 +18,6 @@ import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -47,9 +46,7 @@ class CrlE2eTest extends E2eLabTest {
     private static String crlPem(byte[]... ders) {
         StringBuilder b = new StringBuilder();
         for (byte[] der : ders) {
-            b.append("-----BEGIN X509 CRL-----\n")
-                    .append(Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(der))
-                    .append("\n-----END X509 CRL-----\n");
+            b.append(dev.tpmdevid.core.pem.Pem.encode("X509 CRL", der));
         }
         return b.toString();
     }

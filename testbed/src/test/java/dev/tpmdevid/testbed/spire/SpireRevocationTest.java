@@ -13,7 +13,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Base64;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -29,9 +28,7 @@ class SpireRevocationTest {
     private static String crlPem(byte[]... ders) {
         StringBuilder b = new StringBuilder();
         for (byte[] der : ders) {
-            b.append("-----BEGIN X509 CRL-----\n")
-                    .append(Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(der))
-                    .append("\n-----END X509 CRL-----\n");
+            b.append(dev.tpmdevid.core.pem.Pem.encode("X509 CRL", der));
         }
         return b.toString();
     }
