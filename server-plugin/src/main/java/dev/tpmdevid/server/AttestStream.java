@@ -1,6 +1,8 @@
 package dev.tpmdevid.server;
 
 import dev.tpmdevid.plugin.PluginLog;
+import dev.tpmdevid.verifier.AttestationFailure;
+import dev.tpmdevid.verifier.AttestationVerifier;
 import dev.tpmdevid.proto.spire.server.nodeattestor.v1.AgentAttributes;
 import dev.tpmdevid.proto.spire.server.nodeattestor.v1.AttestRequest;
 import dev.tpmdevid.proto.spire.server.nodeattestor.v1.AttestResponse;
@@ -64,8 +66,10 @@ final class AttestStream implements StreamObserver<AttestRequest> {
       } else {
         onChallengeResponse(request);
       }
-    } catch (AttestationException e) {
-      fail(e.code(), e.getMessage());
+    } catch (AttestationFailure e) {
+      fail(FailureCodes.of(e), e.getMessage());
+    } catch (ProtocolViolation e) {
+      fail(e.code, e.getMessage());
     } catch (RuntimeException e) {
       LOG.error("attestation failed with an internal error", e);
       fail(Status.Code.INTERNAL, "internal error");
@@ -73,19 +77,19 @@ final class AttestStream implements StreamObserver<AttestRequest> {
   }
 
   /** Step 1: first message; then steps 2-14 and sending the challenge. */
-  private void onPayload(AttestRequest request) throws AttestationException {
+  private void onPayload(AttestRequest request) throws AttestationFailure, ProtocolViolation {
     if (config == null) {
-      throw AttestationException.of(Status.Code.FAILED_PRECONDITION, "not configured");
+      throw new ProtocolViolation(Status.Code.FAILED_PRECONDITION, "not configured");
     }
     if (request.getRequestCase() == AttestRequest.RequestCase.CHALLENGE_RESPONSE) {
-      throw AttestationException.invalid("challenge response received before the attestation payload");
+      throw ProtocolViolation.invalid("challenge response received before the attestation payload");
     }
     ByteString payload = request.getPayload();
     if (payload.isEmpty()) {
-      throw AttestationException.invalid("missing attestation payload");
+      throw ProtocolViolation.invalid("missing attestation payload");
     }
     if (payload.size() > config.maxPayloadBytes()) {
-      throw AttestationException.invalid("attestation payload larger than max_payload_bytes");
+      throw ProtocolViolation.invalid("attestation payload larger than max_payload_bytes");
     }
     AttestationVerifier.Pending p = verifier.verifyPayload(config, payload.toByteArray());
     pending = p;
@@ -95,16 +99,16 @@ final class AttestStream implements StreamObserver<AttestRequest> {
   }
 
   /** Steps 15-18, then 19: send the attributes and complete. */
-  private void onChallengeResponse(AttestRequest request) throws AttestationException {
+  private void onChallengeResponse(AttestRequest request) throws AttestationFailure, ProtocolViolation {
     if (request.getRequestCase() == AttestRequest.RequestCase.PAYLOAD) {
-      throw AttestationException.invalid("attestation payload received twice");
+      throw ProtocolViolation.invalid("attestation payload received twice");
     }
     ByteString response = request.getChallengeResponse();
     if (response.isEmpty()) {
-      throw AttestationException.invalid("missing challenge response");
+      throw ProtocolViolation.invalid("missing challenge response");
     }
     if (response.size() > AttestationVerifier.MAX_CHALLENGE_RESPONSE_BYTES) {
-      throw AttestationException.invalid("challenge response too large");
+      throw ProtocolViolation.invalid("challenge response too large");
     }
     AttestationVerifier.Pending p = pending;
     finish(); // exactly one response per challenge, whatever its outcome
@@ -118,6 +122,21 @@ final class AttestStream implements StreamObserver<AttestRequest> {
             .setCanReattest(true))
         .build());
     out.onCompleted();
+  }
+
+  /** Misuse of the stream itself (before or around the verification steps). */
+  private static final class ProtocolViolation extends Exception {
+    private static final long serialVersionUID = 1L;
+    final Status.Code code;
+
+    ProtocolViolation(Status.Code code, String message) {
+      super(message, null, false, false);
+      this.code = code;
+    }
+
+    static ProtocolViolation invalid(String message) {
+      return new ProtocolViolation(Status.Code.INVALID_ARGUMENT, message);
+    }
   }
 
   @Override

@@ -1,6 +1,7 @@
 package dev.tpmdevid.server;
 
-import dev.tpmdevid.server.x509.TrustBundle;
+import dev.tpmdevid.verifier.VerificationPolicy;
+import dev.tpmdevid.verifier.x509.TrustBundle;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Objects;
@@ -28,7 +29,7 @@ record ServerConfig(
     int maxPayloadBytes,
     boolean allowEccEk,
     boolean allowEccAk,
-    Clock clock) {
+    Clock clock) implements VerificationPolicy {
 
   ServerConfig {
     Objects.requireNonNull(trustDomain, "trustDomain");

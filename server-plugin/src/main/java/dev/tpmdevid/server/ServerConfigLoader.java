@@ -1,7 +1,7 @@
 package dev.tpmdevid.server;
 
 import dev.tpmdevid.plugin.HclConfig;
-import dev.tpmdevid.server.x509.TrustBundle;
+import dev.tpmdevid.verifier.x509.TrustBundle;
 import io.grpc.Status;
 import io.grpc.StatusException;
 import java.io.IOException;

@@ -1,6 +1,7 @@
 package dev.tpmdevid.server;
 
 import dev.tpmdevid.plugin.GoPluginServer;
+import dev.tpmdevid.verifier.AttestationVerifier;
 import java.security.SecureRandom;
 import java.time.Clock;
 

@@ -2,10 +2,13 @@ package dev.tpmdevid.server;
 
 import dev.tpmdevid.core.tpm.TpmAlg;
 import dev.tpmdevid.core.wire.AttestationRequest;
-import dev.tpmdevid.server.x509.Cert;
-import dev.tpmdevid.server.x509.ChainVerificationException;
-import dev.tpmdevid.server.x509.ChainVerifier;
-import dev.tpmdevid.server.x509.TrustBundle;
+import dev.tpmdevid.verifier.AttestationFailure;
+import dev.tpmdevid.verifier.AttestationFailure.Reason;
+import dev.tpmdevid.verifier.AttestationVerifier;
+import dev.tpmdevid.verifier.x509.Cert;
+import dev.tpmdevid.verifier.x509.ChainVerificationException;
+import dev.tpmdevid.verifier.x509.ChainVerifier;
+import dev.tpmdevid.verifier.x509.TrustBundle;
 import io.grpc.StatusException;
 import java.security.SecureRandom;
 import java.security.cert.CertificateException;
@@ -137,7 +140,7 @@ public final class StepVerifier {
       checkSize(payload);
       AttestationVerifier.Pending p = verifier.verifyPayload(config, payload);
       return new Challenge(p.challenge(), p.nonce, p.secret);
-    } catch (AttestationException e) {
+    } catch (AttestationFailure e) {
       throw wrap(e);
     }
   }
@@ -167,13 +170,13 @@ public final class StepVerifier {
       AttestationVerifier.checkAkAttributes(config, pubs.akPub());
       AttestationVerifier.verifyCertify(pubs, req.certifiedDevId(), req.certificationSignature());
       if (secret.length != TpmAlg.digestSize(pubs.ekPub().nameAlg())) {
-        throw AttestationException.invalid("credential secret in the state has the wrong size");
+        throw new AttestationFailure(Reason.CHALLENGE_STATE, "credential secret in the state has the wrong size");
       }
       AttestationVerifier.Pending pending = new AttestationVerifier.Pending(devIdCerts.get(0),
           chains, nonce.clone(), secret.clone(), new byte[0]);
       AttestationVerifier.AgentAttributes a = verifier.verifyResponse(config, pending, response);
       return new Result(a.spiffeId(), a.selectorValues());
-    } catch (AttestationException e) {
+    } catch (AttestationFailure e) {
       throw wrap(e);
     }
   }
@@ -196,35 +199,35 @@ public final class StepVerifier {
       Cert ek = AttestationVerifier.parseEkCertificate(ekCertDer);
       String prefix = "cannot verify EK signature: endorsement certificate verification failed: ";
       if (ek.x509().getBasicConstraints() >= 0) {
-        throw AttestationException.invalid(prefix + "endorsement certificate is a CA certificate");
+        throw new AttestationFailure(Reason.EK_CHAIN, prefix + "endorsement certificate is a CA certificate");
       }
       List<List<Cert>> chains;
       try {
         chains = ChainVerifier.verify(ek, List.of(), roots, Date.from(time), EK_LEAF_HANDLED);
       } catch (ChainVerificationException e) {
-        throw AttestationException.invalid(prefix + e.getMessage());
+        throw new AttestationFailure(Reason.EK_CHAIN, prefix + e.getMessage());
       }
       List<List<X509Certificate>> out = new ArrayList<>();
       for (List<Cert> chain : chains) {
         out.add(chain.stream().map(Cert::x509).toList());
       }
       return new EkPaths(out);
-    } catch (AttestationException e) {
+    } catch (AttestationFailure e) {
       throw wrap(e);
     }
   }
 
-  private void checkSize(byte[] payload) throws AttestationException {
+  private void checkSize(byte[] payload) throws AttestationFailure {
     if (payload == null || payload.length == 0) {
-      throw AttestationException.invalid("missing attestation payload");
+      throw new AttestationFailure(Reason.PAYLOAD_SIZE, "missing attestation payload");
     }
     if (payload.length > config.maxPayloadBytes()) {
-      throw AttestationException.invalid("attestation payload too large (at most "
+      throw new AttestationFailure(Reason.PAYLOAD_SIZE, "attestation payload too large (at most "
           + config.maxPayloadBytes() + " bytes)");
     }
   }
 
-  private static StepException wrap(AttestationException e) {
-    return new StepException(e.code().name(), e.getMessage());
+  private static StepException wrap(AttestationFailure e) {
+    return new StepException(FailureCodes.of(e).name(), e.getMessage());
   }
 }

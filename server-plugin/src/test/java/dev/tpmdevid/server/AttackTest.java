@@ -1,5 +1,7 @@
 package dev.tpmdevid.server;
 
+import dev.tpmdevid.verifier.AttestationFailure;
+import dev.tpmdevid.verifier.AttestationVerifier;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tpmdevid.core.tpm.ObjectAttributes;
@@ -12,9 +14,9 @@ import dev.tpmdevid.core.wire.AttestationRequest;
 import dev.tpmdevid.proto.spire.server.nodeattestor.v1.AttestResponse;
 import dev.tpmdevid.server.PluginHarness.Conversation;
 import dev.tpmdevid.server.PluginHarness.Outcome;
-import dev.tpmdevid.server.testing.SoftwareAgent;
-import dev.tpmdevid.server.testing.SoftwareAgent.KeyType;
-import dev.tpmdevid.server.testing.TestPki;
+import dev.tpmdevid.verifier.testing.SoftwareAgent;
+import dev.tpmdevid.verifier.testing.SoftwareAgent.KeyType;
+import dev.tpmdevid.verifier.testing.TestPki;
 import io.grpc.Status;
 import java.security.KeyPair;
 import java.security.Signature;
@@ -512,8 +514,8 @@ class AttackTest {
         try {
           v.verifyPayload(cfg, json);
           throw new AssertionError("truncated part " + which + " at " + len + " accepted");
-        } catch (AttestationException e) {
-          assertThat(e.code()).as("part " + which + " len " + len + ": " + e.getMessage())
+        } catch (AttestationFailure e) {
+          assertThat(FailureCodes.of(e)).as("part " + which + " len " + len + ": " + e.getMessage())
               .isEqualTo(Status.Code.INVALID_ARGUMENT);
         }
       }

@@ -2,7 +2,7 @@ package dev.tpmdevid.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.tpmdevid.server.testing.SoftwareAgent;
+import dev.tpmdevid.verifier.testing.SoftwareAgent;
 import org.junit.jupiter.api.Test;
 
 /** Keeps the benchmark harness working (a few iterations only). */

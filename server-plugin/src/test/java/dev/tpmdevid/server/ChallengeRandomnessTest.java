@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.tpmdevid.core.wire.ChallengeRequest;
 import dev.tpmdevid.core.wire.ChallengeResponse;
 import dev.tpmdevid.server.PluginHarness.Outcome;
-import dev.tpmdevid.server.testing.SoftwareAgent;
+import dev.tpmdevid.verifier.testing.SoftwareAgent;
 import io.grpc.Status;
 import java.security.Signature;
 import org.junit.jupiter.api.AfterAll;

@@ -1,5 +1,8 @@
 package dev.tpmdevid.server;
 
+import dev.tpmdevid.verifier.AttestationFailure;
+import dev.tpmdevid.verifier.AttestationVerifier;
+import dev.tpmdevid.verifier.KeyComparison;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -7,10 +10,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.tpmdevid.core.tpm.ObjectAttributes;
 import dev.tpmdevid.core.tpm.TpmAlg;
 import dev.tpmdevid.core.tpm.TpmtPublic;
-import dev.tpmdevid.server.testing.SoftwareAgent;
-import dev.tpmdevid.server.testing.SoftwareAgent.KeyType;
-import dev.tpmdevid.server.testing.TestPki;
-import dev.tpmdevid.server.x509.TrustBundle;
+import dev.tpmdevid.verifier.testing.SoftwareAgent;
+import dev.tpmdevid.verifier.testing.SoftwareAgent.KeyType;
+import dev.tpmdevid.verifier.testing.TestPki;
+import dev.tpmdevid.verifier.x509.TrustBundle;
 import io.grpc.Status;
 import io.grpc.StatusException;
 import java.math.BigInteger;
@@ -65,8 +68,8 @@ class CheckBoundariesTest {
   }
 
   private static void assertRefused(Check c, String message) {
-    assertThatThrownBy(c::run).isInstanceOfSatisfying(AttestationException.class, e -> {
-      assertThat(e.code()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+    assertThatThrownBy(c::run).isInstanceOfSatisfying(AttestationFailure.class, e -> {
+      assertThat(FailureCodes.of(e)).isEqualTo(Status.Code.INVALID_ARGUMENT);
       assertThat(e.getMessage()).isEqualTo(message);
     });
   }
@@ -179,12 +182,12 @@ class CheckBoundariesTest {
     for (Integer pathLen : new Integer[] {null, 0, 1}) {
       java.security.cert.X509Certificate ca = TestPki.cert("EK CA " + pathLen).issuedBy(agent.ekCa)
           .key(agent.ekKey.getPublic()).ca(pathLen).tcgEkSan().build();
-      assertRefused(() -> AttestationVerifier.verifyEkChain(config, dev.tpmdevid.server.x509.Cert.of(ca)),
+      assertRefused(() -> AttestationVerifier.verifyEkChain(config, dev.tpmdevid.verifier.x509.Cert.of(ca)),
           "cannot verify EK signature: endorsement certificate verification failed: "
               + "endorsement certificate is a CA certificate");
     }
     assertAccepted(() -> AttestationVerifier.verifyEkChain(config,
-        dev.tpmdevid.server.x509.Cert.of(agent.ekCert)));
+        dev.tpmdevid.verifier.x509.Cert.of(agent.ekCert)));
   }
 
   // ---------------------------------------------------------------- H1/step 10: key equality

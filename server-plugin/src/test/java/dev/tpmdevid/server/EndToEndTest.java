@@ -3,9 +3,9 @@ package dev.tpmdevid.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tpmdevid.proto.spire.server.nodeattestor.v1.AgentAttributes;
-import dev.tpmdevid.server.testing.SoftwareAgent;
-import dev.tpmdevid.server.testing.SoftwareAgent.KeyType;
-import dev.tpmdevid.server.x509.Fingerprint;
+import dev.tpmdevid.verifier.testing.SoftwareAgent;
+import dev.tpmdevid.verifier.testing.SoftwareAgent.KeyType;
+import dev.tpmdevid.verifier.x509.Fingerprint;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.Test;

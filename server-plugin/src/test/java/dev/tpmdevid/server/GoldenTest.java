@@ -1,5 +1,8 @@
 package dev.tpmdevid.server;
 
+import dev.tpmdevid.verifier.AttestationFailure;
+import dev.tpmdevid.verifier.AttestationVerifier;
+import dev.tpmdevid.verifier.AgentIdentity;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -7,11 +10,11 @@ import dev.tpmdevid.core.cred.CredentialBlob;
 import dev.tpmdevid.core.tpm.ObjectAttributes;
 import dev.tpmdevid.core.tpm.TpmAlg;
 import dev.tpmdevid.core.tpm.TpmtPublic;
-import dev.tpmdevid.server.testing.SoftwareAgent;
-import dev.tpmdevid.server.testing.SoftwareAgent.KeyType;
+import dev.tpmdevid.verifier.testing.SoftwareAgent;
+import dev.tpmdevid.verifier.testing.SoftwareAgent.KeyType;
 import dev.tpmdevid.core.wire.AttestationRequest;
 import dev.tpmdevid.core.wire.ChallengeRequest;
-import dev.tpmdevid.server.x509.PemCertificates;
+import dev.tpmdevid.verifier.x509.PemCertificates;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.charset.StandardCharsets;
@@ -126,7 +129,7 @@ class GoldenTest {
         new AttestationVerifier.Pending(fresh.devIdLeaf, fresh.devIdChains, otherNonce, secret, challenge),
         new AttestationVerifier.Pending(fresh.devIdLeaf, fresh.devIdChains, nonce, otherSecret, challenge))) {
       assertThatThrownBy(() -> verifier.verifyResponse(config, wrong, response))
-          .isInstanceOf(AttestationException.class);
+          .isInstanceOf(AttestationFailure.class);
     }
   }
 

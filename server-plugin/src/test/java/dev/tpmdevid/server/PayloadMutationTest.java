@@ -1,9 +1,11 @@
 package dev.tpmdevid.server;
 
+import dev.tpmdevid.verifier.AttestationFailure;
+import dev.tpmdevid.verifier.AttestationVerifier;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tpmdevid.core.wire.AttestationRequest;
-import dev.tpmdevid.server.testing.SoftwareAgent;
+import dev.tpmdevid.verifier.testing.SoftwareAgent;
 import io.grpc.Status;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,7 +20,7 @@ import org.junit.jupiter.api.Test;
 /**
  * Seeded mutations of a genuine payload's binary members (byte flips, truncation, extension,
  * length-field damage) straight into the verifier: every outcome must be acceptance or an {@link
- * AttestationException} with INVALID_ARGUMENT, never another exception (docs/security.md#a11-hostile-input).
+ * AttestationFailure} with INVALID_ARGUMENT, never another exception (docs/security.md#a11-hostile-input).
  */
 class PayloadMutationTest {
 
@@ -48,8 +50,8 @@ class PayloadMutationTest {
       try {
         v.verifyPayload(cfg, json);
         accepted++;
-      } catch (AttestationException ex) {
-        assertThat(ex.code()).as("mutation %d of member %d: %s", i, which, ex.getMessage())
+      } catch (AttestationFailure ex) {
+        assertThat(FailureCodes.of(ex)).as("mutation %d of member %d: %s", i, which, ex.getMessage())
             .isEqualTo(Status.Code.INVALID_ARGUMENT);
         rejected++;
       }

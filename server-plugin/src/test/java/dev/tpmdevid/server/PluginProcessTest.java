@@ -13,7 +13,7 @@ import dev.tpmdevid.proto.spire.init.v1.InitResponse;
 import dev.tpmdevid.proto.spire.server.nodeattestor.v1.AttestRequest;
 import dev.tpmdevid.proto.spire.server.nodeattestor.v1.AttestResponse;
 import dev.tpmdevid.proto.spire.server.nodeattestor.v1.NodeAttestorGrpc;
-import dev.tpmdevid.server.testing.SoftwareAgent;
+import dev.tpmdevid.verifier.testing.SoftwareAgent;
 import com.google.protobuf.ByteString;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;

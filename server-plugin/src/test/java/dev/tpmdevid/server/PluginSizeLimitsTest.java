@@ -1,9 +1,10 @@
 package dev.tpmdevid.server;
 
+import dev.tpmdevid.verifier.AttestationVerifier;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tpmdevid.server.PluginHarness.Outcome;
-import dev.tpmdevid.server.testing.SoftwareAgent;
+import dev.tpmdevid.verifier.testing.SoftwareAgent;
 import io.grpc.Status;
 import java.util.Arrays;
 import org.junit.jupiter.api.AfterAll;

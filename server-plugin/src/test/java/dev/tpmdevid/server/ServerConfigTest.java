@@ -3,7 +3,7 @@ package dev.tpmdevid.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.tpmdevid.server.testing.SoftwareAgent;
+import dev.tpmdevid.verifier.testing.SoftwareAgent;
 import io.grpc.Status;
 import io.grpc.StatusException;
 import java.nio.file.Files;

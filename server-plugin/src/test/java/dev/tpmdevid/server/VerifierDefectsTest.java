@@ -5,9 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.tpmdevid.proto.spire.server.nodeattestor.v1.AttestResponse;
 import dev.tpmdevid.server.PluginHarness.Conversation;
 import dev.tpmdevid.server.PluginHarness.Outcome;
-import dev.tpmdevid.server.testing.Forgeries;
-import dev.tpmdevid.server.testing.Forgeries.Case;
-import dev.tpmdevid.server.testing.SoftwareAgent;
+import dev.tpmdevid.verifier.testing.Forgeries;
+import dev.tpmdevid.verifier.testing.Forgeries.Case;
+import dev.tpmdevid.verifier.testing.SoftwareAgent;
 import io.grpc.Status;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -97,8 +97,8 @@ class VerifierDefectsTest {
   void defect1_nonCanonicalAnchor_refusedAtConfigure() throws Exception {
     // Go's bundle loader parses anchors with x509.ParseCertificate too: a re-encoded anchor is
     // a configuration error, not an anchor (configuration is SPIRE's Configure call).
-    dev.tpmdevid.server.testing.TestPki.Ca root =
-        dev.tpmdevid.server.testing.TestPki.rsaRootCa("devid-rsa-root");
+    dev.tpmdevid.verifier.testing.TestPki.Ca root =
+        dev.tpmdevid.verifier.testing.TestPki.rsaRootCa("devid-rsa-root");
     byte[] reencoded = Forgeries.reencode(root.cert().getEncoded(),
         Forgeries.Encoding.OUTER_AI_WITHOUT_NULL);
     String pem = "-----BEGIN CERTIFICATE-----\n"

@@ -1,7 +1,7 @@
 package dev.tpmdevid.server;
 
-import dev.tpmdevid.server.testing.Forgeries;
-import dev.tpmdevid.server.testing.TestPki;
+import dev.tpmdevid.verifier.testing.Forgeries;
+import dev.tpmdevid.verifier.testing.TestPki;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;

@@ -1,7 +1,10 @@
 package dev.tpmdevid.server;
 
+import dev.tpmdevid.verifier.AttestationFailure;
+import dev.tpmdevid.verifier.AttestationVerifier;
+import dev.tpmdevid.verifier.AgentIdentity;
 import com.code_intelligence.jazzer.junit.FuzzTest;
-import dev.tpmdevid.server.x509.Cert;
+import dev.tpmdevid.verifier.x509.Cert;
 import io.grpc.Status;
 import java.io.IOException;
 import java.io.InputStream;
@@ -20,7 +23,7 @@ import java.util.List;
  * intermediate) and the EK chain, through the verifier's own steps 4, 5, 8 and 11 and the selector
  * building of step 18. The first input byte picks the role (0: DevID leaf under a fixed
  * intermediate, 1: DevID intermediate above a fixed leaf, 2: EK certificate), the rest is the DER.
- * Property: every outcome is acceptance or an {@link AttestationException} with INVALID_ARGUMENT,
+ * Property: every outcome is acceptance or an {@link AttestationFailure} with INVALID_ARGUMENT,
  * and an accepted DevID chain yields its selectors without an exception.
  *
  * <p>The fixed test PKI ({@code x509-fuzz-pki/}) and the seeds ({@code
@@ -77,14 +80,14 @@ class X509ParsingFuzzTest {
         default -> AttestationVerifier.verifyEkChain(CONFIG,
             AttestationVerifier.parseEkCertificate(der));
       }
-    } catch (AttestationException e) {
-      if (e.code() != Status.Code.INVALID_ARGUMENT) {
-        throw new IllegalStateException("refused with " + e.code() + ": " + e.getMessage(), e);
+    } catch (AttestationFailure e) {
+      if (FailureCodes.of(e) != Status.Code.INVALID_ARGUMENT) {
+        throw new IllegalStateException("refused with " + FailureCodes.of(e) + ": " + e.getMessage(), e);
       }
     }
   }
 
-  private static void devIdChain(List<byte[]> ders) throws AttestationException {
+  private static void devIdChain(List<byte[]> ders) throws AttestationFailure {
     List<Cert> certs = AttestationVerifier.parseDevIdCertificates(ders);
     List<List<Cert>> chains = AttestationVerifier.verifyDevIdChain(CONFIG, certs);
     AgentIdentity.spiffeId("example.org", certs.get(0));

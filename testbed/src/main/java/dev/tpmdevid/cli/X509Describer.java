@@ -2,7 +2,7 @@ package dev.tpmdevid.cli;
 
 import dev.tpmdevid.core.ek.EkCertificates;
 import dev.tpmdevid.core.tpm.TpmFormatException;
-import dev.tpmdevid.server.x509.Cert;
+import dev.tpmdevid.verifier.x509.Cert;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.security.PublicKey;

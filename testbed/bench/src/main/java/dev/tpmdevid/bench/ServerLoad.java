@@ -1,8 +1,8 @@
 package dev.tpmdevid.bench;
 
 import dev.tpmdevid.server.InProcessServer;
-import dev.tpmdevid.server.testing.SoftwareAgent;
-import dev.tpmdevid.server.testing.SoftwareAgent.KeyType;
+import dev.tpmdevid.verifier.testing.SoftwareAgent;
+import dev.tpmdevid.verifier.testing.SoftwareAgent.KeyType;
 import dev.tpmdevid.testbed.host.AgentSide;
 import dev.tpmdevid.testbed.host.AttestationOutcome;
 import dev.tpmdevid.testbed.host.AttestationRelay;

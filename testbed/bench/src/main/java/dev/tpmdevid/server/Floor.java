@@ -1,6 +1,7 @@
 package dev.tpmdevid.server;
 
-import dev.tpmdevid.server.testing.SoftwareAgent;
+import dev.tpmdevid.verifier.AttestationVerifier;
+import dev.tpmdevid.verifier.testing.SoftwareAgent;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.MessageDigest;

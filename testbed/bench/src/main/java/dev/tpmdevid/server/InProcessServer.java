@@ -1,6 +1,7 @@
 package dev.tpmdevid.server;
 
-import dev.tpmdevid.server.testing.SoftwareAgent;
+import dev.tpmdevid.verifier.AttestationVerifier;
+import dev.tpmdevid.verifier.testing.SoftwareAgent;
 
 /** Our server pipeline called directly (no gRPC, no process): the in-process reference rate. */
 public final class InProcessServer {

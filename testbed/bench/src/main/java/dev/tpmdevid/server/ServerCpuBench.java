@@ -1,7 +1,8 @@
 package dev.tpmdevid.server;
 
-import dev.tpmdevid.server.testing.SoftwareAgent;
-import dev.tpmdevid.server.testing.SoftwareAgent.KeyType;
+import dev.tpmdevid.verifier.AttestationVerifier;
+import dev.tpmdevid.verifier.testing.SoftwareAgent;
+import dev.tpmdevid.verifier.testing.SoftwareAgent.KeyType;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;

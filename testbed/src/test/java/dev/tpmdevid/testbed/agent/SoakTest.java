@@ -19,7 +19,7 @@ import java.util.function.Supplier;
 import java.util.stream.Stream;
 
 import dev.tpmdevid.core.device.TpmConnection;
-import dev.tpmdevid.server.testing.SoftwareAgent;
+import dev.tpmdevid.verifier.testing.SoftwareAgent;
 import dev.tpmdevid.testbed.host.AgentSide;
 import dev.tpmdevid.testbed.host.AttestationOutcome;
 import dev.tpmdevid.testbed.host.AttestationRelay;

@@ -3,8 +3,8 @@ package dev.tpmdevid.testbed.diff;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tpmdevid.core.wire.AttestationRequest;
-import dev.tpmdevid.server.testing.SoftwareAgent;
-import dev.tpmdevid.server.testing.TestPki;
+import dev.tpmdevid.verifier.testing.SoftwareAgent;
+import dev.tpmdevid.verifier.testing.TestPki;
 import dev.tpmdevid.testbed.TempDirs;
 import dev.tpmdevid.testbed.host.AgentSide;
 import dev.tpmdevid.testbed.host.AttestationOutcome;

@@ -1,0 +1,45 @@
+package dev.tpmdevid.verifier;
+
+import java.math.BigInteger;
+import java.security.PublicKey;
+import java.security.interfaces.ECPublicKey;
+import java.security.interfaces.RSAPublicKey;
+import java.security.spec.ECParameterSpec;
+
+/** Equality of two JCA public keys by their mathematical content (RSA n/e, EC curve/point). */
+public final class KeyComparison {
+  private KeyComparison() {}
+
+  /** Null when equal, otherwise which part differs (no values). */
+  public static String difference(PublicKey a, PublicKey b) {
+    if (a instanceof RSAPublicKey && b instanceof RSAPublicKey) {
+      RSAPublicKey x = (RSAPublicKey) a;
+      RSAPublicKey y = (RSAPublicKey) b;
+      if (!x.getPublicExponent().equals(y.getPublicExponent())) {
+        return "exponent mismatch";
+      }
+      return equalConstantTime(x.getModulus(), y.getModulus()) ? null : "modulus mismatch";
+    }
+    if (a instanceof ECPublicKey && b instanceof ECPublicKey) {
+      ECPublicKey x = (ECPublicKey) a;
+      ECPublicKey y = (ECPublicKey) b;
+      if (!sameCurve(x.getParams(), y.getParams())) {
+        return "curve mismatch";
+      }
+      boolean same = equalConstantTime(x.getW().getAffineX(), y.getW().getAffineX())
+          & equalConstantTime(x.getW().getAffineY(), y.getW().getAffineY());
+      return same ? null : "point mismatch";
+    }
+    return "key type mismatch";
+  }
+
+  public static boolean sameCurve(ECParameterSpec p, ECParameterSpec q) {
+    return p.getCurve().equals(q.getCurve())
+        && p.getGenerator().equals(q.getGenerator())
+        && p.getOrder().equals(q.getOrder());
+  }
+
+  private static boolean equalConstantTime(BigInteger x, BigInteger y) {
+    return java.security.MessageDigest.isEqual(x.toByteArray(), y.toByteArray());
+  }
+}

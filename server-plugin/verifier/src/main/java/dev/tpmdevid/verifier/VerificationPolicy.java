@@ -1,0 +1,28 @@
+package dev.tpmdevid.verifier;
+
+import dev.tpmdevid.verifier.x509.TrustBundle;
+import java.time.Clock;
+
+/**
+ * What the pipeline of {@link AttestationVerifier} needs to know besides the evidence: trust
+ * anchors, which key types to accept, the clock for certificate validity, the trust domain.
+ */
+public interface VerificationPolicy {
+  /** Trust domain name, e.g. {@code example.org}. */
+  String trustDomain();
+
+  /** DevID trust anchors ({@code devid_ca_path}). */
+  TrustBundle devIdRoots();
+
+  /** Endorsement trust anchors ({@code endorsement_ca_path}). */
+  TrustBundle endorsementRoots();
+
+  /** Accept ECC (NIST P-256/P-384) endorsement keys. */
+  boolean allowEccEk();
+
+  /** Accept ECC (NIST P-256/P-384) attestation keys. */
+  boolean allowEccAk();
+
+  /** Time source for certificate validity. */
+  Clock clock();
+}
