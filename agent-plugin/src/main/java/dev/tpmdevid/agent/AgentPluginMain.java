@@ -12,6 +12,6 @@ public final class AgentPluginMain {
 
     public static void main(String[] args) {
         AgentPlugin plugin = new AgentPlugin();
-        GoPluginServer.serve(SERVICE_NAME, plugin.service(), plugin);
+        new GoPluginServer("tpm_devid", "TPM_DEVID_PLUGIN_NETWORK").serve(SERVICE_NAME, plugin.service(), plugin);
     }
 }

@@ -1,5 +1,6 @@
 package dev.tpmdevid.agent;
 
+import dev.tpmdevid.core.pem.Pem;
 import java.io.ByteArrayInputStream;
 import java.nio.file.Path;
 import java.security.cert.CertificateException;
@@ -272,12 +273,7 @@ public final class DevIdAttestor {
 
     private static byte[] loadEkCertFile(Path path) throws AgentException {
         byte[] file = DevIdMaterial.read(path, "ek_cert_path");
-        List<byte[]> pem;
-        try {
-            pem = Pem.blocks(file, "CERTIFICATE");
-        } catch (IllegalArgumentException e) {
-            throw new AgentException(AgentException.Kind.CONFIG, "ek_cert_path " + path + ": " + e.getMessage());
-        }
+        List<byte[]> pem = Pem.decode(file, "CERTIFICATE");
         byte[] der = pem.isEmpty() ? file : pem.get(0);
         try {
             parse(der);

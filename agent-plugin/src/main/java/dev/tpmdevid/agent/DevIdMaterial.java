@@ -1,5 +1,6 @@
 package dev.tpmdevid.agent;
 
+import dev.tpmdevid.core.pem.Pem;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.math.BigInteger;
@@ -90,13 +91,7 @@ final class DevIdMaterial {
 
     static List<byte[]> loadCertificates(Path path) throws AgentException {
         byte[] file = read(path, "devid_cert_path");
-        List<byte[]> ders;
-        try {
-            ders = Pem.blocks(file, "CERTIFICATE");
-        } catch (IllegalArgumentException e) {
-            throw config("unable to load DevID files: cannot load certificate(s) from devid_cert_path " + path
-                    + ": " + e.getMessage());
-        }
+        List<byte[]> ders = Pem.decode(file, "CERTIFICATE"); // Go's pem.Decode loop, as SPIRE's agent reads it
         if (ders.isEmpty()) {
             throw config("unable to load DevID files: devid_cert_path " + path
                     + " contains no PEM CERTIFICATE block");

@@ -1,5 +1,6 @@
 package dev.tpmdevid.agent;
 
+import dev.tpmdevid.core.pem.Pem;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -45,7 +46,7 @@ class DevIdFilesTest {
         DevIdAttestor a = DevIdAttestor.create(config());
         List<byte[]> chain = a.devIdCertificates();
         assertThat(chain).hasSize(3);
-        assertThat(chain.get(0)).isEqualTo(Pem.blocks(pem.getBytes(), "CERTIFICATE").get(0));
+        assertThat(chain.get(0)).isEqualTo(Pem.decode(pem.getBytes(), "CERTIFICATE").get(0));
     }
 
     @Test

@@ -42,14 +42,18 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /**
  * The go-plugin server side of a SPIRE external plugin (docs/plugin-protocol.md#launch, #load-sequence).
  *
- * <p>A plugin's {@code main} calls {@link #serve} first thing:
+ * <p>A plugin's {@code main} builds one instance for itself and calls {@link #serve} first thing:
  * <pre>{@code
  * public static void main(String[] args) {
  *     MyAttestor attestor = new MyAttestor();          // cheap constructor: no TPM, no I/O
- *     GoPluginServer.serve(NodeAttestorGrpc.SERVICE_NAME, attestor, attestor,
- *             GoPluginServer.Options.defaults().onDeinit(attestor::close));
+ *     new GoPluginServer("my_attestor", "MY_ATTESTOR_PLUGIN_NETWORK")
+ *             .serve(NodeAttestorGrpc.SERVICE_NAME, attestor, attestor,
+ *                     GoPluginServer.Options.defaults().onDeinit(attestor::close));
  * }
  * }</pre>
+ * The runtime itself holds nothing of a particular plugin: its name (the {@code @module} of the runtime's log
+ * lines, the text shown when started by hand), the environment variable choosing the listener and the broker
+ * state all belong to the instance.
  * {@code serve} checks the magic cookie ({@code NodeAttestor=NodeAttestor}) and
  * {@code PLUGIN_PROTOCOL_VERSIONS}, starts a plaintext gRPC server on {@code 127.0.0.1} (first free port
  * in {@code PLUGIN_MIN_PORT..PLUGIN_MAX_PORT}, an OS-chosen port when unset), serves health
@@ -69,13 +73,13 @@ public final class GoPluginServer {
     /** go-plugin core protocol version and the app protocol version SPIRE speaks. */
     static final int CORE_PROTOCOL_VERSION = 1;
     static final int APP_PROTOCOL_VERSION = 1;
-    /** Environment variable choosing the listener: {@code tcp} (default) or {@code unix}. */
-    public static final String NETWORK_ENV = "TPM_DEVID_PLUGIN_NETWORK";
     /** Health service name go-plugin checks. */
     static final String HEALTH_SERVICE = "plugin";
 
-    private static final PluginLog LOG = PluginLog.get("tpm_devid");
-    private static final PluginBroker BROKER = new PluginBroker();
+    private final String pluginName;
+    private final String networkEnv;
+    private final PluginLog log;
+    private final PluginBroker broker = new PluginBroker();
 
     /** Extra settings for {@link #serve(String, BindableService, ConfigHandler, Options)}. */
     public static final class Options {
@@ -111,33 +115,53 @@ public final class GoPluginServer {
          * Listen on a unix socket in a fresh 0700 directory under {@code PLUGIN_UNIX_SOCKET_DIR} (else
          * {@code java.io.tmpdir}) instead of loopback TCP, as Go plugins do on Linux (docs/plugin-protocol.md#listener).
          * Falls back to TCP when Netty's epoll transport is unavailable. The environment variable
-         * {@value #NETWORK_ENV} ({@code unix} or {@code tcp}) overrides this choice.
+         * {@link GoPluginServer#networkEnv()} ({@code unix} or {@code tcp}) overrides this choice.
          */
         public Options unixSocket(boolean enabled) {
             return new Options(onDeinit, exitAfterBrokerLoss, enabled);
         }
     }
 
-    private GoPluginServer() {
+    /**
+     * The runtime for one plugin.
+     *
+     * @param pluginName the plugin's name as SPIRE's configuration names it (e.g. {@code tpm_devid}): the
+     *                   {@code @module} of the runtime's own log lines and the name in the start-by-hand message
+     * @param networkEnv the environment variable that overrides the listener choice ({@code unix} or {@code tcp})
+     */
+    public GoPluginServer(String pluginName, String networkEnv) {
+        this.pluginName = Objects.requireNonNull(pluginName, "pluginName");
+        this.networkEnv = Objects.requireNonNull(networkEnv, "networkEnv");
+        this.log = PluginLog.get(pluginName);
+    }
+
+    /** The plugin's name given at construction. */
+    public String pluginName() {
+        return pluginName;
+    }
+
+    /** The environment variable that overrides the listener choice. */
+    public String networkEnv() {
+        return networkEnv;
     }
 
     /**
      * Reserves stdout for the handshake right now (also done by {@code serve}): lines printed to
      * System.out/System.err from here on become debug log lines on stderr, java.util.logging goes to
-     * {@link PluginLog}. Call it first in {@code main} if anything constructed before {@code serve} might
-     * print.
+     * {@link PluginLog}, uncaught exceptions to this plugin's log. Call it first in {@code main} if anything
+     * constructed before {@code serve} might print.
      */
-    public static void guardStdio() {
-        StdioGuard.install();
+    public void guardStdio() {
+        StdioGuard.install(log);
     }
 
-    /** The process-wide broker state: ConnInfo per service_id (host services = 1) and host service names. */
-    public static PluginBroker broker() {
-        return BROKER;
+    /** This plugin's broker state: ConnInfo per service_id (host services = 1) and host service names. */
+    public PluginBroker broker() {
+        return broker;
     }
 
     /** {@link #serve(String, BindableService, ConfigHandler, Options)} with {@link Options#defaults()}. */
-    public static void serve(String pluginServiceName, BindableService nodeAttestor, ConfigHandler config) {
+    public void serve(String pluginServiceName, BindableService nodeAttestor, ConfigHandler config) {
         serve(pluginServiceName, nodeAttestor, config, Options.defaults());
     }
 
@@ -149,11 +173,11 @@ public final class GoPluginServer {
      * @param pluginServiceName full gRPC name of {@code nodeAttestor}, e.g.
      *                          {@code spire.plugin.server.nodeattestor.v1.NodeAttestor}
      */
-    public static void serve(String pluginServiceName, BindableService nodeAttestor, ConfigHandler config,
+    public void serve(String pluginServiceName, BindableService nodeAttestor, ConfigHandler config,
             Options options) {
-        PrintStream stdout = StdioGuard.install();
+        PrintStream stdout = StdioGuard.install(log);
         Map<String, String> env = System.getenv();
-        String startupError = checkEnvironment(env);
+        String startupError = checkEnvironment(pluginName, env);
         if (startupError != null) {
             StdioGuard.realStderr().print(startupError);
             StdioGuard.realStderr().flush();
@@ -164,19 +188,19 @@ public final class GoPluginServer {
         Running runtime;
         try {
             runtime = new Running(pluginServiceName, nodeAttestor, config, options);
-            if (wantsUnixSocket(env, options) && UnixSocketListener.available()) {
+            if (wantsUnixSocket(env, options) && UnixSocketListener.available(log)) {
                 runtime.startUnix(UnixSocketListener.socketDirectoryParent(env));
             } else {
                 runtime.start(portRange(env));
             }
         } catch (IllegalArgumentException | IOException e) {
-            LOG.error("cannot start plugin", e);
+            log.error("cannot start plugin", e);
             System.exit(1);
             return;
         }
         stdout.print(handshakeLine(runtime.network(), runtime.address()));
         stdout.flush();
-        LOG.debug("plugin serving", "network", runtime.network(), "address", runtime.address(),
+        log.debug("plugin serving", "network", runtime.network(), "address", runtime.address(),
                 "service", pluginServiceName);
         runtime.awaitStopped();
     }
@@ -186,8 +210,8 @@ public final class GoPluginServer {
         return CORE_PROTOCOL_VERSION + "|" + APP_PROTOCOL_VERSION + "|" + network + "|" + address + "|grpc\n";
     }
 
-    private static boolean wantsUnixSocket(Map<String, String> env, Options options) {
-        String n = env.get(NETWORK_ENV);
+    private boolean wantsUnixSocket(Map<String, String> env, Options options) {
+        String n = env.get(networkEnv);
         if (n != null && !n.isBlank()) {
             return n.trim().equalsIgnoreCase("unix");
         }
@@ -195,9 +219,9 @@ public final class GoPluginServer {
     }
 
     /** Null when the environment is a go-plugin host speaking our protocol; else a message for stderr. */
-    static String checkEnvironment(Map<String, String> env) {
+    static String checkEnvironment(String pluginName, Map<String, String> env) {
         if (!MAGIC_COOKIE_VALUE.equals(env.get(MAGIC_COOKIE_KEY))) {
-            return "This program is a SPIRE NodeAttestor plugin (tpm_devid). It is not meant to be run\n"
+            return "This program is a SPIRE NodeAttestor plugin (" + pluginName + "). It is not meant to be run\n"
                     + "directly: spire-agent or spire-server start it through the plugin_cmd setting of a\n"
                     + "NodeAttestor plugin entry. (Environment variable " + MAGIC_COOKIE_KEY + " is not set to \""
                     + MAGIC_COOKIE_VALUE + "\".)\n";
@@ -261,17 +285,17 @@ public final class GoPluginServer {
 
     /** Go plugins ignore SIGINT so that Ctrl-C on a foreground SPIRE does not kill them (docs/plugin-protocol.md#launch). */
     @SuppressWarnings("removal")
-    private static void ignoreSigint() {
+    private void ignoreSigint() {
         try {
             sun.misc.Signal.handle(new sun.misc.Signal("INT"),
-                    sig -> LOG.trace("ignoring SIGINT; the host unloads this plugin"));
+                    sig -> log.trace("ignoring SIGINT; the host unloads this plugin"));
         } catch (IllegalArgumentException | UnsupportedOperationException e) {
-            LOG.debug("cannot ignore SIGINT", "reason", e.getMessage());
+            log.debug("cannot ignore SIGINT", "reason", e.getMessage());
         }
     }
 
     /** The running gRPC server and the go-plugin services around the plugin service. */
-    static final class Running {
+    final class Running {
         private final String pluginServiceName;
         private final BindableService nodeAttestor;
         private final ConfigHandler config;
@@ -310,7 +334,7 @@ public final class GoPluginServer {
 
         /** Binds a unix socket in a fresh private directory under {@code parent}. */
         void startUnix(java.nio.file.Path parent) throws IOException {
-            unix = UnixSocketListener.create(parent);
+            unix = UnixSocketListener.create(parent, log);
             Server s = withServices(unix.serverBuilder()).build();
             try {
                 server = s.start();
@@ -363,10 +387,10 @@ public final class GoPluginServer {
             if (!stopping.compareAndSet(false, true)) {
                 return;
             }
-            LOG.debug("plugin shutting down", "reason", reason);
+            log.debug("plugin shutting down", "reason", reason);
             Thread watchdog = new Thread(() -> {
                 sleepQuietly(1500);
-                LOG.warn("plugin did not exit 1.5 s after shutdown; halting the JVM");
+                log.warn("plugin did not exit 1.5 s after shutdown; halting the JVM");
                 Runtime.getRuntime().halt(0);
             }, "plugin-exit-watchdog");
             watchdog.setDaemon(true);
@@ -393,7 +417,7 @@ public final class GoPluginServer {
             if (unix != null) {
                 unix.close();
             }
-            LOG.debug("plugin stopped");
+            log.debug("plugin stopped");
             stopped.countDown();
         }
 
@@ -403,7 +427,7 @@ public final class GoPluginServer {
             t.start();
         }
 
-        private static void sleepQuietly(long millis) {
+        private void sleepQuietly(long millis) {
             try {
                 Thread.sleep(millis);
             } catch (InterruptedException e) {
@@ -419,17 +443,17 @@ public final class GoPluginServer {
                 brokerStreams.add(token);
                 openStreams.add(out);
                 sawBroker = true;
-                LOG.trace("broker stream opened");
+                log.trace("broker stream opened");
                 return new StreamObserver<>() {
                     @Override
                     public void onNext(ConnInfo ci) {
                         if (ci.hasKnock() && ci.getKnock().getKnock()) {
-                            LOG.debug("broker knock ignored: multiplexing is not supported",
+                            log.debug("broker knock ignored: multiplexing is not supported",
                                     "service_id", ci.getServiceId());
                             return;
                         }
-                        BROKER.record(ci);
-                        LOG.debug("broker connection info received", "service_id", ci.getServiceId(),
+                        broker.record(ci);
+                        log.debug("broker connection info received", "service_id", ci.getServiceId(),
                                 "network", ci.getNetwork(), "address", ci.getAddress());
                     }
 
@@ -453,7 +477,7 @@ public final class GoPluginServer {
                     private void ended() {
                         openStreams.remove(out);
                         brokerStreams.remove(token);
-                        LOG.trace("broker stream closed");
+                        log.trace("broker stream closed");
                         scheduleExitIfHostGone();
                     }
                 };
@@ -502,8 +526,8 @@ public final class GoPluginServer {
         final class Init extends InitGrpc.InitImplBase {
             @Override
             public void init(InitRequest request, StreamObserver<InitResponse> out) {
-                BROKER.recordHostServiceNames(request.getHostServiceNamesList());
-                LOG.debug("init", "host_service_names", String.join(",", request.getHostServiceNamesList()));
+                broker.recordHostServiceNames(request.getHostServiceNamesList());
+                log.debug("init", "host_service_names", String.join(",", request.getHostServiceNamesList()));
                 out.onNext(InitResponse.newBuilder()
                         .addPluginServiceNames(pluginServiceName)
                         .addPluginServiceNames(CONFIG_SERVICE_NAME)
@@ -513,11 +537,11 @@ public final class GoPluginServer {
 
             @Override
             public void deinit(DeinitRequest request, StreamObserver<DeinitResponse> out) {
-                LOG.debug("deinit");
+                log.debug("deinit");
                 try {
                     options.onDeinit.run();
                 } catch (RuntimeException e) {
-                    LOG.error("deinit hook failed", e);
+                    log.error("deinit hook failed", e);
                 }
                 out.onNext(DeinitResponse.getDefaultInstance());
                 out.onCompleted();
@@ -534,16 +558,16 @@ public final class GoPluginServer {
                         config.configure(td, request.getHclConfiguration());
                     }
                 } catch (StatusException e) {
-                    LOG.error("configuration rejected", "code", e.getStatus().getCode().name(),
+                    log.error("configuration rejected", "code", e.getStatus().getCode().name(),
                             "reason", String.valueOf(e.getStatus().getDescription()));
                     out.onError(e);
                     return;
                 } catch (RuntimeException e) {
-                    LOG.error("configure failed", e);
+                    log.error("configure failed", e);
                     out.onError(Status.INTERNAL.withDescription("internal error while configuring").asException());
                     return;
                 }
-                LOG.info("configured", "trust_domain", td);
+                log.info("configured", "trust_domain", td);
                 out.onNext(ConfigureResponse.getDefaultInstance());
                 out.onCompleted();
             }
@@ -559,7 +583,7 @@ public final class GoPluginServer {
                     String d = e.getStatus().getDescription();
                     resp.setValid(false).addNotes(d == null ? e.getStatus().getCode().name() : d);
                 } catch (RuntimeException e) {
-                    LOG.error("validate failed", e);
+                    log.error("validate failed", e);
                     out.onError(Status.INTERNAL.withDescription("internal error while validating").asException());
                     return;
                 }

@@ -16,7 +16,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * (docs/plugin-protocol.md#broker, #load-sequence, #host-services): the last {@link ConnInfo} per {@code service_id} and the host service names.
  *
  * <p>SPIRE sends {@code ConnInfo{service_id=1}} (its host services: Metrics, and on the server also
- * AgentStore and IdentityProvider) before it calls {@code Init}. One instance per process, from
+ * AgentStore and IdentityProvider) before it calls {@code Init}. One instance per plugin runtime, from
  * {@link GoPluginServer#broker()}.
  */
 public final class PluginBroker {

@@ -31,8 +31,11 @@ final class StdioGuard {
     private StdioGuard() {
     }
 
-    /** Installs the guards once; returns the real stdout (for the handshake line only). */
-    static synchronized PrintStream install() {
+    /**
+     * Installs the guards once per process (stdio is process-wide); uncaught exceptions go to {@code crashLog}.
+     * Returns the real stdout (for the handshake line only).
+     */
+    static synchronized PrintStream install(PluginLog crashLog) {
         if (realStdout != null) {
             return realStdout;
         }
@@ -44,9 +47,8 @@ final class StdioGuard {
         System.setOut(new PrintStream(new LineToLog(PluginLog.get("stdout")), true, StandardCharsets.UTF_8));
         System.setErr(new PrintStream(new LineToLog(PluginLog.get("stderr")), true, StandardCharsets.UTF_8));
         bridgeJavaUtilLogging();
-        PluginLog crash = PluginLog.get("tpm_devid");
         Thread.setDefaultUncaughtExceptionHandler(
-                (t, e) -> crash.error("uncaught exception", e, "thread", t.getName()));
+                (t, e) -> crashLog.error("uncaught exception", e, "thread", t.getName()));
         return realStdout;
     }
 

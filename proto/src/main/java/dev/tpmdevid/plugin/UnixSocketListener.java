@@ -27,9 +27,11 @@ final class UnixSocketListener implements AutoCloseable {
     private final Path socket;
     private final EventLoopGroup boss;
     private final EventLoopGroup workers;
+    private final PluginLog log;
 
-    private UnixSocketListener(Path directory) {
+    private UnixSocketListener(Path directory, PluginLog log) {
         this.directory = directory;
+        this.log = log;
         this.socket = directory.resolve("plugin.sock");
         this.boss = loop(1, "plugin-uds-boss");
         this.workers = loop(0, "plugin-uds-worker");
@@ -41,15 +43,15 @@ final class UnixSocketListener implements AutoCloseable {
     }
 
     /** Whether the epoll transport loads on this platform. */
-    static boolean available() {
+    static boolean available(PluginLog log) {
         try {
             if (Epoll.isAvailable()) {
                 return true;
             }
-            PluginLog.get("tpm_devid").warn("unix socket unavailable, listening on TCP instead",
+            log.warn("unix socket unavailable, listening on TCP instead",
                     "reason", String.valueOf(Epoll.unavailabilityCause()));
         } catch (LinkageError e) {
-            PluginLog.get("tpm_devid").warn("unix socket unavailable, listening on TCP instead",
+            log.warn("unix socket unavailable, listening on TCP instead",
                     "reason", e.toString());
         }
         return false;
@@ -62,8 +64,8 @@ final class UnixSocketListener implements AutoCloseable {
     }
 
     /** Creates the private directory (mode 0700 on POSIX file systems). */
-    static UnixSocketListener create(Path parent) throws IOException {
-        return new UnixSocketListener(Files.createTempDirectory(parent, "plugin"));
+    static UnixSocketListener create(Path parent, PluginLog log) throws IOException {
+        return new UnixSocketListener(Files.createTempDirectory(parent, "plugin"), log);
     }
 
     Path socketPath() {
@@ -100,7 +102,7 @@ final class UnixSocketListener implements AutoCloseable {
             Files.deleteIfExists(socket);
             Files.deleteIfExists(directory);
         } catch (IOException e) {
-            PluginLog.get("tpm_devid").debug("cannot remove plugin socket", "path", socket.toString(),
+            log.debug("cannot remove plugin socket", "path", socket.toString(),
                     "reason", e.getMessage());
         }
         boss.shutdownGracefully(0, 100, java.util.concurrent.TimeUnit.MILLISECONDS);

@@ -265,7 +265,7 @@ class GoPluginServerProcessTest {
     @Test
     void servesOnPrivateUnixSocketWhenAsked() throws Exception {
         Map<String, String> env = spireEnv();
-        env.put(GoPluginServer.NETWORK_ENV, "unix");
+        env.put(TestPluginMain.NETWORK_ENV, "unix");
         env.put("PLUGIN_UNIX_SOCKET_DIR", tmp.toString());
         Plugin plugin = startUnix(env);
         assertThat(plugin.socket).startsWith(tmp);

@@ -19,21 +19,21 @@ class GoPluginServerTest {
 
     @Test
     void cookieMustMatchExactly() {
-        assertThat(GoPluginServer.checkEnvironment(env("NodeAttestor", "NodeAttestor"))).isNull();
-        assertThat(GoPluginServer.checkEnvironment(env())).contains("SPIRE NodeAttestor plugin");
-        assertThat(GoPluginServer.checkEnvironment(env("NodeAttestor", "KeyManager")))
+        assertThat(GoPluginServer.checkEnvironment("tpm_devid", env("NodeAttestor", "NodeAttestor"))).isNull();
+        assertThat(GoPluginServer.checkEnvironment("tpm_devid", env())).contains("SPIRE NodeAttestor plugin (tpm_devid)");
+        assertThat(GoPluginServer.checkEnvironment("tpm_devid", env("NodeAttestor", "KeyManager")))
                 .contains("SPIRE NodeAttestor plugin");
     }
 
     @Test
     void protocolVersionsMustIncludeOneWhenGiven() {
-        assertThat(GoPluginServer.checkEnvironment(env("NodeAttestor", "NodeAttestor", "PLUGIN_PROTOCOL_VERSIONS", "1")))
+        assertThat(GoPluginServer.checkEnvironment("tpm_devid", env("NodeAttestor", "NodeAttestor", "PLUGIN_PROTOCOL_VERSIONS", "1")))
                 .isNull();
-        assertThat(GoPluginServer.checkEnvironment(env("NodeAttestor", "NodeAttestor",
+        assertThat(GoPluginServer.checkEnvironment("tpm_devid", env("NodeAttestor", "NodeAttestor",
                 "PLUGIN_PROTOCOL_VERSIONS", "3, 1"))).isNull();
-        assertThat(GoPluginServer.checkEnvironment(env("NodeAttestor", "NodeAttestor",
+        assertThat(GoPluginServer.checkEnvironment("tpm_devid", env("NodeAttestor", "NodeAttestor",
                 "PLUGIN_PROTOCOL_VERSIONS", "2"))).contains("protocol version 1").contains("[2]");
-        assertThat(GoPluginServer.checkEnvironment(env("NodeAttestor", "NodeAttestor",
+        assertThat(GoPluginServer.checkEnvironment("tpm_devid", env("NodeAttestor", "NodeAttestor",
                 "PLUGIN_PROTOCOL_VERSIONS", "11"))).contains("[11]");
     }
 
@@ -50,8 +50,22 @@ class GoPluginServerTest {
                 .hasMessageContaining("not a number");
         assertThatThrownBy(() -> GoPluginServer.portRange(env("PLUGIN_MAX_PORT", "70000")))
                 .hasMessageContaining("out of range");
-        assertThat(GoPluginServer.checkEnvironment(env("NodeAttestor", "NodeAttestor", "PLUGIN_MIN_PORT", "x")))
+        assertThat(GoPluginServer.checkEnvironment("tpm_devid", env("NodeAttestor", "NodeAttestor", "PLUGIN_MIN_PORT", "x")))
                 .contains("Invalid plugin port range");
+    }
+
+    @Test
+    void eachPluginInstanceHasItsOwnNameListenerVariableAndBroker() {
+        GoPluginServer a = new GoPluginServer("plugin_a", "PLUGIN_A_NETWORK");
+        GoPluginServer b = new GoPluginServer("plugin_b", "PLUGIN_B_NETWORK");
+        assertThat(a.pluginName()).isEqualTo("plugin_a");
+        assertThat(a.networkEnv()).isEqualTo("PLUGIN_A_NETWORK");
+        assertThat(b.networkEnv()).isEqualTo("PLUGIN_B_NETWORK");
+        a.broker().record(dev.tpmdevid.proto.goplugin.ConnInfo.newBuilder().setServiceId(1).setNetwork("unix")
+                .setAddress("/a.sock").build());
+        assertThat(a.broker().hostServicesConnInfo()).isPresent();
+        assertThat(b.broker().hostServicesConnInfo()).as("b sees nothing a's host announced").isEmpty();
+        assertThat(GoPluginServer.checkEnvironment(b.pluginName(), env())).contains("(plugin_b)");
     }
 
     private static Map<String, String> env(String... kv) {

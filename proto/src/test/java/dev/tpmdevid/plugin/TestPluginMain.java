@@ -23,6 +23,9 @@ import java.util.Set;
 public final class TestPluginMain {
 
     private static final PluginLog LOG = PluginLog.get("test_plugin");
+    /** The environment variable that switches this test plugin to a unix socket listener. */
+    static final String NETWORK_ENV = "TEST_PLUGIN_NETWORK";
+    private static final GoPluginServer SERVER = new GoPluginServer("test_plugin", NETWORK_ENV);
     private static final Set<String> KNOWN = Set.of("devid_ca_path", "max_challenges");
 
     private TestPluginMain() {
@@ -31,7 +34,7 @@ public final class TestPluginMain {
     /** Calls the host's health service through the broker, as a plugin would call AgentStore. */
     private static String hostHealth() {
         try {
-            ManagedChannel ch = GoPluginServer.broker().dial(PluginBroker.HOST_SERVICES_ID, Duration.ofSeconds(5));
+            ManagedChannel ch = SERVER.broker().dial(PluginBroker.HOST_SERVICES_ID, Duration.ofSeconds(5));
             try {
                 return HealthGrpc.newBlockingStub(ch).withDeadlineAfter(30, TimeUnit.SECONDS)
                         .check(HealthCheckRequest.newBuilder().setService("test.HostService").build())
@@ -45,7 +48,7 @@ public final class TestPluginMain {
     }
 
     public static void main(String[] args) {
-        GoPluginServer.guardStdio();
+        SERVER.guardStdio();
         System.out.println("stray stdout line before serve");
         NodeAttestorGrpc.NodeAttestorImplBase attestor = new NodeAttestorGrpc.NodeAttestorImplBase() { };
         ConfigHandler config = new ConfigHandler() {
@@ -54,12 +57,12 @@ public final class TestPluginMain {
                 check(hcl);
                 System.out.println("stray stdout line from configure");
                 System.err.println("stray stderr line from configure");
-                ConnInfo ci = GoPluginServer.broker()
+                ConnInfo ci = SERVER.broker()
                         .awaitConnInfo(PluginBroker.HOST_SERVICES_ID, Duration.ofSeconds(5))
                         .orElse(ConnInfo.getDefaultInstance());
                 LOG.info("test plugin configured", "trust_domain", trustDomain,
                         "host_services_network", ci.getNetwork(), "host_services_address", ci.getAddress(),
-                        "host_service_names", String.join(",", GoPluginServer.broker().hostServiceNames()),
+                        "host_service_names", String.join(",", SERVER.broker().hostServiceNames()),
                         "host_health", hostHealth());
             }
 
@@ -86,6 +89,6 @@ public final class TestPluginMain {
         if (brokerLossMs != null) {
             options = options.exitAfterBrokerLoss(Duration.ofMillis(Long.parseLong(brokerLossMs)));
         }
-        GoPluginServer.serve(NodeAttestorGrpc.SERVICE_NAME, attestor, config, options);
+        SERVER.serve(NodeAttestorGrpc.SERVICE_NAME, attestor, config, options);
     }
 }

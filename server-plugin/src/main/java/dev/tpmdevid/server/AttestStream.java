@@ -3,6 +3,8 @@ package dev.tpmdevid.server;
 import dev.tpmdevid.plugin.PluginLog;
 import dev.tpmdevid.verifier.AttestationFailure;
 import dev.tpmdevid.verifier.AttestationVerifier;
+import dev.tpmdevid.verifier.AttestedNode;
+import dev.tpmdevid.verifier.TpmDevIdVerifier;
 import dev.tpmdevid.proto.spire.server.nodeattestor.v1.AgentAttributes;
 import dev.tpmdevid.proto.spire.server.nodeattestor.v1.AttestRequest;
 import dev.tpmdevid.proto.spire.server.nodeattestor.v1.AttestResponse;
@@ -33,19 +35,20 @@ final class AttestStream implements StreamObserver<AttestRequest> {
 
   private enum State { AWAITING_PAYLOAD, AWAITING_RESPONSE, DONE }
 
+  /** Largest challenge response accepted (a Go agent's is about 400 bytes). */
+  static final int MAX_CHALLENGE_RESPONSE_BYTES = AttestationVerifier.MAX_CHALLENGE_RESPONSE_BYTES;
+
   private final StreamObserver<AttestResponse> out;
   private final ServerConfig config;
-  private final AttestationVerifier verifier;
   private final ScheduledExecutorService timers;
   private State state = State.AWAITING_PAYLOAD;
-  private AttestationVerifier.Pending pending;
+  private TpmDevIdVerifier.Challenge pending;
   private ScheduledFuture<?> timer;
 
   AttestStream(StreamObserver<AttestResponse> out, ServerConfig config,
-      AttestationVerifier verifier, ScheduledExecutorService timers) {
+      ScheduledExecutorService timers) {
     this.out = out;
     this.config = config;
-    this.verifier = verifier;
     this.timers = timers;
   }
 
@@ -91,11 +94,11 @@ final class AttestStream implements StreamObserver<AttestRequest> {
     if (payload.size() > config.maxPayloadBytes()) {
       throw ProtocolViolation.invalid("attestation payload larger than max_payload_bytes");
     }
-    AttestationVerifier.Pending p = verifier.verifyPayload(config, payload.toByteArray());
-    pending = p;
+    TpmDevIdVerifier.Challenge c = config.verifier().begin(payload.toByteArray());
+    pending = c;
     state = State.AWAITING_RESPONSE;
     armTimer("no challenge response received within the challenge timeout");
-    out.onNext(AttestResponse.newBuilder().setChallenge(ByteString.copyFrom(p.challenge())).build());
+    out.onNext(AttestResponse.newBuilder().setChallenge(ByteString.copyFrom(c.challengeJson())).build());
   }
 
   /** Steps 15-18, then 19: send the attributes and complete. */
@@ -107,18 +110,18 @@ final class AttestStream implements StreamObserver<AttestRequest> {
     if (response.isEmpty()) {
       throw ProtocolViolation.invalid("missing challenge response");
     }
-    if (response.size() > AttestationVerifier.MAX_CHALLENGE_RESPONSE_BYTES) {
+    if (response.size() > MAX_CHALLENGE_RESPONSE_BYTES) {
       throw ProtocolViolation.invalid("challenge response too large");
     }
-    AttestationVerifier.Pending p = pending;
+    TpmDevIdVerifier.Challenge c = pending;
     finish(); // exactly one response per challenge, whatever its outcome
-    AttestationVerifier.AgentAttributes attrs =
-        verifier.verifyResponse(config, p, response.toByteArray());
-    LOG.info("agent attested", "spiffe_id", attrs.spiffeId());
+    AttestedNode node = c.complete(response.toByteArray());
+    String spiffeId = node.agentId(config.trustDomain());
+    LOG.info("agent attested", "spiffe_id", spiffeId);
     out.onNext(AttestResponse.newBuilder()
         .setAgentAttributes(AgentAttributes.newBuilder()
-            .setSpiffeId(attrs.spiffeId())
-            .addAllSelectorValues(attrs.selectorValues())
+            .setSpiffeId(spiffeId)
+            .addAllSelectorValues(node.selectors())
             .setCanReattest(true))
         .build());
     out.onCompleted();

@@ -3,7 +3,6 @@ package dev.tpmdevid.server;
 import dev.tpmdevid.proto.spire.server.nodeattestor.v1.AttestRequest;
 import dev.tpmdevid.proto.spire.server.nodeattestor.v1.AttestResponse;
 import dev.tpmdevid.proto.spire.server.nodeattestor.v1.NodeAttestorGrpc;
-import dev.tpmdevid.verifier.AttestationVerifier;
 import io.grpc.stub.StreamObserver;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -14,12 +13,10 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
  */
 final class NodeAttestorService extends NodeAttestorGrpc.NodeAttestorImplBase {
   private final ServerConfigHandler configs;
-  private final AttestationVerifier verifier;
   private final ScheduledExecutorService timers;
 
-  NodeAttestorService(ServerConfigHandler configs, AttestationVerifier verifier) {
+  NodeAttestorService(ServerConfigHandler configs) {
     this.configs = configs;
-    this.verifier = verifier;
     ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1, r -> {
       Thread th = new Thread(r, "tpm-devid-attest-timeout");
       th.setDaemon(true);
@@ -31,7 +28,7 @@ final class NodeAttestorService extends NodeAttestorGrpc.NodeAttestorImplBase {
 
   @Override
   public StreamObserver<AttestRequest> attest(StreamObserver<AttestResponse> responseObserver) {
-    AttestStream stream = new AttestStream(responseObserver, configs.current(), verifier, timers);
+    AttestStream stream = new AttestStream(responseObserver, configs.current(), timers);
     stream.start();
     return stream;
   }

@@ -1,7 +1,9 @@
 package dev.tpmdevid.server;
 
+import dev.tpmdevid.verifier.TpmDevIdVerifier;
 import dev.tpmdevid.verifier.VerificationPolicy;
 import dev.tpmdevid.verifier.x509.TrustBundle;
+import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Objects;
@@ -20,6 +22,7 @@ import java.util.Objects;
  * @param allowEccEk accept ECC (NIST P-256/P-384) endorsement keys
  * @param allowEccAk accept ECC (NIST P-256/P-384) attestation keys
  * @param clock time source for certificate validity
+ * @param verifier the library verifier built from the fields above (what the Attest streams call)
  */
 record ServerConfig(
     String trustDomain,
@@ -29,7 +32,8 @@ record ServerConfig(
     int maxPayloadBytes,
     boolean allowEccEk,
     boolean allowEccAk,
-    Clock clock) implements VerificationPolicy {
+    Clock clock,
+    TpmDevIdVerifier verifier) implements VerificationPolicy {
 
   ServerConfig {
     Objects.requireNonNull(trustDomain, "trustDomain");
@@ -37,10 +41,41 @@ record ServerConfig(
     Objects.requireNonNull(endorsementRoots, "endorsementRoots");
     Objects.requireNonNull(challengeTimeout, "challengeTimeout");
     Objects.requireNonNull(clock, "clock");
+    Objects.requireNonNull(verifier, "verifier");
+  }
+
+  /** A configuration whose verifier is built from the other fields, with a fresh SecureRandom. */
+  ServerConfig(String trustDomain, TrustBundle devIdRoots, TrustBundle endorsementRoots,
+      Duration challengeTimeout, int maxPayloadBytes, boolean allowEccEk, boolean allowEccAk,
+      Clock clock) {
+    this(trustDomain, devIdRoots, endorsementRoots, challengeTimeout, maxPayloadBytes, allowEccEk,
+        allowEccAk, clock, verifier(devIdRoots, endorsementRoots, maxPayloadBytes, allowEccEk,
+            allowEccAk, clock, new SecureRandom()));
   }
 
   ServerConfig withClock(Clock c) {
     return new ServerConfig(trustDomain, devIdRoots, endorsementRoots, challengeTimeout,
         maxPayloadBytes, allowEccEk, allowEccAk, c);
+  }
+
+  /** The same configuration drawing nonces and secrets from {@code random}. */
+  ServerConfig withRandom(SecureRandom random) {
+    return new ServerConfig(trustDomain, devIdRoots, endorsementRoots, challengeTimeout,
+        maxPayloadBytes, allowEccEk, allowEccAk, clock, verifier(devIdRoots, endorsementRoots,
+            maxPayloadBytes, allowEccEk, allowEccAk, clock, random));
+  }
+
+  private static TpmDevIdVerifier verifier(TrustBundle devIdRoots, TrustBundle endorsementRoots,
+      int maxPayloadBytes, boolean allowEccEk, boolean allowEccAk, Clock clock,
+      SecureRandom random) {
+    return TpmDevIdVerifier.builder()
+        .devIdRoots(devIdRoots.anchors().stream().map(a -> a.cert().x509()).toList())
+        .endorsementRoots(endorsementRoots.anchors().stream().map(a -> a.cert().x509()).toList())
+        .maxRequestBytes(Math.max(1, maxPayloadBytes))
+        .allowEccEndorsementKey(allowEccEk)
+        .allowEccAttestationKey(allowEccAk)
+        .clock(clock)
+        .random(random)
+        .build();
   }
 }

@@ -1,6 +1,7 @@
 package dev.tpmdevid.server;
 
 import dev.tpmdevid.plugin.HclConfig;
+import dev.tpmdevid.verifier.AttestedNode;
 import dev.tpmdevid.verifier.x509.TrustBundle;
 import io.grpc.Status;
 import io.grpc.StatusException;
@@ -67,6 +68,9 @@ final class ServerConfigLoader {
   static Loaded load(String trustDomain, String hcl, Clock clock) throws StatusException {
     if (trustDomain == null || trustDomain.isEmpty()) {
       throw invalid("invalid configuration: trust_domain is required");
+    }
+    if (!AttestedNode.isTrustDomainName(trustDomain)) {
+      throw invalid("invalid configuration: trust_domain is not a SPIFFE trust domain name");
     }
     HclConfig c = HclConfig.parse(hcl);
     List<String> notes = new ArrayList<>();

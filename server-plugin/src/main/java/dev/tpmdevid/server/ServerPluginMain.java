@@ -1,8 +1,6 @@
 package dev.tpmdevid.server;
 
 import dev.tpmdevid.plugin.GoPluginServer;
-import dev.tpmdevid.verifier.AttestationVerifier;
-import java.security.SecureRandom;
 import java.time.Clock;
 
 /** Entry point of the SPIRE server NodeAttestor plugin {@code tpm_devid} (runnable jar). */
@@ -14,8 +12,7 @@ public final class ServerPluginMain {
 
   public static void main(String[] args) {
     ServerConfigHandler configs = new ServerConfigHandler(Clock.systemUTC());
-    NodeAttestorService service =
-        new NodeAttestorService(configs, new AttestationVerifier(new SecureRandom()));
-    GoPluginServer.serve(PLUGIN_SERVICE, service, configs);
+    NodeAttestorService service = new NodeAttestorService(configs);
+    new GoPluginServer("tpm_devid", "TPM_DEVID_PLUGIN_NETWORK").serve(PLUGIN_SERVICE, service, configs);
   }
 }

@@ -2,11 +2,11 @@ package dev.tpmdevid.server;
 
 import dev.tpmdevid.verifier.AttestationFailure;
 import dev.tpmdevid.verifier.AttestationVerifier;
-import dev.tpmdevid.verifier.KeyComparison;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.tpmdevid.core.tpm.KeyComparison;
 import dev.tpmdevid.core.tpm.ObjectAttributes;
 import dev.tpmdevid.core.tpm.TpmAlg;
 import dev.tpmdevid.core.tpm.TpmtPublic;
@@ -129,7 +129,7 @@ class CheckBoundariesTest {
   // ---------------------------------------------------------------- H2: DevID key
 
   @Test
-  void devIdAttributes_nameAlgAtLeastSha256_noDecryptNoRestricted() throws Exception {
+  void devIdAttributes_nameAlgAtLeastSha256_noDecrypt_restrictedEitherWay() throws Exception {
     TpmtPublic d = agent.devIdPub;
     String p = "DevID key attributes check failed: ";
     assertAccepted(() -> AttestationVerifier.checkDevIdKeyAttributes(d));
@@ -139,9 +139,13 @@ class CheckBoundariesTest {
     }
     assertRefused(() -> AttestationVerifier.checkDevIdKeyAttributes(
         d.toBuilder().nameAlg(TpmAlg.SHA1).build()), p + "name algorithm must be SHA-256 or stronger");
+    // a restricted signing DevID: accepted, as SPIRE's Go agent signs with one and Go accepts it
+    assertAccepted(() -> AttestationVerifier.checkDevIdKeyAttributes(
+        d.toBuilder().attributes(ObjectAttributes.fromBits(SoftwareAgent.GO_DEVID_ATTRIBUTES
+            | 0x00010000)).build()));
     assertRefused(() -> AttestationVerifier.checkDevIdKeyAttributes(
         d.toBuilder().attributes(ObjectAttributes.fromBits(SoftwareAgent.GO_DEVID_ATTRIBUTES
-            | 0x00010000)).build()), p + "restricted must not be set");
+            | 0x00020000)).build()), p + "decrypt must not be set");
     assertRefused(() -> AttestationVerifier.checkDevIdKeyAttributes(
         d.toBuilder().attributes(ObjectAttributes.fromBits(0x00000072)).build()),
         p + "sign not set");

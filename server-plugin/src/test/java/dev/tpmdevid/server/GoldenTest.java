@@ -3,6 +3,8 @@ package dev.tpmdevid.server;
 import dev.tpmdevid.verifier.AttestationFailure;
 import dev.tpmdevid.verifier.AttestationVerifier;
 import dev.tpmdevid.verifier.AgentIdentity;
+import dev.tpmdevid.verifier.AttestedNode;
+import dev.tpmdevid.verifier.TpmDevIdVerifier;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -102,33 +104,33 @@ class GoldenTest {
     assertThat(req.devIdPub()).isEqualTo(Files.readAllBytes(goldenFile(recording, "devid.pub.blob")));
     assertThat(e.getProperty("spire_version")).isEqualTo("v1.13.3");
 
-    AttestationVerifier verifier = new AttestationVerifier(new SecureRandom());
-    AttestationVerifier.Pending fresh = verifier.verifyPayload(config, payload);
+    // the recorded transcript through the library's restore: payload checks again, then the
+    // recorded response against the recorded nonce and credential secret
+    TpmDevIdVerifier verifier = config.verifier();
     byte[] nonce = ChallengeRequest.fromJson(challenge).devId();
-    AttestationVerifier.AgentAttributes a = verifier.verifyResponse(config,
-        new AttestationVerifier.Pending(fresh.devIdLeaf, fresh.devIdChains, nonce, secret, challenge),
-        response);
+    AttestedNode a = verifier.restore(new TpmDevIdVerifier.Challenge.State(payload, nonce, secret))
+        .complete(response);
 
     String sha1 = HexFormat.of().formatHex(
         java.security.MessageDigest.getInstance("SHA-1").digest(chain.get(0).getEncoded()));
-    assertThat(a.spiffeId()).isEqualTo(e.getProperty("spiffe_id"))
+    assertThat(a.agentId("example.org")).isEqualTo(e.getProperty("spiffe_id"))
         .isEqualTo("spiffe://example.org/spire/agent/tpm_devid/" + sha1);
     List<String> selectors = new java.util.ArrayList<>();
     for (int i = 1; e.getProperty("selector." + i) != null; i++) {
       selectors.add(e.getProperty("selector." + i));
     }
     assertThat(selectors).hasSize(4);
-    assertThat(a.selectorValues()).containsExactlyElementsOf(selectors);
+    assertThat(a.selectors()).containsExactlyElementsOf(selectors);
 
     // The recorded answer proves possession and residency for the recorded challenge only.
     byte[] otherNonce = nonce.clone();
     otherNonce[0] ^= 1;
     byte[] otherSecret = secret.clone();
     otherSecret[31] ^= 1;
-    for (AttestationVerifier.Pending wrong : List.of(
-        new AttestationVerifier.Pending(fresh.devIdLeaf, fresh.devIdChains, otherNonce, secret, challenge),
-        new AttestationVerifier.Pending(fresh.devIdLeaf, fresh.devIdChains, nonce, otherSecret, challenge))) {
-      assertThatThrownBy(() -> verifier.verifyResponse(config, wrong, response))
+    for (TpmDevIdVerifier.Challenge.State wrong : List.of(
+        new TpmDevIdVerifier.Challenge.State(payload, otherNonce, secret),
+        new TpmDevIdVerifier.Challenge.State(payload, nonce, otherSecret))) {
+      assertThatThrownBy(() -> verifier.restore(wrong).complete(response))
           .isInstanceOf(AttestationFailure.class);
     }
   }

@@ -1,6 +1,6 @@
 package dev.tpmdevid.server;
 
-import dev.tpmdevid.verifier.AttestationVerifier;
+import dev.tpmdevid.plugin.BlockingBidiStream;
 import dev.tpmdevid.proto.spire.server.nodeattestor.v1.AttestRequest;
 import dev.tpmdevid.proto.spire.server.nodeattestor.v1.AttestResponse;
 import dev.tpmdevid.proto.spire.server.nodeattestor.v1.NodeAttestorGrpc;
@@ -12,16 +12,10 @@ import io.grpc.InsecureServerCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import io.grpc.Status;
-import io.grpc.stub.ClientCallStreamObserver;
-import io.grpc.stub.ClientResponseObserver;
-import io.grpc.stub.StreamObserver;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.Clock;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 
@@ -48,7 +42,7 @@ final class PluginHarness implements AutoCloseable {
       configs.configure(TRUST_DOMAIN, hcl(agent, extraHcl));
     }
     server = Grpc.newServerBuilderForPort(0, InsecureServerCredentials.create())
-        .addService(new NodeAttestorService(configs, new AttestationVerifier(new SecureRandom())))
+        .addService(new NodeAttestorService(configs))
         .build()
         .start();
     channel = Grpc.newChannelBuilderForAddress("127.0.0.1", server.getPort(),
@@ -70,7 +64,7 @@ final class PluginHarness implements AutoCloseable {
 
   /** One Attest stream, driven step by step. */
   Conversation open() {
-    return new Conversation(NodeAttestorGrpc.newStub(channel));
+    return new Conversation(BlockingBidiStream.open(channel, NodeAttestorGrpc.getAttestMethod()));
   }
 
   /** Outcome of a full attestation. */
@@ -108,51 +102,30 @@ final class PluginHarness implements AutoCloseable {
     return attest(agent.payload(), agent::respond);
   }
 
+  /** One Attest stream; {@link #next} gives an AttestResponse, a Status or {@link #COMPLETED}. */
   static final class Conversation {
-    static final Object COMPLETED = "COMPLETED";
-    final BlockingQueue<Object> events = new LinkedBlockingQueue<>();
-    private final StreamObserver<AttestRequest> requests;
-    private ClientCallStreamObserver<AttestRequest> call;
+    static final Object COMPLETED = BlockingBidiStream.END;
+    private final BlockingBidiStream<AttestRequest, AttestResponse> stream;
 
-    Conversation(NodeAttestorGrpc.NodeAttestorStub stub) {
-      requests = stub.attest(new ClientResponseObserver<AttestRequest, AttestResponse>() {
-        @Override
-        public void beforeStart(ClientCallStreamObserver<AttestRequest> r) {
-          call = r;
-        }
-
-        @Override
-        public void onNext(AttestResponse value) {
-          events.add(value);
-        }
-
-        @Override
-        public void onError(Throwable t) {
-          events.add(Status.fromThrowable(t));
-        }
-
-        @Override
-        public void onCompleted() {
-          events.add(COMPLETED);
-        }
-      });
+    Conversation(BlockingBidiStream<AttestRequest, AttestResponse> stream) {
+      this.stream = stream;
     }
 
     void sendPayload(byte[] payload) {
-      requests.onNext(AttestRequest.newBuilder().setPayload(ByteString.copyFrom(payload)).build());
+      stream.send(AttestRequest.newBuilder().setPayload(ByteString.copyFrom(payload)).build());
     }
 
     void sendResponse(byte[] response) {
-      requests.onNext(AttestRequest.newBuilder()
+      stream.send(AttestRequest.newBuilder()
           .setChallengeResponse(ByteString.copyFrom(response)).build());
     }
 
     void halfClose() {
-      requests.onCompleted();
+      stream.halfClose();
     }
 
     void cancel() {
-      call.cancel("test cancels", null);
+      stream.cancel("test cancels");
     }
 
     Object next() throws InterruptedException {
@@ -160,11 +133,16 @@ final class PluginHarness implements AutoCloseable {
     }
 
     Object next(int seconds) throws InterruptedException {
-      Object o = events.poll(seconds, TimeUnit.SECONDS);
+      Object o = poll(seconds);
       if (o == null) {
         throw new AssertionError("no event within " + seconds + "s");
       }
       return o;
+    }
+
+    /** The next event, or null if none arrives within {@code seconds}. */
+    Object poll(int seconds) throws InterruptedException {
+      return stream.poll(java.time.Duration.ofSeconds(seconds));
     }
   }
 

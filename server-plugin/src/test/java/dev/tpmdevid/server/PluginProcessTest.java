@@ -3,6 +3,7 @@ package dev.tpmdevid.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.tpmdevid.plugin.BlockingBidiStream;
 import dev.tpmdevid.proto.goplugin.GRPCControllerGrpc;
 import dev.tpmdevid.proto.spire.config.v1.ConfigGrpc;
 import dev.tpmdevid.proto.spire.config.v1.ConfigureRequest;
@@ -20,15 +21,13 @@ import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.stub.StreamObserver;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -85,26 +84,21 @@ class PluginProcessTest {
               + ek + "\"\n")
           .build());
 
-      BlockingQueue<Object> events = new LinkedBlockingQueue<>();
-      StreamObserver<AttestRequest> req = NodeAttestorGrpc.newStub(ch).attest(
-          new StreamObserver<AttestResponse>() {
-            @Override public void onNext(AttestResponse v) { events.add(v); }
-            @Override public void onError(Throwable t) { events.add(Status.fromThrowable(t)); }
-            @Override public void onCompleted() { events.add("completed"); }
-          });
-      req.onNext(AttestRequest.newBuilder().setPayload(ByteString.copyFrom(agent.payload())).build());
-      Object first = events.poll(20, TimeUnit.SECONDS);
+      BlockingBidiStream<AttestRequest, AttestResponse> req =
+          BlockingBidiStream.open(ch, NodeAttestorGrpc.getAttestMethod());
+      req.send(AttestRequest.newBuilder().setPayload(ByteString.copyFrom(agent.payload())).build());
+      Object first = req.poll(Duration.ofSeconds(20));
       assertThat(first).isInstanceOf(AttestResponse.class);
       byte[] challenge = ((AttestResponse) first).getChallenge().toByteArray();
-      req.onNext(AttestRequest.newBuilder()
+      req.send(AttestRequest.newBuilder()
           .setChallengeResponse(ByteString.copyFrom(agent.respond(challenge))).build());
-      Object second = events.poll(20, TimeUnit.SECONDS);
+      Object second = req.poll(Duration.ofSeconds(20));
       assertThat(second).isInstanceOf(AttestResponse.class);
       AttestResponse result = (AttestResponse) second;
       assertThat(result.getAgentAttributes().getSpiffeId())
           .startsWith("spiffe://example.org/spire/agent/tpm_devid/");
       assertThat(result.getAgentAttributes().getCanReattest()).isTrue();
-      assertThat(events.poll(20, TimeUnit.SECONDS)).isEqualTo("completed");
+      assertThat(req.poll(Duration.ofSeconds(20))).isEqualTo(BlockingBidiStream.END);
 
       try {
         GRPCControllerGrpc.newBlockingStub(ch).withDeadlineAfter(5, TimeUnit.SECONDS)

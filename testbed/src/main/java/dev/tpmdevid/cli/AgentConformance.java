@@ -11,29 +11,27 @@ import dev.tpmdevid.core.tpm.TpmtPublic;
 import dev.tpmdevid.core.tpm.TpmtSignature;
 import dev.tpmdevid.core.wire.AttestationRequest;
 import dev.tpmdevid.core.wire.ChallengeResponse;
+import dev.tpmdevid.plugin.BlockingBidiStream;
 import dev.tpmdevid.proto.spire.agent.nodeattestor.v1.Challenge;
 import dev.tpmdevid.proto.spire.agent.nodeattestor.v1.NodeAttestorGrpc;
 import dev.tpmdevid.proto.spire.agent.nodeattestor.v1.PayloadOrChallengeResponse;
-import dev.tpmdevid.server.StepVerifier;
+import dev.tpmdevid.server.ServerPluginConfig;
+import dev.tpmdevid.verifier.AttestationFailure;
+import dev.tpmdevid.verifier.AttestedNode;
+import dev.tpmdevid.verifier.TpmDevIdVerifier;
 import dev.tpmdevid.testbed.host.PluginHost;
 import dev.tpmdevid.testbed.provision.KeyType;
-import io.grpc.CallOptions;
-import io.grpc.ClientCall;
 import io.grpc.Status;
-import io.grpc.stub.ClientCalls;
-import io.grpc.stub.StreamObserver;
 import java.io.IOException;
 import java.security.cert.X509Certificate;
 import java.security.interfaces.RSAPublicKey;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The agent half of the conformance kit: drives a tpm_devid <em>agent</em> plugin on a provisioned
@@ -55,27 +53,10 @@ final class AgentConformance {
     static Map<String, ServerConformance.Verdict> run(PluginHost agent, ConformanceLab.Machine m, String serverHcl,
             String trustDomain) throws Exception {
         Map<String, ServerConformance.Verdict> v = new LinkedHashMap<>();
-        BlockingQueue<Object> inbound = new LinkedBlockingQueue<>();
-        ClientCall<Challenge, PayloadOrChallengeResponse> call =
-                agent.channel().newCall(NodeAttestorGrpc.getAidAttestationMethod(), CallOptions.DEFAULT);
-        StreamObserver<Challenge> out = ClientCalls.asyncBidiStreamingCall(call, new StreamObserver<>() {
-            @Override
-            public void onNext(PayloadOrChallengeResponse value) {
-                inbound.add(value);
-            }
-
-            @Override
-            public void onError(Throwable t) {
-                inbound.add(Status.fromThrowable(t));
-            }
-
-            @Override
-            public void onCompleted() {
-                inbound.add("completed");
-            }
-        });
+        BlockingBidiStream<Challenge, PayloadOrChallengeResponse> stream =
+                BlockingBidiStream.open(agent.channel(), NodeAttestorGrpc.getAidAttestationMethod());
         try {
-            Object first = inbound.poll(REPLY_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            Object first = stream.poll(REPLY_TIMEOUT);
             if (!(first instanceof PayloadOrChallengeResponse p) || p.getPayload().isEmpty()) {
                 v.put("payload", ServerConformance.Verdict.fail("no payload: " + describe(first)));
                 return v;
@@ -85,19 +66,18 @@ final class AgentConformance {
             if (req == null) {
                 return v;
             }
-            StepVerifier verifier;
-            StepVerifier.Challenge challenge;
+            TpmDevIdVerifier.Challenge challenge;
             try {
-                verifier = StepVerifier.fromHcl(trustDomain, serverHcl);
-                challenge = verifier.challenge(payload);
+                TpmDevIdVerifier verifier = ServerPluginConfig.verifier(trustDomain, serverHcl, Clock.systemUTC());
+                challenge = verifier.begin(payload);
                 v.put("payload-passes-server-checks", ServerConformance.Verdict.pass("docs/protocol.md#server-checks steps 2-14 and"
                         + " the docs/security.md hardening"));
-            } catch (StepVerifier.StepException e) {
+            } catch (AttestationFailure | IllegalArgumentException e) {
                 v.put("payload-passes-server-checks", ServerConformance.Verdict.fail(e.getMessage()));
                 return v;
             }
-            out.onNext(Challenge.newBuilder().setChallenge(ByteString.copyFrom(challenge.challengeJson())).build());
-            Object second = inbound.poll(REPLY_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            stream.send(Challenge.newBuilder().setChallenge(ByteString.copyFrom(challenge.challengeJson())).build());
+            Object second = stream.poll(REPLY_TIMEOUT);
             if (!(second instanceof PayloadOrChallengeResponse r) || r.getChallengeResponse().isEmpty()) {
                 v.put("answers-challenge", ServerConformance.Verdict.fail("no challenge response: "
                         + describe(second)));
@@ -106,14 +86,15 @@ final class AgentConformance {
             byte[] response = r.getChallengeResponse().toByteArray();
             responseFormat(response, req, m, v);
             try {
-                StepVerifier.Result result = verifier.verify(payload, challenge.nonce(), challenge.secret(), response);
-                v.put("answers-challenge", ServerConformance.Verdict.pass("attested as " + result.spiffeId()));
-            } catch (StepVerifier.StepException e) {
+                AttestedNode result = challenge.complete(response);
+                v.put("answers-challenge", ServerConformance.Verdict.pass("attested as "
+                        + result.agentId(trustDomain)));
+            } catch (AttestationFailure e) {
                 v.put("answers-challenge", ServerConformance.Verdict.fail(e.getMessage()));
             }
             return v;
         } finally {
-            call.cancel("conformance finished", null);
+            stream.cancel("conformance finished");
         }
     }
 

@@ -1,10 +1,11 @@
 package dev.tpmdevid.cli;
 
-import dev.tpmdevid.testbed.host.LabSwtpm;
+import dev.tpmdevid.core.device.TpmConnection;
 import dev.tpmdevid.testbed.provision.KeyType;
 import dev.tpmdevid.testbed.provision.ProvisionOptions;
 import dev.tpmdevid.testbed.provision.ProvisionedTpm;
 import dev.tpmdevid.testbed.provision.Provisioner;
+import dev.tpmdevid.testbed.swtpm.Swtpm;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
@@ -12,22 +13,21 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import tss.Tpm;
 
-/** The demo's software TPM and its provisioning (LabSwtpm + the testbed's Java provisioner). */
+/** The demo's software TPM and its provisioning (the testbed's {@link Swtpm} + its Java provisioner). */
 final class DemoLab implements AutoCloseable {
     /** What provisioning produced: the two plugins' HCL and facts for the narration. */
     record Provisioned(String agentHcl, String serverHcl, Map<String, Object> facts) {
     }
 
-    private final LabSwtpm swtpm;
+    private final Swtpm swtpm;
 
-    private DemoLab(LabSwtpm swtpm) {
+    private DemoLab(Swtpm swtpm) {
         this.swtpm = swtpm;
     }
 
     static DemoLab startTpm(Path dir) throws IOException {
-        return new DemoLab(LabSwtpm.start(dir));
+        return new DemoLab(Swtpm.startIn(dir, Swtpm.Transport.TCP));
     }
 
     int tpmPort() {
@@ -53,8 +53,8 @@ final class DemoLab implements AutoCloseable {
                 .withEkCertificates(ek == KeyType.RSA, ek == KeyType.ECC)
                 .withDevIdCommonName("demo-node-1");
         ProvisionedTpm p;
-        try (Tpm tpm = swtpm.openTpm()) {
-            p = Provisioner.provision(tpm, swtpm.devicePath(), options, dir);
+        try (TpmConnection c = swtpm.connect()) {
+            p = Provisioner.provision(c.tpm(), swtpm.devicePath(), options, dir);
         }
         Map<String, Object> m = new LinkedHashMap<>();
         X509Certificate ekCert = p.ekCertificate(ek).orElseThrow();

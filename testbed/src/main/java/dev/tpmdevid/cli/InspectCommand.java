@@ -4,7 +4,9 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tpmdevid.core.ek.EkCertificates;
 import dev.tpmdevid.core.tpm.TpmFormatException;
-import dev.tpmdevid.server.StepVerifier;
+import dev.tpmdevid.verifier.AttestationFailure;
+import dev.tpmdevid.verifier.TpmDevIdVerifier;
+import dev.tpmdevid.verifier.x509.PemCertificates;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
@@ -117,6 +119,22 @@ final class InspectCommand extends ToolCommand {
         }
     }
 
+    private record EkPaths(List<List<X509Certificate>> chains) {
+    }
+
+    /** The endorsement bundle's certificates, read as the server plugin reads endorsement_ca_path. */
+    private List<X509Certificate> roots(byte[] bundle) throws Failure {
+        try {
+            List<X509Certificate> roots = PemCertificates.parse(bundle);
+            if (roots.isEmpty()) {
+                throw new Failure(endorsementCa + ": unable to load endorsement trust bundle: no certificates found in file");
+            }
+            return roots;
+        } catch (java.security.cert.CertificateException e) {
+            throw new Failure(endorsementCa + ": unable to load endorsement trust bundle: " + e.getMessage());
+        }
+    }
+
     private int validateEk() throws Exception {
         byte[] bundle = ToolFiles.read(endorsementCa);
         Instant time = at == null ? Instant.now() : ServerCommand.instant(at);
@@ -128,7 +146,7 @@ final class InspectCommand extends ToolCommand {
             o.put("file", f.toString());
             o.put("at", time.toString());
             try {
-                StepVerifier.EkPaths paths = StepVerifier.verifyEkCertificate(bundle, der, time);
+                EkPaths paths = new EkPaths(TpmDevIdVerifier.verifyEndorsementCertificate(roots(bundle), der, time));
                 o.put("result", "valid");
                 ArrayNode chains = o.putArray("chains");
                 if (!json) {
@@ -149,7 +167,7 @@ final class InspectCommand extends ToolCommand {
                         }
                     }
                 }
-            } catch (StepVerifier.StepException e) {
+            } catch (AttestationFailure e) {
                 failures++;
                 o.put("result", "rejected");
                 o.put("error", e.getMessage());

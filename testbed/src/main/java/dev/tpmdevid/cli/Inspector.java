@@ -3,6 +3,7 @@ package dev.tpmdevid.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tpmdevid.core.ek.EkCertificates;
+import dev.tpmdevid.core.tpm.KeyComparison;
 import dev.tpmdevid.core.tpm.ObjectAttribute;
 import dev.tpmdevid.core.tpm.TpmAlg;
 import dev.tpmdevid.core.tpm.TpmFormatException;
@@ -18,8 +19,6 @@ import java.io.IOException;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.security.PublicKey;
-import java.security.interfaces.ECPublicKey;
-import java.security.interfaces.RSAPublicKey;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
@@ -568,14 +567,7 @@ final class Inspector {
             return "certificate key not readable";
         }
         try {
-            PublicKey k = pub.toPublicKey();
-            if (certKey instanceof RSAPublicKey a && k instanceof RSAPublicKey b) {
-                return a.getModulus().equals(b.getModulus()) && a.getPublicExponent().equals(b.getPublicExponent());
-            }
-            if (certKey instanceof ECPublicKey a && k instanceof ECPublicKey b) {
-                return a.getW().equals(b.getW()) && a.getParams().getCurve().equals(b.getParams().getCurve());
-            }
-            return false;
+            return KeyComparison.difference(certKey, pub.toPublicKey()) == null;
         } catch (TpmFormatException e) {
             return "TPM key not usable: " + e.getMessage();
         }

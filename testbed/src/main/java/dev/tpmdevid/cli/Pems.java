@@ -1,18 +1,17 @@
 package dev.tpmdevid.cli;
 
+import dev.tpmdevid.core.pem.Pem;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
-/** PEM files for {@code tpm-devid inspect}: each block decoded by its label. */
+/**
+ * PEM files for {@code tpm-devid inspect}: each block decoded by its label, read with the project's one
+ * PEM codec ({@link Pem}, Go's rules: a block that is not valid PEM is skipped, as SPIRE skips it).
+ */
 final class Pems {
-    private static final Pattern BLOCK = Pattern.compile(
-            "-----BEGIN ([A-Z0-9 ]+)-----\\s*([A-Za-z0-9+/=\\s]*?)-----END \\1-----");
 
     /** A PEM block: its label and DER. */
     record Block(String label, byte[] der) {
@@ -27,15 +26,9 @@ final class Pems {
     }
 
     static List<Block> blocks(byte[] data) {
-        String text = new String(data, StandardCharsets.ISO_8859_1);
         List<Block> out = new ArrayList<>();
-        Matcher m = BLOCK.matcher(text);
-        while (m.find()) {
-            try {
-                out.add(new Block(m.group(1), Base64.getMimeDecoder().decode(m.group(2))));
-            } catch (IllegalArgumentException e) {
-                out.add(new Block(m.group(1), null));
-            }
+        for (Pem.Block b : Pem.decodeAll(data)) {
+            out.add(new Block(b.type(), b.bytes()));
         }
         return out;
     }

@@ -1,14 +1,16 @@
 package dev.tpmdevid.cli;
 
+import dev.tpmdevid.verifier.AttestationFailure.Reason;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * The checks our server plugin makes, in the order it makes them (AttestationVerifier), each with a
- * plain-language line and the error-message prefixes it fails with. The demo's trace marks each check
- * passed, failed or not reached from the status the plugin returned.
+ * The checks our server plugin makes, in the order it makes them: the verifier library's own step
+ * list ({@link Reason#checks()}), each with a plain-language line and the error-message prefixes it
+ * fails with (a gRPC status carries only the message). The demo's trace marks each check passed,
+ * failed or not reached from the status the plugin returned.
  */
 final class ServerChecks {
 
@@ -16,62 +18,65 @@ final class ServerChecks {
      * One check. {@code hardening}: SPIRE's Go server does not make it (docs/security.md#go-gaps); {@code
      * afterChallenge}: made on the challenge response.
      */
-    record Check(String title, String plain, boolean hardening, boolean afterChallenge, List<String> errors) {
+    record Check(Reason reason, String title, String plain, boolean hardening, boolean afterChallenge,
+            List<String> errors) {
     }
 
-    static final List<Check> CHECKS = List.of(
-            new Check("payload decoded (JSON AttestationRequest, size limit)",
-                    "The server can read what the agent sent.", false, false,
-                    List.of("unable to unmarshall attestation data", "attestation payload larger",
-                            "attestation payload too large", "missing attestation payload",
-                            "challenge response received before the attestation payload")),
-            new Check("DevID certificate present and parsed",
-                    "The agent presented an ID card (its DevID certificate).", false, false,
-                    List.of("no DevID certificate", "too many DevID certificates", "unable to parse DevID")),
-            new Check("DevID certificate chains to devid_ca_path",
-                    "The ID card was issued by an authority this server trusts.", false, false,
-                    List.of("unable to verify DevID signature")),
-            new Check("TPM public areas and EK certificate present and decoded",
-                    "The agent sent the descriptions of its three TPM keys and the TPM's birth certificate.",
-                    false, false, List.of("missing attestation key public blob", "missing DevID key public blob",
-                            "missing endorsement certificate", "missing endorsement key public blob",
-                            "cannot parse endorsement certificate", "cannot decode DevID key public blob",
-                            "cannot decode attestation key public blob", "cannot decode endorsement key public blob")),
-            new Check("DevIDPub is the key of the DevID certificate; a TPM signing key",
-                    "The key the TPM vouches for is the very key named on the ID card.", true, false,
-                    List.of("DevID certificate key differs", "DevID key attributes check failed")),
-            new Check("EK certificate's key equals EKPub",
-                    "The birth certificate belongs to the TPM key the agent described.", false, false,
-                    List.of("public key in EK certificate differs")),
-            new Check("EKPub has an endorsement key's attributes",
-                    "That key really is a TPM's endorsement key (it can only decrypt, never sign).", true, false,
-                    List.of("endorsement key attributes check failed")),
-            new Check("EK certificate chains to endorsement_ca_path",
-                    "The birth certificate was signed by a TPM maker this server trusts.", false, false,
-                    List.of("cannot verify EK signature")),
-            new Check("AK is a restricted signing key that cannot leave its TPM",
-                    "The fresh key that vouched was made inside a TPM and can only sign TPM-made statements.",
-                    true, false, List.of("attestation key attributes check failed")),
-            new Check("AK's TPM2_Certify: signature verifies and certifies Name(DevIDPub)",
-                    "The fresh key signed a TPM statement that the DevID key lives in the same TPM.", false, false,
-                    List.of("cannot verify that DevID is in the same TPM than AK")),
-            new Check("credential made for Name(AKPub), encrypted to EKPub; challenge sent",
-                    "The server seals a secret that only the TPM with this birth certificate can open, and"
-                            + " only for that fresh key.", false, false,
-                    List.of("cannot extract name from AK public", "cannot generate credential activation")),
-            new Check("challenge response decoded",
-                    "The agent answered in the expected form.", false, true,
-                    List.of("unable to unmarshall challenges response", "missing challenge response",
-                            "challenge response too large", "attestation payload received twice")),
-            new Check("proof of possession: nonce signature verifies with the DevID certificate's key",
-                    "The TPM signed the server's random number with the ID card's key.", false, true,
-                    List.of("devID challenge verification failed")),
-            new Check("proof of residency: recovered secret equals the sealed one",
-                    "The TPM opened the sealed secret, so the fresh key lives in the TPM with the birth"
-                            + " certificate.", false, true, List.of("credential activation failed")),
-            new Check("agent ID and selectors from the DevID certificate",
-                    "The server names the agent after its ID card.", false, true,
-                    List.of("failed to create agent ID", "invalid agent ID", "agent ID cannot be")));
+    static final List<Check> CHECKS = Reason.checks().stream()
+            .map(r -> new Check(r, r.title(), plain(r), r.hardening(), r.afterChallenge(), errors(r)))
+            .toList();
+
+    private static String plain(Reason r) {
+        return switch (r) {
+            case DECODE_REQUEST -> "The server can read what the agent sent.";
+            case DEVID_CERTIFICATE -> "The agent presented an ID card (its DevID certificate).";
+            case DEVID_CHAIN -> "The ID card was issued by an authority this server trusts.";
+            case TPM_BLOBS -> "The agent sent the descriptions of its three TPM keys and the TPM's birth certificate.";
+            case DEVID_KEY -> "The key the TPM vouches for is the very key named on the ID card.";
+            case EK_KEY_MATCH -> "The birth certificate belongs to the TPM key the agent described.";
+            case EK_ATTRIBUTES -> "That key really is a TPM's endorsement key (it can only decrypt, never sign).";
+            case EK_CHAIN -> "The birth certificate was signed by a TPM maker this server trusts.";
+            case AK_ATTRIBUTES -> "The fresh key that vouched was made inside a TPM and can only sign TPM-made statements.";
+            case CERTIFY -> "The fresh key signed a TPM statement that the DevID key lives in the same TPM.";
+            case CREDENTIAL -> "The server seals a secret that only the TPM with this birth certificate can open, and"
+                    + " only for that fresh key.";
+            case DECODE_RESPONSE -> "The agent answered in the expected form.";
+            case PROOF_OF_POSSESSION -> "The TPM signed the server's random number with the ID card's key.";
+            case PROOF_OF_RESIDENCY -> "The TPM opened the sealed secret, so the fresh key lives in the TPM with the birth"
+                    + " certificate.";
+            case AGENT_ID -> "The server names the agent after its ID card.";
+            case CHALLENGE_STATE -> "The challenge was answered once.";
+        };
+    }
+
+    /** Message prefixes of each step (the verifier's and, for the stream checks, the plugin's). */
+    private static List<String> errors(Reason r) {
+        return switch (r) {
+            case DECODE_REQUEST -> List.of("unable to unmarshall attestation data", "attestation payload larger",
+                    "attestation payload too large", "missing attestation payload",
+                    "challenge response received before the attestation payload");
+            case DEVID_CERTIFICATE -> List.of("no DevID certificate", "too many DevID certificates",
+                    "unable to parse DevID");
+            case DEVID_CHAIN -> List.of("unable to verify DevID signature");
+            case TPM_BLOBS -> List.of("missing attestation key public blob", "missing DevID key public blob",
+                    "missing endorsement certificate", "missing endorsement key public blob",
+                    "cannot parse endorsement certificate", "cannot decode DevID key public blob",
+                    "cannot decode attestation key public blob", "cannot decode endorsement key public blob");
+            case DEVID_KEY -> List.of("DevID certificate key differs", "DevID key attributes check failed");
+            case EK_KEY_MATCH -> List.of("public key in EK certificate differs");
+            case EK_ATTRIBUTES -> List.of("endorsement key attributes check failed");
+            case EK_CHAIN -> List.of("cannot verify EK signature");
+            case AK_ATTRIBUTES -> List.of("attestation key attributes check failed");
+            case CERTIFY -> List.of("cannot verify that DevID is in the same TPM than AK");
+            case CREDENTIAL -> List.of("cannot extract name from AK public", "cannot generate credential activation");
+            case DECODE_RESPONSE -> List.of("unable to unmarshall challenges response", "missing challenge response",
+                    "challenge response too large", "attestation payload received twice");
+            case PROOF_OF_POSSESSION -> List.of("devID challenge verification failed");
+            case PROOF_OF_RESIDENCY -> List.of("credential activation failed");
+            case AGENT_ID -> List.of("failed to create agent ID", "invalid agent ID", "agent ID cannot be");
+            case CHALLENGE_STATE -> List.of("challenge already completed");
+        };
+    }
 
     /** Checks SPIRE's Go server makes only in part (by number), read from its source. */
     private static final Map<Integer, String> GO_PARTLY = Map.of(

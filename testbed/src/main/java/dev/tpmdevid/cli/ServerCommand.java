@@ -2,10 +2,16 @@ package dev.tpmdevid.cli;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.tpmdevid.server.StepVerifier;
+import dev.tpmdevid.server.ServerPluginConfig;
+import dev.tpmdevid.verifier.AttestationFailure;
+import dev.tpmdevid.verifier.AttestationFailure.Reason;
+import dev.tpmdevid.verifier.AttestedNode;
+import dev.tpmdevid.verifier.TpmDevIdVerifier;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Instant;
+import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
 import java.util.List;
 import picocli.CommandLine.Command;
@@ -13,7 +19,9 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code tpm-devid server challenge|verify}: the server half of tpm_devid in two steps with files
- * in between, through {@link StepVerifier} (the server plugin's own verifier).
+ * in between, through the library the server plugin runs ({@link TpmDevIdVerifier}: {@code begin},
+ * {@code Challenge.export}, then {@code restore} and {@code complete}), configured from the plugin's
+ * HCL by {@link ServerPluginConfig}. A refusal names the failed step ({@link Reason}).
  *
  * <p>Server state file (JSON, mode 0600): {@code request}, {@code nonce}, {@code secret} as
  * standard base64. Nonce and secret are secret material: with them anyone can answer the challenge
@@ -38,19 +46,9 @@ final class ServerCommand implements Runnable {
         spec.commandLine().usage(spec.commandLine().getOut());
     }
 
-    /** The checks {@link StepVerifier#challenge} runs, in order (docs/protocol.md#server-checks + docs/security.md hardening). */
-    static final List<String> PAYLOAD_CHECKS = List.of(
-            "AttestationRequest JSON decoded (Go encoding/json rules)",
-            "DevID certificate chain verified to devid_ca_path (Go x509 rules)",
-            "DevIDPub, AKPub, EKPub present and decoded as TPMT_PUBLIC",
-            "DevID certificate key == DevIDPub key (hardening)",
-            "DevIDPub is a fixedTPM/fixedParent/sensitiveDataOrigin signing key (hardening)",
-            "EK certificate key == EKPub",
-            "EKPub is a restricted decryption key, AES-CFB (hardening)",
-            "EK certificate chain verified to endorsement_ca_path",
-            "AKPub is a restricted signing key, SHA-256 name (hardening)",
-            "CertificationSignature verifies with AKPub over CertifiedDevID",
-            "CertifiedDevID is a TPM-made CERTIFY of Name(DevIDPub)");
+    /** The payload checks {@link TpmDevIdVerifier#begin} runs, in order: the library's own step list. */
+    static final List<Reason> PAYLOAD_CHECKS =
+            Reason.checks().stream().filter(r -> !r.afterChallenge()).toList();
 
     abstract static class ServerStep extends ToolCommand {
         @Option(names = "--config", required = true, paramLabel = "server.hcl",
@@ -69,15 +67,28 @@ final class ServerCommand implements Runnable {
         @Option(names = "--json", description = "Print the result as JSON.")
         boolean json;
 
-        StepVerifier verifier() throws Exception {
+        TpmDevIdVerifier verifier() throws Exception {
             String hcl = new String(ToolFiles.read(config), StandardCharsets.UTF_8);
-            StepVerifier v;
+            Clock clock = at == null ? Clock.systemUTC() : Clock.fixed(instant(at), ZoneOffset.UTC);
             try {
-                v = StepVerifier.fromHcl(trustDomain, hcl);
-            } catch (StepVerifier.StepException e) {
+                return ServerPluginConfig.verifier(trustDomain, hcl, clock);
+            } catch (IllegalArgumentException e) {
                 throw new Failure(config + ": " + e.getMessage());
             }
-            return at == null ? v : v.at(instant(at));
+        }
+
+        /** One line, and with --json an object naming the failed step. */
+        int rejected(AttestationFailure e) {
+            if (json) {
+                ObjectNode o = ToolFiles.JSON.createObjectNode();
+                o.put("result", "rejected");
+                o.put("reason", e.reason().name());
+                o.put("check", e.reason().title());
+                o.put("error", e.getMessage());
+                out().println(o);
+                out().flush();
+            }
+            return fail("rejected (" + e.reason().name() + "): " + e.getMessage());
         }
     }
 
@@ -113,50 +124,39 @@ final class ServerCommand implements Runnable {
 
         @Override
         int run() throws Exception {
-            StepVerifier v = verifier();
+            TpmDevIdVerifier v = verifier();
             byte[] payload = ToolFiles.read(request);
-            StepVerifier.Challenge c;
+            TpmDevIdVerifier.Challenge c;
             try {
-                c = v.challenge(payload);
-            } catch (StepVerifier.StepException e) {
+                c = v.begin(payload);
+            } catch (AttestationFailure e) {
                 return rejected(e);
             }
+            TpmDevIdVerifier.Challenge.State exported = c.export();
             ObjectNode st = ToolFiles.JSON.createObjectNode();
-            st.put("request", ToolFiles.b64(payload));
-            st.put("nonce", ToolFiles.b64(c.nonce()));
-            st.put("secret", ToolFiles.b64(c.secret()));
+            st.put("request", ToolFiles.b64(exported.attestationRequest()));
+            st.put("nonce", ToolFiles.b64(exported.nonce()));
+            st.put("secret", ToolFiles.b64(exported.credentialSecret()));
             ToolFiles.write(outFile, c.challengeJson());
             ToolFiles.writeSecret(state, ToolFiles.pretty(st));
             if (json) {
                 ObjectNode o = ToolFiles.JSON.createObjectNode();
                 o.put("result", "challenge");
                 ArrayNode checks = o.putArray("checks_passed");
-                PAYLOAD_CHECKS.forEach(checks::add);
+                PAYLOAD_CHECKS.forEach(r -> checks.add(r.title()));
                 o.put("challenge", outFile.toString());
                 o.put("state", state.toString());
                 out().println(o);
             } else {
                 out().println("payload accepted:");
-                for (String check : PAYLOAD_CHECKS) {
-                    out().println("  ok  " + check);
+                for (Reason check : PAYLOAD_CHECKS) {
+                    out().println("  ok  " + check.title() + (check.hardening() ? " (hardening)" : ""));
                 }
                 out().printf("ChallengeRequest (%d bytes) written to %s%n", c.challengeJson().length, outFile);
                 out().printf("  nonce and credential secret kept in %s (mode 0600: secret material)%n", state);
                 out().printf("Next: tpm-devid agent solve --challenge %s ...%n", outFile);
             }
             return 0;
-        }
-
-        private int rejected(StepVerifier.StepException e) {
-            if (json) {
-                ObjectNode o = ToolFiles.JSON.createObjectNode();
-                o.put("result", "rejected");
-                o.put("code", e.code());
-                o.put("error", e.getMessage());
-                out().println(o);
-                out().flush();
-            }
-            return fail("rejected (" + e.code() + "): " + e.getMessage());
         }
     }
 
@@ -213,7 +213,7 @@ final class ServerCommand implements Runnable {
 
         @Override
         int run() throws Exception {
-            StepVerifier v = verifier();
+            TpmDevIdVerifier v = verifier();
             byte[] answer = ToolFiles.read(response);
             Path claimed = consume(state);
             ObjectNode st = ToolFiles.readJsonObject(claimed, "server state file");
@@ -225,33 +225,31 @@ final class ServerCommand implements Runnable {
             byte[] payload = ToolFiles.base64Member(st, "request", state);
             byte[] nonce = ToolFiles.base64Member(st, "nonce", state);
             byte[] secret = ToolFiles.base64Member(st, "secret", state);
-            StepVerifier.Result r;
+            AttestedNode r;
             try {
-                r = v.verify(payload, nonce, secret, answer);
-            } catch (StepVerifier.StepException e) {
-                if (json) {
-                    ObjectNode o = ToolFiles.JSON.createObjectNode();
-                    o.put("result", "rejected");
-                    o.put("code", e.code());
-                    o.put("error", e.getMessage());
-                    out().println(o);
-                    out().flush();
-                }
-                return fail("rejected (" + e.code() + "): " + e.getMessage());
+                r = v.restore(new TpmDevIdVerifier.Challenge.State(payload, nonce, secret)).complete(answer);
+            } catch (AttestationFailure e) {
+                return rejected(e);
             }
+            String spiffeId = r.agentId(trustDomain);
             if (json) {
                 ObjectNode o = ToolFiles.JSON.createObjectNode();
                 o.put("result", "attested");
-                o.put("spiffe_id", r.spiffeId());
+                o.put("spiffe_id", spiffeId);
                 ArrayNode sel = o.putArray("selectors");
-                r.selectorValues().forEach(s -> sel.add(pluginName + ":" + s));
+                r.selectors().forEach(s -> sel.add(pluginName + ":" + s));
                 o.put("can_reattest", true);
                 out().println(o);
             } else {
                 out().println("attested: proof of possession (DevID signed the nonce) and proof of residency"
                         + " (credential activated) verified");
-                out().println("spiffe_id: " + r.spiffeId());
-                for (String s : r.selectorValues()) {
+                for (Reason check : Reason.checks()) {
+                    if (check.afterChallenge()) {
+                        out().println("  ok  " + check.title());
+                    }
+                }
+                out().println("spiffe_id: " + spiffeId);
+                for (String s : r.selectors()) {
                     out().println("selector:  " + pluginName + ":" + s);
                 }
             }

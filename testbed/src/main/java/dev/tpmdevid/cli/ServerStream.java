@@ -1,20 +1,14 @@
 package dev.tpmdevid.cli;
 
 import com.google.protobuf.ByteString;
+import dev.tpmdevid.plugin.BlockingBidiStream;
 import dev.tpmdevid.proto.spire.server.nodeattestor.v1.AgentAttributes;
 import dev.tpmdevid.proto.spire.server.nodeattestor.v1.AttestRequest;
 import dev.tpmdevid.proto.spire.server.nodeattestor.v1.AttestResponse;
 import dev.tpmdevid.proto.spire.server.nodeattestor.v1.NodeAttestorGrpc;
-import io.grpc.CallOptions;
 import io.grpc.Channel;
-import io.grpc.ClientCall;
 import io.grpc.Status;
-import io.grpc.stub.ClientCalls;
-import io.grpc.stub.StreamObserver;
 import java.time.Duration;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
 
 /**
  * One raw {@code NodeAttestor/Attest} stream to a server plugin, driven message by message as
@@ -64,47 +58,28 @@ final class ServerStream implements AutoCloseable {
 
     static final ThreadLocal<Tap> TAP = new ThreadLocal<>();
 
-    private static final Object COMPLETED = new Object();
     private final Tap tap = TAP.get();
-    private final ClientCall<AttestRequest, AttestResponse> call;
-    private final StreamObserver<AttestRequest> requests;
-    private final BlockingQueue<Object> inbound = new LinkedBlockingQueue<>();
+    private final BlockingBidiStream<AttestRequest, AttestResponse> stream;
 
     ServerStream(Channel channel) {
         if (tap != null) {
             tap.opened();
         }
-        call = channel.newCall(NodeAttestorGrpc.getAttestMethod(), CallOptions.DEFAULT);
-        requests = ClientCalls.asyncBidiStreamingCall(call, new StreamObserver<>() {
-            @Override
-            public void onNext(AttestResponse value) {
-                inbound.add(value);
-            }
-
-            @Override
-            public void onError(Throwable t) {
-                inbound.add(Status.fromThrowable(t));
-            }
-
-            @Override
-            public void onCompleted() {
-                inbound.add(COMPLETED);
-            }
-        });
+        stream = BlockingBidiStream.open(channel, NodeAttestorGrpc.getAttestMethod());
     }
 
     void sendPayload(byte[] payload) {
         if (tap != null) {
             tap.sent(true, payload);
         }
-        requests.onNext(AttestRequest.newBuilder().setPayload(ByteString.copyFrom(payload)).build());
+        stream.send(AttestRequest.newBuilder().setPayload(ByteString.copyFrom(payload)).build());
     }
 
     void sendChallengeResponse(byte[] response) {
         if (tap != null) {
             tap.sent(false, response);
         }
-        requests.onNext(AttestRequest.newBuilder().setChallengeResponse(ByteString.copyFrom(response)).build());
+        stream.send(AttestRequest.newBuilder().setChallengeResponse(ByteString.copyFrom(response)).build());
     }
 
     /** The next reply; a timeout becomes an error reply with DEADLINE_EXCEEDED. */
@@ -117,12 +92,12 @@ final class ServerStream implements AutoCloseable {
     }
 
     private Reply read(Duration timeout) throws InterruptedException {
-        Object o = inbound.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        Object o = stream.poll(timeout);
         if (o == null) {
             return new Reply(null, null, Status.DEADLINE_EXCEEDED.withDescription(
                     "no answer from the plugin within " + timeout.toSeconds() + " s"), false);
         }
-        if (o == COMPLETED) {
+        if (o == BlockingBidiStream.END) {
             return new Reply(null, null, null, true);
         }
         if (o instanceof Status s) {
@@ -141,6 +116,6 @@ final class ServerStream implements AutoCloseable {
 
     @Override
     public void close() {
-        call.cancel("conformance case finished", null);
+        stream.cancel("conformance case finished");
     }
 }

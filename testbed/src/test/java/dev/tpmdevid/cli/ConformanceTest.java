@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tpmdevid.testbed.host.PluginCommands;
+import dev.tpmdevid.testbed.swtpm.ProvisionedSwtpm;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,7 +28,7 @@ class ConformanceTest {
 
     @Test
     void serverSuitePassesAgainstOurServerPlugin() {
-        assertTrue(LabTpm.swtpmAvailable(), "swtpm is not installed (bin/test installs the Debian packages swtpm and swtpm-tools)");
+        assertTrue(ProvisionedSwtpm.available(), "swtpm is not installed (bin/test installs the Debian packages swtpm and swtpm-tools)");
         CliRun r = run("server", PluginCommands.server());
         assertThat(r.code()).as(r.toString()).isZero();
         assertThat(r.out()).doesNotContain("FAIL ").doesNotContain("SKIP ");
@@ -39,7 +40,7 @@ class ConformanceTest {
 
     @Test
     void agentSuitePassesAgainstOurAgentPlugin() {
-        assertTrue(LabTpm.swtpmAvailable(), "swtpm is not installed (bin/test installs the Debian packages swtpm and swtpm-tools)");
+        assertTrue(ProvisionedSwtpm.available(), "swtpm is not installed (bin/test installs the Debian packages swtpm and swtpm-tools)");
         CliRun r = run("agent", PluginCommands.agent());
         assertThat(r.code()).as(r.toString()).isZero();
         assertThat(r.out()).contains("PASS  rsa        json-shape-and-order", "PASS  ecc        answers-challenge",
@@ -50,7 +51,7 @@ class ConformanceTest {
     /** The host tests' stand-in server (fixed nonce, challenges any payload) fails: the kit detects a bad server. */
     @Test
     void serverSuiteFailsALaxServer() throws Exception {
-        assertTrue(LabTpm.swtpmAvailable(), "swtpm is not installed (bin/test installs the Debian packages swtpm and swtpm-tools)");
+        assertTrue(ProvisionedSwtpm.available(), "swtpm is not installed (bin/test installs the Debian packages swtpm and swtpm-tools)");
         List<String> laxServer = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"), "dev.tpmdevid.testbed.host.StandInPlugin", "server");
         CliRun r = run("server", laxServer, "--only", "valid-rsa-devid,garbage-json,no-devid-certificate");

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tpmdevid.testbed.TempDirs;
 import dev.tpmdevid.testbed.host.PluginCommands;
+import dev.tpmdevid.testbed.swtpm.ProvisionedSwtpm;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,7 +30,7 @@ class HtmlTraceBrowserTest {
     @BeforeAll
     static void setUp() throws Exception {
         Chromium.binary(); // fails early, naming the package, when chromium is missing
-        assertThat(LabTpm.swtpmAvailable()).as("swtpm is installed (bin/test installs it)").isTrue();
+        assertThat(ProvisionedSwtpm.available()).as("swtpm is installed (bin/test installs it)").isTrue();
         dir = Files.createTempDirectory("tpmdevid-html-");
         Files.createDirectories(ARTIFACTS);
     }

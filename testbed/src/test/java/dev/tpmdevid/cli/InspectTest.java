@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tpmdevid.core.wire.AttestationRequest;
 import dev.tpmdevid.core.wire.ChallengeRequest;
 import dev.tpmdevid.testbed.provision.ProvisionOptions;
+import dev.tpmdevid.testbed.swtpm.ProvisionedSwtpm;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
@@ -29,7 +30,7 @@ class InspectTest {
 
     @TempDir
     static Path dir;
-    static LabTpm lab;
+    static ProvisionedSwtpm lab;
     static Path request;
     static Path challenge;
     static Path response;
@@ -38,8 +39,8 @@ class InspectTest {
 
     @BeforeAll
     static void makeTranscript() throws Exception {
-        assertTrue(LabTpm.swtpmAvailable(), "swtpm is not installed (bin/test installs the Debian packages swtpm and swtpm-tools)");
-        lab = new LabTpm(dir.resolve("lab"), ProvisionOptions.defaults().withEkNvPadding(16));
+        assertTrue(ProvisionedSwtpm.available(), "swtpm is not installed (bin/test installs the Debian packages swtpm and swtpm-tools)");
+        lab = new ProvisionedSwtpm(dir.resolve("lab"), ProvisionOptions.defaults().withEkNvPadding(16));
         request = dir.resolve("request.json");
         agentState = dir.resolve("agent-state.json");
         challenge = dir.resolve("challenge.json");

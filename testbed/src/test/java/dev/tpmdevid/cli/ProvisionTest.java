@@ -3,10 +3,11 @@ package dev.tpmdevid.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.tpmdevid.testbed.host.LabSwtpm;
+import dev.tpmdevid.core.device.TpmConnection;
 import dev.tpmdevid.testbed.provision.KeyType;
 import dev.tpmdevid.testbed.provision.TestCa;
 import dev.tpmdevid.testbed.provision.Validity;
+import dev.tpmdevid.testbed.swtpm.Swtpm;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,8 +37,8 @@ class ProvisionTest {
 
     @Test
     void labThenLDevIdSignedWithAGivenCaKeyAttestsStepByStep() throws Exception {
-        assertTrue(LabTpm.swtpmAvailable(), "swtpm is not installed (bin/test installs the Debian packages swtpm and swtpm-tools)");
-        try (LabSwtpm swtpm = LabSwtpm.start(dir.resolve("state"))) {
+        assertTrue(Swtpm.isInstalled(), "swtpm is not installed (bin/test installs the Debian packages swtpm and swtpm-tools)");
+        try (Swtpm swtpm = Swtpm.start(Swtpm.Transport.TCP)) {
             Path lab = dir.resolve("lab");
             CliRun l = CliRun.of("provision", "--lab", "--tpm", swtpm.devicePath(), "--out", lab.toString());
             assertThat(l.code()).as(l.toString()).isZero();
@@ -90,9 +91,10 @@ class ProvisionTest {
 
     @Test
     void underAPersistentSrk() throws Exception {
-        assertTrue(LabTpm.swtpmAvailable(), "swtpm is not installed (bin/test installs the Debian packages swtpm and swtpm-tools)");
-        try (LabSwtpm swtpm = LabSwtpm.start(dir.resolve("state"))) {
-            try (Tpm tpm = swtpm.openTpm()) {
+        assertTrue(Swtpm.isInstalled(), "swtpm is not installed (bin/test installs the Debian packages swtpm and swtpm-tools)");
+        try (Swtpm swtpm = Swtpm.start(Swtpm.Transport.TCP)) {
+            try (TpmConnection c = swtpm.connect()) {
+                Tpm tpm = c.tpm();
                 CreatePrimaryResponse srk = tpm.CreatePrimary(TPM_HANDLE.from(TPM_RH.OWNER),
                         new TPMS_SENSITIVE_CREATE(new byte[0], new byte[0]),
                         dev.tpmdevid.testbed.provision.Templates.srkRsa(), new byte[0], new TPMS_PCR_SELECTION[0]);

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tpmdevid.testbed.provision.KeyType;
 import dev.tpmdevid.testbed.provision.ProvisionOptions;
+import dev.tpmdevid.testbed.swtpm.ProvisionedSwtpm;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -27,8 +28,8 @@ class StepByStepTest {
     }
 
     private void roundTrip(ProvisionOptions options) throws Exception {
-        assertTrue(LabTpm.swtpmAvailable(), "swtpm is not installed (bin/test installs the Debian packages swtpm and swtpm-tools)");
-        try (LabTpm lab = new LabTpm(dir.resolve("lab"), options)) {
+        assertTrue(ProvisionedSwtpm.available(), "swtpm is not installed (bin/test installs the Debian packages swtpm and swtpm-tools)");
+        try (ProvisionedSwtpm lab = new ProvisionedSwtpm(dir.resolve("lab"), options)) {
             Path request = dir.resolve("request.json");
             Path agentState = dir.resolve("agent-state.json");
             Path challenge = dir.resolve("challenge.json");
@@ -93,7 +94,7 @@ class StepByStepTest {
             CliRun r5 = CliRun.of("server", "verify", "--config", s(lab.serverHcl()), "--state", s(serverState3),
                     "--response", s(bad));
             assertThat(r5.code()).isEqualTo(1);
-            assertThat(r5.oneLineError()).isEqualTo("tpm-devid server verify: rejected (INVALID_ARGUMENT):"
+            assertThat(r5.oneLineError()).isEqualTo("tpm-devid server verify: rejected (PROOF_OF_RESIDENCY):"
                     + " credential activation failed: nonces are different");
             CliRun afterFailure = CliRun.of("server", "verify", "--config", s(lab.serverHcl()), "--state",
                     s(serverState3), "--response", s(response3));

@@ -1,59 +1,105 @@
 package dev.tpmdevid.verifier;
 
 import java.security.GeneralSecurityException;
+import java.util.List;
 import java.util.Objects;
 
 /**
- * A refused attestation: the {@link Reason} names the step that failed, the message is the Go
- * server's wording where it has one (docs/protocol.md#server-checks). Messages never contain
- * expected values, secrets or stack traces. Mapping a reason to a transport status (gRPC code)
- * is the caller's business (the plugin does it at its gRPC boundary).
+ * A refused attestation: {@link #reason()} names the step that failed, the message is the Go
+ * server's wording where it has one (docs/protocol.md#server-checks), otherwise ours, naming the
+ * failed check. Messages never contain expected values, secrets or stack traces. Mapping a reason
+ * to a transport status (a gRPC code) is the caller's business; the plugin does it at its gRPC
+ * boundary.
  */
 public final class AttestationFailure extends GeneralSecurityException {
   private static final long serialVersionUID = 1L;
 
-  /** The step that refused the attestation, in pipeline order. */
+  /**
+   * The verification steps in the order {@link TpmDevIdVerifier} runs them; a failure names the
+   * step that refused. {@link #checks()} is this list without {@link #CHALLENGE_STATE}: the list a
+   * tool prints as "checks passed". Steps marked hardening are not made by SPIRE's Go server
+   * (docs/security.md#go-gaps).
+   */
   public enum Reason {
-    /** Payload empty or larger than the caller's limit (checked before parsing). */
-    PAYLOAD_SIZE,
-    /** Step 2: the AttestationRequest is not valid JSON of the expected shape. */
-    DECODE_REQUEST,
-    /** Step 3: no DevID certificate, or too many. */
-    DEVID_CERTIFICATE_MISSING,
-    /** Step 4: the DevID leaf or an intermediate is not strict DER X.509. */
-    DEVID_CERTIFICATE_PARSE,
-    /** Step 5: the DevID chain does not verify to a DevID root. */
-    DEVID_CHAIN,
-    /** Step 7: AK, DevID or EK public blob or the EK certificate is missing. */
-    TPM_BLOBS_MISSING,
-    /** Step 8: the EK certificate is not strict DER X.509. */
-    EK_CERTIFICATE_PARSE,
-    /** Step 9: a TPMT_PUBLIC blob does not decode. */
-    TPM_PUBLIC_DECODE,
-    /** Hardening H1: the DevID certificate's key is not the DevID public blob's key. */
-    DEVID_KEY_BINDING,
-    /** Hardening H2: the DevID key's attributes are not those of a TPM signing key. */
-    DEVID_KEY_ATTRIBUTES,
-    /** Step 10: the EK certificate's key is not the EK public blob's key. */
-    EK_KEY_MATCH,
-    /** Hardening H3: the EK's attributes are not those of an endorsement key. */
-    EK_ATTRIBUTES,
-    /** Step 11: the EK certificate does not verify to an endorsement root. */
-    EK_CHAIN,
-    /** Hardening H4: the AK's attributes are not those of a restricted TPM signing key. */
-    AK_ATTRIBUTES,
-    /** Step 12: the TPM2_Certify evidence does not bind the DevID key to the AK. */
-    CERTIFY,
-    /** Step 13: building the credential challenge failed (our fault, not the agent's). */
-    MAKE_CREDENTIAL,
-    /** Step 15: the ChallengeResponse is not valid JSON of the expected shape, or too large. */
-    DECODE_RESPONSE,
-    /** Step 16: the nonce signature does not verify with the DevID certificate's key. */
-    PROOF_OF_POSSESSION,
-    /** Step 17: the activated credential is not the secret. */
-    PROOF_OF_RESIDENCY,
-    /** A challenge was completed a second time, or restored state is inconsistent. */
-    CHALLENGE_STATE
+    /** docs/protocol.md#server-checks step 2 (and a size limit): the AttestationRequest JSON. */
+    DECODE_REQUEST("payload decoded (JSON AttestationRequest, size limit)", false, false),
+    /** Steps 3-4: at least one (at most 16) DevID certificates, each strict DER X.509. */
+    DEVID_CERTIFICATE("DevID certificate present and parsed", false, false),
+    /** Step 5: the DevID chain verifies to a DevID root (Go x509 rules). */
+    DEVID_CHAIN("DevID certificate chains to the DevID roots", false, false),
+    /** Steps 7-9: AK, DevID and EK public areas and the EK certificate present and decoded. */
+    TPM_BLOBS("TPM public areas and EK certificate present and decoded", false, false),
+    /**
+     * Hardening H1-H2: the DevID certificate's key is DevIDPub's key, and DevIDPub is a
+     * non-exportable TPM signing key.
+     */
+    DEVID_KEY("DevIDPub is the key of the DevID certificate; a TPM signing key", true, false),
+    /** Step 10: the EK certificate's key equals EKPub. */
+    EK_KEY_MATCH("EK certificate's key equals EKPub", false, false),
+    /** Hardening H3: EKPub has an endorsement key's attributes. */
+    EK_ATTRIBUTES("EKPub has an endorsement key's attributes", true, false),
+    /** Step 11: the EK certificate verifies to an endorsement root. */
+    EK_CHAIN("EK certificate chains to the endorsement roots", false, false),
+    /** Hardening H4: the AK is a restricted signing key that cannot leave its TPM. */
+    AK_ATTRIBUTES("AK is a restricted signing key that cannot leave its TPM", true, false),
+    /** Step 12: the AK's TPM2_Certify signature verifies and certifies Name(DevIDPub). */
+    CERTIFY("AK's TPM2_Certify: signature verifies and certifies Name(DevIDPub)", false, false),
+    /**
+     * Steps 13-14: credential made for Name(AKPub), encrypted to EKPub; a failure here is the
+     * verifier's own fault, not the agent's.
+     */
+    CREDENTIAL("credential made for Name(AKPub), encrypted to EKPub; challenge sent", false, false),
+    /** Step 15: the ChallengeResponse JSON. */
+    DECODE_RESPONSE("challenge response decoded", false, true),
+    /** Step 16: the nonce signature verifies with the DevID certificate's key. */
+    PROOF_OF_POSSESSION(
+        "proof of possession: nonce signature verifies with the DevID certificate's key", false, true),
+    /** Step 17: the activated credential equals the secret. */
+    PROOF_OF_RESIDENCY("proof of residency: recovered secret equals the sealed one", false, true),
+    /**
+     * Step 18: agent ID and selectors from the DevID certificate. This library does not fail
+     * here ({@link AttestedNode#agentId} checks its argument); SPIRE's Go server fails on an
+     * invalid agent ID.
+     */
+    AGENT_ID("agent ID and selectors from the DevID certificate", false, true),
+    /**
+     * Not a check: a challenge completed a second time, or a restored state that does not fit
+     * its payload.
+     */
+    CHALLENGE_STATE("challenge state valid and unused", false, true);
+
+    private final String title;
+    private final boolean hardening;
+    private final boolean afterChallenge;
+
+    Reason(String title, boolean hardening, boolean afterChallenge) {
+      this.title = title;
+      this.hardening = hardening;
+      this.afterChallenge = afterChallenge;
+    }
+
+    /** One line naming what the step checks (for "checks passed" lists). */
+    public String title() {
+      return title;
+    }
+
+    /** True when SPIRE's Go server does not make this check (docs/security.md#go-gaps). */
+    public boolean hardening() {
+      return hardening;
+    }
+
+    /** True for the steps run on the challenge response ({@code complete}). */
+    public boolean afterChallenge() {
+      return afterChallenge;
+    }
+
+    /** The checks in pipeline order: every reason but {@link #CHALLENGE_STATE}. */
+    public static List<Reason> checks() {
+      return CHECKS;
+    }
+
+    private static final List<Reason> CHECKS = java.util.Arrays.stream(values())
+        .filter(r -> r != CHALLENGE_STATE).toList();
   }
 
   private final Reason reason;
@@ -68,7 +114,7 @@ public final class AttestationFailure extends GeneralSecurityException {
     return reason;
   }
 
-  /** No stack trace: a refusal is an expected outcome on a hot path. */
+  /** No stack trace: a refusal is an expected outcome, and its message says everything. */
   @Override
   public synchronized Throwable fillInStackTrace() {
     return this;

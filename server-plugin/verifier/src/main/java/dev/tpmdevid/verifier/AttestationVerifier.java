@@ -3,6 +3,7 @@ package dev.tpmdevid.verifier;
 import dev.tpmdevid.core.cred.CredentialBlob;
 import dev.tpmdevid.core.cred.MakeCredential;
 import dev.tpmdevid.core.tpm.ObjectAttribute;
+import dev.tpmdevid.core.tpm.KeyComparison;
 import dev.tpmdevid.core.tpm.ObjectAttributes;
 import dev.tpmdevid.core.tpm.TpmAlg;
 import dev.tpmdevid.core.tpm.TpmFormatException;
@@ -65,12 +66,16 @@ public final class AttestationVerifier {
 
   private static final Set<String> EK_LEAF_HANDLED = Set.of("2.5.29.17");
 
-  /** DevID: a non-exportable, TPM-generated, unrestricted signing key (docs/security.md). */
+  /**
+   * DevID: a non-exportable, TPM-generated signing key (docs/security.md). {@code restricted} may
+   * be set or clear: SPIRE's Go agent needs only {@code sign} (it hashes the nonce with TPM2_Hash
+   * and signs with the ticket, so a restricted signing DevID works) and the Go server checks no
+   * DevID attribute.
+   */
   public static final ObjectAttributes DEVID_REQUIRED = ObjectAttributes.of(
       ObjectAttribute.FIXED_TPM, ObjectAttribute.FIXED_PARENT,
       ObjectAttribute.SENSITIVE_DATA_ORIGIN, ObjectAttribute.SIGN);
-  public static final ObjectAttributes DEVID_FORBIDDEN =
-      ObjectAttributes.of(ObjectAttribute.RESTRICTED, ObjectAttribute.DECRYPT);
+  public static final ObjectAttributes DEVID_FORBIDDEN = ObjectAttributes.of(ObjectAttribute.DECRYPT);
   /** AK: restricted signing key (docs/security.md#go-gaps; the Go agent's AK is 0x00050072). */
   public static final ObjectAttributes AK_REQUIRED = ObjectAttributes.of(
       ObjectAttribute.FIXED_TPM, ObjectAttribute.FIXED_PARENT,
@@ -119,18 +124,35 @@ public final class AttestationVerifier {
   public record TpmPublics(TpmtPublic devIdPub, PublicKey devIdKey, TpmtPublic akPub, PublicKey akKey,
       TpmtPublic ekPub, PublicKey ekKey) {}
 
-  /** Result of a successful attestation. */
-  public record AgentAttributes(String spiffeId, List<String> selectorValues) {}
+  /** A payload that passed steps 2-12: what the challenge and the response checks need. */
+  public record Evidence(Cert devIdLeaf, List<List<Cert>> devIdChains, TpmPublics pubs) {}
 
   // ---------------------------------------------------------------- payload: steps 2 to 14
 
   /** Steps 2-14: verifies the payload and builds the one challenge. */
   public Pending verifyPayload(VerificationPolicy config, byte[] payload) throws AttestationFailure {
+    Evidence ev = checkPayload(config, payload);
+    byte[] nonce = generatePopNonce();
+    TpmPublics pubs = ev.pubs();
+    byte[] akName = akName(pubs.akPub());
+    byte[] secret = new byte[TpmAlg.digestSize(pubs.ekPub().nameAlg())];
+    rng.nextBytes(secret);
+    CredentialBlob blob = makeCredentialChallenge(pubs.ekPub(), pubs.ekKey(), akName, secret, rng);
+    byte[] challenge = marshalChallenge(nonce, blob);
+    return new Pending(ev.devIdLeaf(), ev.devIdChains(), nonce, secret, challenge);
+  }
+
+  /**
+   * Steps 2-12 (nothing random): every check of the payload, in the Go server's order with the
+   * hardening steps next to the step they strengthen. The one list of payload checks: {@link
+   * #verifyPayload} and {@link #restore} both run it.
+   */
+  public static Evidence checkPayload(VerificationPolicy config, byte[] payload)
+      throws AttestationFailure {
     AttestationRequest req = decodeAttestationRequest(payload);
     List<byte[]> devIdDers = requireDevIdCertificate(req);
     List<Cert> devIdCerts = parseDevIdCertificates(devIdDers);
     List<List<Cert>> chains = verifyDevIdChain(config, devIdCerts);
-    byte[] nonce = generatePopNonce();
     requireTpmBlobs(req);
     Cert ekCert = parseEkCertificate(req.ekCert());
     TpmPublics pubs = decodeTpmPublics(req);
@@ -141,12 +163,24 @@ public final class AttestationVerifier {
     verifyEkChain(config, ekCert);
     checkAkAttributes(config, pubs.akPub());
     verifyCertify(pubs, req.certifiedDevId(), req.certificationSignature());
-    byte[] akName = akName(pubs.akPub());
-    byte[] secret = new byte[TpmAlg.digestSize(pubs.ekPub().nameAlg())];
-    rng.nextBytes(secret);
-    CredentialBlob blob = makeCredentialChallenge(pubs.ekPub(), pubs.ekKey(), akName, secret, rng);
-    byte[] challenge = marshalChallenge(nonce, blob);
-    return new Pending(devIdCerts.get(0), chains, nonce, secret, challenge);
+    return new Evidence(devIdCerts.get(0), chains, pubs);
+  }
+
+  /**
+   * The pending state of an earlier {@link #verifyPayload} from its payload, PoP nonce and
+   * credential secret: the payload checks again ({@link #checkPayload}), then the sizes of nonce
+   * and secret. The challenge bytes are not part of the state (an empty array).
+   */
+  public static Pending restore(VerificationPolicy config, byte[] payload, byte[] nonce,
+      byte[] secret) throws AttestationFailure {
+    Evidence ev = checkPayload(config, payload);
+    if (nonce == null || nonce.length != NONCE_SIZE) {
+      throw fail(Reason.CHALLENGE_STATE, "proof-of-possession nonce in the state has the wrong size");
+    }
+    if (secret == null || secret.length != TpmAlg.digestSize(ev.pubs().ekPub().nameAlg())) {
+      throw fail(Reason.CHALLENGE_STATE, "credential secret in the state has the wrong size");
+    }
+    return new Pending(ev.devIdLeaf(), ev.devIdChains(), nonce.clone(), secret.clone(), new byte[0]);
   }
 
   /** Step 2: JSON-decode the AttestationRequest with Go's decoder semantics. */
@@ -166,10 +200,10 @@ public final class AttestationVerifier {
   public static List<byte[]> requireDevIdCertificate(AttestationRequest req) throws AttestationFailure {
     List<byte[]> certs = req.devIdCert();
     if (certs == null || certs.isEmpty()) {
-      throw fail(Reason.DEVID_CERTIFICATE_MISSING, "no DevID certificate to attest");
+      throw fail(Reason.DEVID_CERTIFICATE, "no DevID certificate to attest");
     }
     if (certs.size() > MAX_DEVID_CERTIFICATES) {
-      throw fail(Reason.DEVID_CERTIFICATE_MISSING, "too many DevID certificates (at most " + MAX_DEVID_CERTIFICATES + ")");
+      throw fail(Reason.DEVID_CERTIFICATE, "too many DevID certificates (at most " + MAX_DEVID_CERTIFICATES + ")");
     }
     return certs;
   }
@@ -181,7 +215,7 @@ public final class AttestationVerifier {
       try {
         out.add(Cert.parse(ders.get(i)));
       } catch (CertificateException e) {
-        throw fail(Reason.DEVID_CERTIFICATE_PARSE, i == 0
+        throw fail(Reason.DEVID_CERTIFICATE, i == 0
             ? "unable to parse DevID certificate: " + e.getMessage()
             : "unable to parse DevID intermediate certificate " + (i - 1) + ": " + e.getMessage());
       }
@@ -200,7 +234,7 @@ public final class AttestationVerifier {
     }
   }
 
-  /** Step 6: 32-byte proof-of-possession nonce from the CSPRNG. */
+  /** Step 6: 32-byte proof-of-possession nonce from the CSPRNG (drawn after the checks). */
   public byte[] generatePopNonce() {
     byte[] nonce = new byte[NONCE_SIZE];
     rng.nextBytes(nonce);
@@ -210,16 +244,16 @@ public final class AttestationVerifier {
   /** Step 7: presence checks, in the Go server's order. */
   public static void requireTpmBlobs(AttestationRequest req) throws AttestationFailure {
     if (isEmpty(req.akPub())) {
-      throw fail(Reason.TPM_BLOBS_MISSING, "missing attestation key public blob");
+      throw fail(Reason.TPM_BLOBS, "missing attestation key public blob");
     }
     if (isEmpty(req.devIdPub())) {
-      throw fail(Reason.TPM_BLOBS_MISSING, "missing DevID key public blob");
+      throw fail(Reason.TPM_BLOBS, "missing DevID key public blob");
     }
     if (isEmpty(req.ekCert())) {
-      throw fail(Reason.TPM_BLOBS_MISSING, "missing endorsement certificate");
+      throw fail(Reason.TPM_BLOBS, "missing endorsement certificate");
     }
     if (isEmpty(req.ekPub())) {
-      throw fail(Reason.TPM_BLOBS_MISSING, "missing endorsement key public blob");
+      throw fail(Reason.TPM_BLOBS, "missing endorsement key public blob");
     }
   }
 
@@ -228,7 +262,7 @@ public final class AttestationVerifier {
     try {
       return Cert.parse(der);
     } catch (CertificateException e) {
-      throw fail(Reason.EK_CERTIFICATE_PARSE, "cannot parse endorsement certificate: " + e.getMessage());
+      throw fail(Reason.TPM_BLOBS, "cannot parse endorsement certificate: " + e.getMessage());
     }
   }
 
@@ -243,7 +277,7 @@ public final class AttestationVerifier {
       devId = TpmtPublic.parse(req.devIdPub());
       devIdKey = devId.toPublicKey();
     } catch (TpmFormatException e) {
-      throw fail(Reason.TPM_PUBLIC_DECODE, "cannot decode DevID key public blob: " + e.getMessage());
+      throw fail(Reason.TPM_BLOBS, "cannot decode DevID key public blob: " + e.getMessage());
     }
     TpmtPublic ak;
     PublicKey akKey;
@@ -251,7 +285,7 @@ public final class AttestationVerifier {
       ak = TpmtPublic.parse(req.akPub());
       akKey = ak.toPublicKey();
     } catch (TpmFormatException e) {
-      throw fail(Reason.TPM_PUBLIC_DECODE, "cannot decode attestation key public blob: " + e.getMessage());
+      throw fail(Reason.TPM_BLOBS, "cannot decode attestation key public blob: " + e.getMessage());
     }
     TpmtPublic ek;
     PublicKey ekKey;
@@ -259,7 +293,7 @@ public final class AttestationVerifier {
       ek = TpmtPublic.parse(req.ekPub());
       ekKey = ek.toPublicKey();
     } catch (TpmFormatException e) {
-      throw fail(Reason.TPM_PUBLIC_DECODE, "cannot decode endorsement key public blob: " + e.getMessage());
+      throw fail(Reason.TPM_BLOBS, "cannot decode endorsement key public blob: " + e.getMessage());
     }
     return new TpmPublics(devId, devIdKey, ak, akKey, ek, ekKey);
   }
@@ -271,14 +305,15 @@ public final class AttestationVerifier {
   public static void checkDevIdKeyBinding(Cert devIdLeaf, TpmPublics pubs) throws AttestationFailure {
     String diff = KeyComparison.difference(devIdLeaf.x509().getPublicKey(), pubs.devIdKey());
     if (diff != null) {
-      throw fail(Reason.DEVID_KEY_BINDING, "DevID certificate key differs from DevID key public blob: " + diff);
+      throw fail(Reason.DEVID_KEY, "DevID certificate key differs from DevID key public blob: " + diff);
     }
   }
 
   /**
    * Hardening H2 (docs/security.md#a3-exportable-devid): DevIDPub is a non-exportable TPM-generated signing key: fixedTPM,
-   * fixedParent, sensitiveDataOrigin and sign set; restricted and decrypt clear; a digest nameAlg
-   * of at least SHA-256.
+   * fixedParent, sensitiveDataOrigin and sign set; decrypt clear; restricted either way (a
+   * restricted signing DevID is what SPIRE's Go agent can use too); a digest nameAlg of at least
+   * SHA-256.
    */
   public static void checkDevIdKeyAttributes(TpmtPublic devId) throws AttestationFailure {
     String problem = attributeProblem(devId.objectAttributes(), DEVID_REQUIRED, DEVID_FORBIDDEN);
@@ -286,7 +321,7 @@ public final class AttestationVerifier {
       problem = "name algorithm must be SHA-256 or stronger";
     }
     if (problem != null) {
-      throw fail(Reason.DEVID_KEY_ATTRIBUTES, "DevID key attributes check failed: " + problem);
+      throw fail(Reason.DEVID_KEY, "DevID key attributes check failed: " + problem);
     }
   }
 
@@ -340,14 +375,15 @@ public final class AttestationVerifier {
    * the agent, with the TCG SAN of the EK leaf handled explicitly (and only there). Also refuses an
    * EK certificate that is itself a CA (docs/security.md#a8-chain-shortcuts).
    */
-  public static void verifyEkChain(VerificationPolicy config, Cert ekCert) throws AttestationFailure {
+  public static List<List<Cert>> verifyEkChain(VerificationPolicy config, Cert ekCert)
+      throws AttestationFailure {
     String prefix = "cannot verify EK signature: endorsement certificate verification failed: ";
     if (ekCert.x509().getBasicConstraints() >= 0) {
       throw fail(Reason.EK_CHAIN, prefix + "endorsement certificate is a CA certificate");
     }
     TrustBundle roots = config.endorsementRoots();
     try {
-      ChainVerifier.verify(ekCert, List.of(), roots, Date.from(config.clock().instant()),
+      return ChainVerifier.verify(ekCert, List.of(), roots, Date.from(config.clock().instant()),
           EK_LEAF_HANDLED);
     } catch (ChainVerificationException e) {
       throw fail(Reason.EK_CHAIN, prefix + e.getMessage());
@@ -439,7 +475,7 @@ public final class AttestationVerifier {
       return MakeCredential.make(ekKey, ekPub.nameAlg(), ekPub.symmetric().algorithm(),
           ekPub.symmetric().keyBits(), akName, secret, rng);
     } catch (GeneralSecurityException | RuntimeException e) {
-      throw fail(Reason.MAKE_CREDENTIAL, "cannot generate credential activation challenge");
+      throw fail(Reason.CREDENTIAL, "cannot generate credential activation challenge");
     }
   }
 
@@ -452,12 +488,12 @@ public final class AttestationVerifier {
   // ---------------------------------------------------------------- response: steps 15 to 18
 
   /** Steps 15-18: checks the one challenge response and builds the agent's identity. */
-  public AgentAttributes verifyResponse(VerificationPolicy config, Pending pending, byte[] response)
+  public static AttestedNode verifyResponse(Pending pending, byte[] response)
       throws AttestationFailure {
     ChallengeResponse resp = decodeChallengeResponse(response);
     verifyProofOfPossession(pending, resp.devId());
     verifyProofOfResidency(pending, resp.credActivation());
-    return buildAgentAttributes(config, pending);
+    return buildAgentAttributes(pending);
   }
 
   /** Step 15: JSON-decode the ChallengeResponse (size-limited before parsing). */
@@ -512,9 +548,9 @@ public final class AttestationVerifier {
     }
   }
 
-  /** Step 18: SPIFFE ID and selector values (docs/protocol.md#spiffe-id). */
-  public static AgentAttributes buildAgentAttributes(VerificationPolicy config, Pending pending) {
-    return new AgentAttributes(AgentIdentity.spiffeId(config.trustDomain(), pending.devIdLeaf),
+  /** Step 18: the agent's identity: DevID leaf and selector values (docs/protocol.md#spiffe-id). */
+  public static AttestedNode buildAgentAttributes(Pending pending) {
+    return new AttestedNode(pending.devIdLeaf,
         AgentIdentity.selectorValues(pending.devIdLeaf, pending.devIdChains));
   }
 
@@ -524,7 +560,7 @@ public final class AttestationVerifier {
     try {
       return ak.nameBytes();
     } catch (TpmFormatException e) {
-      throw fail(Reason.TPM_PUBLIC_DECODE, "cannot extract name from AK public: " + e.getMessage());
+      throw fail(Reason.CREDENTIAL, "cannot extract name from AK public: " + e.getMessage());
     }
   }
 

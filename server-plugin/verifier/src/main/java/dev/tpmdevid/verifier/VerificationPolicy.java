@@ -5,12 +5,10 @@ import java.time.Clock;
 
 /**
  * What the pipeline of {@link AttestationVerifier} needs to know besides the evidence: trust
- * anchors, which key types to accept, the clock for certificate validity, the trust domain.
+ * anchors, which key types to accept, the clock for certificate validity. {@link TpmDevIdVerifier}
+ * is the public way to hold one.
  */
 public interface VerificationPolicy {
-  /** Trust domain name, e.g. {@code example.org}. */
-  String trustDomain();
-
   /** DevID trust anchors ({@code devid_ca_path}). */
   TrustBundle devIdRoots();
 

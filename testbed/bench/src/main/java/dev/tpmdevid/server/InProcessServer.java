@@ -16,6 +16,6 @@ public final class InProcessServer {
   public String attest(SoftwareAgent agent, byte[] payload) throws Exception {
     AttestationVerifier.Pending p = verifier.verifyPayload(config, payload);
     byte[] response = agent.respond(p.challenge());
-    return verifier.verifyResponse(config, p, response).spiffeId();
+    return AttestationVerifier.verifyResponse(p, response).agentId(config.trustDomain());
   }
 }

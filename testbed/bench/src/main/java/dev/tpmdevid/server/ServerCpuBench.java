@@ -91,17 +91,17 @@ public class ServerCpuBench {
 
   /** Steps 2 to 18 of the server, as AttestStream runs them. */
   @Benchmark
-  public AttestationVerifier.AgentAttributes pipeline(CpuTime cpu) throws Exception {
+  public dev.tpmdevid.verifier.AttestedNode pipeline(CpuTime cpu) throws Exception {
     cpu.begin();
-    AttestationVerifier.AgentAttributes a = pipeline();
+    dev.tpmdevid.verifier.AttestedNode a = pipeline();
     cpu.end();
     return a;
   }
 
-  private AttestationVerifier.AgentAttributes pipeline() throws Exception {
+  private dev.tpmdevid.verifier.AttestedNode pipeline() throws Exception {
     rng.reset();
     AttestationVerifier.Pending p = verifier.verifyPayload(config, payload);
-    return verifier.verifyResponse(config, p, response);
+    return AttestationVerifier.verifyResponse(p, response);
   }
 
   /** The unavoidable primitive operations of the same attestation. */

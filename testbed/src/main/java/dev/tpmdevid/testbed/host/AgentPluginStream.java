@@ -1,6 +1,7 @@
 package dev.tpmdevid.testbed.host;
 
 import com.google.protobuf.ByteString;
+import dev.tpmdevid.plugin.BlockingBidiStream;
 import dev.tpmdevid.proto.spire.agent.nodeattestor.v1.Challenge;
 import dev.tpmdevid.proto.spire.agent.nodeattestor.v1.NodeAttestorGrpc;
 import dev.tpmdevid.proto.spire.agent.nodeattestor.v1.PayloadOrChallengeResponse;
@@ -14,7 +15,7 @@ import java.time.Duration;
  * challenge response, and the stream is cancelled (not half-closed) at the end.
  */
 public final class AgentPluginStream implements AgentSide {
-    private final BidiStream<Challenge, PayloadOrChallengeResponse> stream;
+    private final BlockingBidiStream<Challenge, PayloadOrChallengeResponse> stream;
     private final Duration timeout;
 
     /** Opens the stream on a loaded, configured agent plugin. */
@@ -22,7 +23,7 @@ public final class AgentPluginStream implements AgentSide {
         if (agent.kind() != PluginKind.AGENT) {
             throw new IllegalArgumentException("not an agent plugin");
         }
-        this.stream = new BidiStream<>(agent.channel(), NodeAttestorGrpc.getAidAttestationMethod(), null);
+        this.stream = BlockingBidiStream.open(agent.channel(), NodeAttestorGrpc.getAidAttestationMethod());
         this.timeout = messageTimeout;
     }
 

@@ -1,5 +1,6 @@
 package dev.tpmdevid.testbed.host;
 
+import dev.tpmdevid.plugin.BlockingBidiStream;
 import dev.tpmdevid.proto.spire.server.nodeattestor.v1.AgentAttributes;
 import dev.tpmdevid.proto.spire.server.nodeattestor.v1.AttestRequest;
 import dev.tpmdevid.proto.spire.server.nodeattestor.v1.AttestResponse;
@@ -95,7 +96,7 @@ public final class AttestationRelay {
     public AttestationOutcome attest() {
         Transcript transcript = new Transcript();
         long start = System.nanoTime();
-        BidiStream<AttestRequest, AttestResponse> serverStream = null;
+        BlockingBidiStream<AttestRequest, AttestResponse> serverStream = null;
         try (AgentSide agentSide = agent.get()) {
             // spire-agent: the plugin speaks first.
             long asked = System.nanoTime();
@@ -106,7 +107,7 @@ public final class AttestationRelay {
             Metadata md = new Metadata();
             md.put(FORWARDED_HOST, "localhost");
             md.put(FORWARDED_CLIENT_IP, "127.0.0.1");
-            serverStream = new BidiStream<>(server.channel(),
+            serverStream = BlockingBidiStream.open(server.channel(),
                     dev.tpmdevid.proto.spire.server.nodeattestor.v1.NodeAttestorGrpc.getAttestMethod(), md);
             serverStream.send(AttestRequest.newBuilder()
                     .setPayload(com.google.protobuf.ByteString.copyFrom(payload)).build());
@@ -159,7 +160,7 @@ public final class AttestationRelay {
         }
     }
 
-    private AttestResponse readServer(BidiStream<AttestRequest, AttestResponse> s, Transcript t, long asked)
+    private AttestResponse readServer(BlockingBidiStream<AttestRequest, AttestResponse> s, Transcript t, long asked)
             throws PluginFailure {
         try {
             return s.read(messageTimeout);

@@ -8,7 +8,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.cert.CertificateEncodingException;
 import java.security.cert.X509Certificate;
-import java.util.Base64;
 import java.util.List;
 
 /** PEM encoding of certificates (RFC 7468, 64-character lines), as SPIRE's PEM readers expect. */
@@ -20,12 +19,9 @@ public final class Pem {
     /** The certificates as consecutive {@code CERTIFICATE} blocks, in the given order. */
     public static String encode(List<X509Certificate> certificates) {
         StringWriter out = new StringWriter();
-        Base64.Encoder b64 = Base64.getMimeEncoder(64, new byte[] {'\n'});
         for (X509Certificate cert : certificates) {
             try {
-                out.append("-----BEGIN CERTIFICATE-----\n")
-                        .append(b64.encodeToString(cert.getEncoded()))
-                        .append("\n-----END CERTIFICATE-----\n");
+                out.append(dev.tpmdevid.core.pem.Pem.encode("CERTIFICATE", cert.getEncoded()));
             } catch (CertificateEncodingException e) {
                 throw new IllegalArgumentException("cannot encode certificate " + cert.getSubjectX500Principal(), e);
             }

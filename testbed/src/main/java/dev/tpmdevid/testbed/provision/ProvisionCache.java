@@ -171,7 +171,7 @@ public final class ProvisionCache {
                 if (key.method() == Method.TOOLS) {
                     provisioned = ToolsProvisioner.provision(swtpm, options, dir.resolve("files"));
                 } else {
-                    try (TpmConnection connection = ProvisionedTpm.connect(swtpm.devicePath())) {
+                    try (TpmConnection connection = swtpm.connect()) {
                         provisioned = Provisioner.provision(connection.tpm(), swtpm.devicePath(), options,
                                 pki(options.caKeyType()), dir.resolve("files"));
                     }

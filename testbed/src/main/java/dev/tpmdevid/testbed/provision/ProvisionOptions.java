@@ -19,6 +19,8 @@ import java.util.Objects;
  *                           {@code devid.crt.pem}) rather than by the root
  * @param devIdCommonName    subject CN of the DevID certificate
  * @param devIdValidity      validity of the DevID certificate; {@code null} = one year from provisioning
+ * @param devIdRestricted    make the DevID a restricted signing key (attributes 0x00050072, as SPIRE's Go agent
+ *                           can use one: it signs through a TPM2_Hash ticket)
  */
 public record ProvisionOptions(
         KeyType devIdKeyType,
@@ -31,7 +33,8 @@ public record ProvisionOptions(
         KeyType caKeyType,
         boolean devIdIntermediate,
         String devIdCommonName,
-        Validity devIdValidity) {
+        Validity devIdValidity,
+        boolean devIdRestricted) {
 
     /** The passwords SPIRE's own tests use (docs/protocol.md#test-material). */
     public static final String SPIRE_DEVID_PASSWORD = "devid-pass";
@@ -52,27 +55,27 @@ public record ProvisionOptions(
 
     /** RSA DevID via the DevID intermediate, RSA and ECC EK certificates, no padding, no passwords, RSA CAs. */
     public static ProvisionOptions defaults() {
-        return new ProvisionOptions(KeyType.RSA, true, true, 0, "", "", "", KeyType.RSA, true, "devid-leaf", null);
+        return new ProvisionOptions(KeyType.RSA, true, true, 0, "", "", "", KeyType.RSA, true, "devid-leaf", null, false);
     }
 
     public ProvisionOptions withDevIdKeyType(KeyType type) {
         return new ProvisionOptions(type, rsaEk, eccEk, ekNvPadding, devIdPassword, ownerPassword, endorsementPassword,
-                caKeyType, devIdIntermediate, devIdCommonName, devIdValidity);
+                caKeyType, devIdIntermediate, devIdCommonName, devIdValidity, devIdRestricted);
     }
 
     public ProvisionOptions withEkCertificates(boolean rsa, boolean ecc) {
         return new ProvisionOptions(devIdKeyType, rsa, ecc, ekNvPadding, devIdPassword, ownerPassword, endorsementPassword,
-                caKeyType, devIdIntermediate, devIdCommonName, devIdValidity);
+                caKeyType, devIdIntermediate, devIdCommonName, devIdValidity, devIdRestricted);
     }
 
     public ProvisionOptions withEkNvPadding(int bytes) {
         return new ProvisionOptions(devIdKeyType, rsaEk, eccEk, bytes, devIdPassword, ownerPassword, endorsementPassword,
-                caKeyType, devIdIntermediate, devIdCommonName, devIdValidity);
+                caKeyType, devIdIntermediate, devIdCommonName, devIdValidity, devIdRestricted);
     }
 
     public ProvisionOptions withPasswords(String devId, String owner, String endorsement) {
         return new ProvisionOptions(devIdKeyType, rsaEk, eccEk, ekNvPadding, devId, owner, endorsement,
-                caKeyType, devIdIntermediate, devIdCommonName, devIdValidity);
+                caKeyType, devIdIntermediate, devIdCommonName, devIdValidity, devIdRestricted);
     }
 
     /** The three passwords of SPIRE's tests: {@code devid-pass}, {@code owner-hierarchy-pass}, {@code endorsement-hierarchy-pass}. */
@@ -82,22 +85,28 @@ public record ProvisionOptions(
 
     public ProvisionOptions withCaKeyType(KeyType type) {
         return new ProvisionOptions(devIdKeyType, rsaEk, eccEk, ekNvPadding, devIdPassword, ownerPassword, endorsementPassword,
-                type, devIdIntermediate, devIdCommonName, devIdValidity);
+                type, devIdIntermediate, devIdCommonName, devIdValidity, devIdRestricted);
     }
 
     public ProvisionOptions withDevIdIntermediate(boolean viaIntermediate) {
         return new ProvisionOptions(devIdKeyType, rsaEk, eccEk, ekNvPadding, devIdPassword, ownerPassword, endorsementPassword,
-                caKeyType, viaIntermediate, devIdCommonName, devIdValidity);
+                caKeyType, viaIntermediate, devIdCommonName, devIdValidity, devIdRestricted);
     }
 
     public ProvisionOptions withDevIdCommonName(String commonName) {
         return new ProvisionOptions(devIdKeyType, rsaEk, eccEk, ekNvPadding, devIdPassword, ownerPassword, endorsementPassword,
-                caKeyType, devIdIntermediate, commonName, devIdValidity);
+                caKeyType, devIdIntermediate, commonName, devIdValidity, devIdRestricted);
     }
 
     public ProvisionOptions withDevIdValidity(Validity validity) {
         return new ProvisionOptions(devIdKeyType, rsaEk, eccEk, ekNvPadding, devIdPassword, ownerPassword, endorsementPassword,
-                caKeyType, devIdIntermediate, devIdCommonName, validity);
+                caKeyType, devIdIntermediate, devIdCommonName, validity, devIdRestricted);
+    }
+
+    /** A restricted signing DevID key (or the default unrestricted one). */
+    public ProvisionOptions withDevIdRestricted(boolean restricted) {
+        return new ProvisionOptions(devIdKeyType, rsaEk, eccEk, ekNvPadding, devIdPassword, ownerPassword, endorsementPassword,
+                caKeyType, devIdIntermediate, devIdCommonName, devIdValidity, restricted);
     }
 
     /**
@@ -108,7 +117,7 @@ public record ProvisionOptions(
     public ProvisionOptions tpmPart() {
         ProvisionOptions d = defaults();
         return new ProvisionOptions(devIdKeyType, rsaEk, eccEk, ekNvPadding, devIdPassword, ownerPassword, endorsementPassword,
-                caKeyType, d.devIdIntermediate, d.devIdCommonName, d.devIdValidity);
+                caKeyType, d.devIdIntermediate, d.devIdCommonName, d.devIdValidity, devIdRestricted);
     }
 
     /** Does not show the passwords. */
@@ -119,6 +128,7 @@ public record ProvisionOptions(
                 + ", ownerPassword=" + (ownerPassword.isEmpty() ? "none" : "set")
                 + ", endorsementPassword=" + (endorsementPassword.isEmpty() ? "none" : "set")
                 + ", ca=" + caKeyType + ", devIdIntermediate=" + devIdIntermediate
-                + ", devIdCommonName=" + devIdCommonName + ", devIdValidity=" + devIdValidity + "]";
+                + ", devIdCommonName=" + devIdCommonName + ", devIdValidity=" + devIdValidity
+                + ", devIdRestricted=" + devIdRestricted + "]";
     }
 }

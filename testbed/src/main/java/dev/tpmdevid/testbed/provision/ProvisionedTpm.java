@@ -1,7 +1,6 @@
 package dev.tpmdevid.testbed.provision;
 
 import dev.tpmdevid.core.device.TpmConnection;
-import dev.tpmdevid.core.device.TpmDeviceException;
 import dev.tpmdevid.testbed.swtpm.Swtpm;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -149,35 +148,12 @@ public final class ProvisionedTpm implements AutoCloseable {
     }
 
     /**
-     * A new connection to this TPM ({@link TpmConnection#open(String)} on {@link #tpmDevicePath()}); the
-     * caller closes it. swtpm serves one connection at a time: close it before the agent opens its own.
+     * A new connection to this TPM ({@link Swtpm#connect()} when the swtpm is known, else
+     * {@link TpmConnection#open(String)} on {@link #tpmDevicePath()}); the caller closes it. swtpm serves one
+     * connection at a time: close it before the agent opens its own.
      */
     public TpmConnection openConnection() {
-        return connect(tpmDevicePath);
-    }
-
-    /**
-     * {@link TpmConnection#open(String)}, retried for up to 3 s while the device refuses. Seen under load
-     * as "Connection refused" right after swtpm started (its control channel answered before the data
-     * channel listened; {@code Swtpm} now waits for CMD_GET_CAPABILITY, this stays as a safety net).
-     */
-    static TpmConnection connect(String devicePath) {
-        long deadline = System.nanoTime() + 3_000_000_000L;
-        while (true) {
-            try {
-                return TpmConnection.open(devicePath);
-            } catch (TpmDeviceException e) {
-                if (System.nanoTime() > deadline) {
-                    throw e;
-                }
-                try {
-                    Thread.sleep(20);
-                } catch (InterruptedException ie) {
-                    Thread.currentThread().interrupt();
-                    throw e;
-                }
-            }
-        }
+        return swtpm != null ? swtpm.connect() : TpmConnection.open(tpmDevicePath);
     }
 
     /** DevID leaf first, then the intermediate if it was issued through one. */

@@ -39,7 +39,7 @@ public final class Provisioner {
 
     /** As {@link #provision(Swtpm, ProvisionOptions, Path)} with given CAs. */
     public static ProvisionedTpm provision(Swtpm swtpm, ProvisionOptions options, TestPki pki, Path outDir) {
-        try (TpmConnection connection = ProvisionedTpm.connect(swtpm.devicePath())) {
+        try (TpmConnection connection = swtpm.connect()) {
             return provision(connection.tpm(), swtpm.devicePath(), swtpm, options, pki, outDir);
         }
     }
@@ -73,7 +73,7 @@ public final class Provisioner {
             ekCerts.put(KeyType.ECC, TpmProvisioning.provisionEkCertificate(tpm, KeyType.ECC, pki, identity,
                     options.ekNvPadding()));
         }
-        TpmProvisioning.DevIdKey devId = TpmProvisioning.createDevId(tpm, options.devIdKeyType(), new byte[0],
+        TpmProvisioning.DevIdKey devId = TpmProvisioning.createDevId(tpm, options.devIdKeyType(), options.devIdRestricted(), new byte[0],
                 TpmProvisioning.utf8(options.devIdPassword()), options.devIdCommonName());
         TpmProvisioning.changeHierarchyAuth(tpm, TpmProvisioning.utf8(options.ownerPassword()),
                 TpmProvisioning.utf8(options.endorsementPassword()));

@@ -97,6 +97,15 @@ public final class Templates {
         return type == KeyType.RSA ? devIdRsa() : devIdEcc();
     }
 
+    /** The DevID template of a key type, made a restricted signing key when {@code restricted} (0x00050072). */
+    public static TPMT_PUBLIC devId(KeyType type, boolean restricted) {
+        TPMT_PUBLIC t = devId(type);
+        if (restricted) {
+            t.objectAttributes = new TPMA_OBJECT(DEVID_ATTRIBUTES | TPMA_OBJECT.restricted.toInt());
+        }
+        return t;
+    }
+
     /** The EK certificate NV index of an EK type. */
     public static int ekCertNvIndex(KeyType type) {
         return type == KeyType.RSA ? RSA_EK_CERT_NV_INDEX : ECC_EK_CERT_NV_INDEX;

@@ -65,7 +65,7 @@ public final class ToolsProvisioner {
      * only); files go to {@code outDir}. The swtpm stays the caller's.
      */
     public static ProvisionedTpm provision(Swtpm swtpm, ProvisionOptions options, Path outDir) {
-        ProvisionedTpm.connect(swtpm.devicePath()).close(); // the data channel listens (see ProvisionedTpm.connect)
+        swtpm.connect().close(); // the data channel listens (see Swtpm.connect)
         return provision(swtpm.port(), swtpm.devicePath(), swtpm, options, outDir);
     }
 
@@ -108,8 +108,8 @@ public final class ToolsProvisioner {
         tpm("tpm2_createprimary", "-C", "o", "-g", "sha256", "-G", rsa ? "rsa2048:aes128cfb" : "ecc256:aes128cfb",
                 "-a", SRK_ATTRIBUTES, "-c", "srk.ctx");
         List<String> create = new ArrayList<>(List.of("tpm2_create", "-C", "srk.ctx", "-g", "sha256",
-                "-G", rsa ? "rsa2048:rsassa-sha256:null" : "ecc256:ecdsa-sha256:null", "-a", DEVID_ATTRIBUTES,
-                "-u", "devid.pub", "-r", "devid.priv"));
+                "-G", rsa ? "rsa2048:rsassa-sha256:null" : "ecc256:ecdsa-sha256:null", "-a",
+                DEVID_ATTRIBUTES + (options.devIdRestricted() ? "|restricted" : ""), "-u", "devid.pub", "-r", "devid.priv"));
         if (!options.devIdPassword().isEmpty()) {
             create.addAll(List.of("-p", "str:" + options.devIdPassword()));
         }

@@ -108,6 +108,12 @@ final class TpmProvisioning {
      * {@code commonName}. The CSR signature is checked before returning.
      */
     static DevIdKey createDevId(Tpm tpm, KeyType type, byte[] ownerAuth, byte[] devIdAuth, String commonName) {
+        return createDevId(tpm, type, false, ownerAuth, devIdAuth, commonName);
+    }
+
+    /** As above; a restricted signing DevID when {@code restricted} (its CSR is signed through a TPM2_Hash ticket). */
+    static DevIdKey createDevId(Tpm tpm, KeyType type, boolean restricted, byte[] ownerAuth, byte[] devIdAuth,
+            String commonName) {
         TPM_HANDLE owner = TPM_HANDLE.from(TPM_RH.OWNER);
         owner.AuthValue = ownerAuth;
         CreatePrimaryResponse srk = tpm.CreatePrimary(owner, new TPMS_SENSITIVE_CREATE(new byte[0], new byte[0]),
@@ -115,7 +121,7 @@ final class TpmProvisioning {
         CreateResponse created;
         TPM_HANDLE devId;
         try {
-            created = tpm.Create(srk.handle, new TPMS_SENSITIVE_CREATE(devIdAuth, new byte[0]), Templates.devId(type),
+            created = tpm.Create(srk.handle, new TPMS_SENSITIVE_CREATE(devIdAuth, new byte[0]), Templates.devId(type, restricted),
                     new byte[0], new TPMS_PCR_SELECTION[0]);
             devId = tpm.Load(srk.handle, created.outPrivate, created.outPublic);
         } finally {
@@ -126,7 +132,7 @@ final class TpmProvisioning {
             PublicKey key = TpmKeys.toPublicKey(created.outPublic);
             X500Name subject = new X500NameBuilder(BCStyle.INSTANCE).addRDN(BCStyle.CN, commonName).build();
             PKCS10CertificationRequest csr = new PKCS10CertificationRequestBuilder(subject,
-                    SubjectPublicKeyInfo.getInstance(key.getEncoded())).build(new TpmContentSigner(tpm, devId, type));
+                    SubjectPublicKeyInfo.getInstance(key.getEncoded())).build(new TpmContentSigner(tpm, devId, type, restricted));
             if (!csr.isSignatureValid(new JcaContentVerifierProviderBuilder().build(key))) {
                 throw new IllegalStateException("the TPM-signed CSR does not verify");
             }

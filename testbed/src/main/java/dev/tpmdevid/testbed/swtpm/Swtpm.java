@@ -1,5 +1,7 @@
 package dev.tpmdevid.testbed.swtpm;
 
+import dev.tpmdevid.core.device.TpmConnection;
+import dev.tpmdevid.core.device.TpmDeviceException;
 import dev.tpmdevid.testbed.Processes;
 import dev.tpmdevid.testbed.TempDirs;
 
@@ -39,7 +41,11 @@ import java.util.concurrent.ConcurrentHashMap;
  * connections: give every test its own instance. To get an EK certificate cheaply, manufacture one state dir
  * once and start each test from a copy ({@link #startFromCopy}, docs/tpm-access.md#state-copies).
  *
- * <p>{@link #close()} stops the process by its id (SIGTERM, then SIGKILL after 5 s) and deletes the temp dir.
+ * <p>{@link #close()} stops the process by its id (SIGTERM, then SIGKILL after 5 s) and deletes the temp dir
+ * ({@link #startIn} instead keeps a caller-chosen directory, e.g. for the demo). {@link #connect()} is the one way
+ * to talk to it from Java: a {@link TpmConnection} (whose {@code tpm()} is a TSS.Java {@code Tpm}).
+ *
+ * <p>This is the testbed's only swtpm launcher: tests, the demo and the CLI all use it.
  */
 public final class Swtpm implements AutoCloseable {
 
@@ -55,6 +61,7 @@ public final class Swtpm implements AutoCloseable {
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(10);
     private static final Duration STOP_GRACE = Duration.ofSeconds(5);
     private static final int START_ATTEMPTS = 5;
+    private static final Duration CONNECT_RETRY = Duration.ofSeconds(3);
     /** swtpm control-channel command 1 (tpm_ioctl.h CMD_GET_CAPABILITY), big-endian u32, no payload. */
     private static final byte[] CMD_GET_CAPABILITY = {0, 0, 0, 1};
     private static final Set<Swtpm> RUNNING = ConcurrentHashMap.newKeySet();
@@ -75,11 +82,13 @@ public final class Swtpm implements AutoCloseable {
     private final int port;
     private final Path serverSocket;
     private final Path ctrlSocket;
+    private final boolean ownsBaseDir;
     private volatile boolean closed;
 
-    private Swtpm(Transport transport, Path baseDir, Path stateDir, Path logFile, Process process, int port,
-            Path serverSocket, Path ctrlSocket) {
+    private Swtpm(Transport transport, Path baseDir, boolean ownsBaseDir, Path stateDir, Path logFile,
+            Process process, int port, Path serverSocket, Path ctrlSocket) {
         this.transport = transport;
+        this.ownsBaseDir = ownsBaseDir;
         this.baseDir = baseDir;
         this.stateDir = stateDir;
         this.logFile = logFile;
@@ -96,7 +105,18 @@ public final class Swtpm implements AutoCloseable {
 
     /** Starts a fresh (unmanufactured) TPM with the given transport. */
     public static Swtpm start(Transport transport) throws IOException {
-        return launch(transport, null);
+        return launch(transport, null, null);
+    }
+
+    /**
+     * Starts a TPM whose state, log and sockets live in {@code dir} (created if missing) instead of a temp dir.
+     * An existing state there is reused; {@link #close()} stops the process but keeps {@code dir}. For unix
+     * sockets keep {@code dir} short (socket paths are limited to 107 bytes).
+     */
+    public static Swtpm startIn(Path dir, Transport transport) throws IOException {
+        Objects.requireNonNull(dir, "dir");
+        Files.createDirectories(dir);
+        return launch(transport, null, dir);
     }
 
     /** {@link #startFromCopy(Path, Transport)} on a free TCP port pair. */
@@ -114,7 +134,7 @@ public final class Swtpm implements AutoCloseable {
         if (!Files.isDirectory(sourceStateDir)) {
             throw new IOException("swtpm state directory " + sourceStateDir + " does not exist");
         }
-        return launch(transport, sourceStateDir);
+        return launch(transport, sourceStateDir, null);
     }
 
     /** True when the {@code swtpm} executable is on the PATH. */
@@ -139,17 +159,19 @@ public final class Swtpm implements AutoCloseable {
         return null;
     }
 
-    private static Swtpm launch(Transport transport, Path sourceStateDir) throws IOException {
+    private static Swtpm launch(Transport transport, Path sourceStateDir, Path givenDir) throws IOException {
         Objects.requireNonNull(transport, "transport");
         Path exe = findExecutable(EXECUTABLE);
         if (exe == null) {
             throw new IOException("swtpm is not installed (no 'swtpm' executable on the PATH; Debian/Ubuntu package "
                     + "'swtpm', plus 'swtpm-tools' for swtpm_setup)");
         }
+        boolean owned = givenDir == null;
         // short path: unix socket paths are limited to 107 bytes
-        Path baseDir = Files.createTempDirectory(Path.of(System.getProperty("java.io.tmpdir")), "swtpm");
+        Path baseDir = owned ? Files.createTempDirectory(Path.of(System.getProperty("java.io.tmpdir")), "swtpm")
+                : givenDir;
         try {
-            Path stateDir = Files.createDirectory(baseDir.resolve("state"));
+            Path stateDir = Files.createDirectories(baseDir.resolve("state"));
             if (sourceStateDir != null) {
                 copyState(sourceStateDir, stateDir);
             }
@@ -157,7 +179,7 @@ public final class Swtpm implements AutoCloseable {
             IOException last = null;
             for (int attempt = 0; attempt < START_ATTEMPTS; attempt++) {
                 try {
-                    Swtpm s = launchOnce(exe, transport, baseDir, stateDir, logFile);
+                    Swtpm s = launchOnce(exe, transport, baseDir, owned, stateDir, logFile);
                     RUNNING.add(s);
                     return s;
                 } catch (PortTakenException e) {
@@ -166,13 +188,15 @@ public final class Swtpm implements AutoCloseable {
             }
             throw last;
         } catch (IOException | RuntimeException e) {
-            TempDirs.delete(baseDir);
+            if (owned) {
+                TempDirs.delete(baseDir);
+            }
             throw e;
         }
     }
 
-    private static Swtpm launchOnce(Path exe, Transport transport, Path baseDir, Path stateDir, Path logFile)
-            throws IOException {
+    private static Swtpm launchOnce(Path exe, Transport transport, Path baseDir, boolean ownsBaseDir, Path stateDir,
+            Path logFile) throws IOException {
         List<String> cmd = new ArrayList<>(List.of(exe.toString(), "socket", "--tpm2",
                 "--tpmstate", "dir=" + stateDir,
                 "--flags", "not-need-init,startup-clear",
@@ -197,7 +221,7 @@ public final class Swtpm implements AutoCloseable {
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(out.toFile()))
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                 .start();
-        Swtpm s = new Swtpm(transport, baseDir, stateDir, logFile, p, port, server, ctrl);
+        Swtpm s = new Swtpm(transport, baseDir, ownsBaseDir, stateDir, logFile, p, port, server, ctrl);
         try {
             s.awaitReady();
         } catch (IOException | RuntimeException e) {
@@ -324,6 +348,31 @@ public final class Swtpm implements AutoCloseable {
         }
     }
 
+    /**
+     * A new connection to this TPM ({@code TpmConnection.open(devicePath())}), retried for up to 3 s while the
+     * device refuses. The retry is a safety net: seen under load as "Connection refused" right after start when
+     * readiness was still judged by a mere connect; {@link #awaitReady} now waits for CMD_GET_CAPABILITY.
+     * swtpm serves one client at a time: close the connection before anyone else (e.g. an agent plugin) connects.
+     */
+    public TpmConnection connect() {
+        long deadline = System.nanoTime() + CONNECT_RETRY.toNanos();
+        while (true) {
+            try {
+                return TpmConnection.open(devicePath());
+            } catch (TpmDeviceException e) {
+                if (System.nanoTime() > deadline) {
+                    throw e;
+                }
+                try {
+                    Thread.sleep(20);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
+        }
+    }
+
     /** The transport this instance was started with. */
     public Transport transport() {
         return transport;
@@ -409,7 +458,7 @@ public final class Swtpm implements AutoCloseable {
         }
     }
 
-    /** Stops swtpm (SIGTERM, SIGKILL after 5 s) and deletes the temp dir. Idempotent. */
+    /** Stops swtpm (SIGTERM, SIGKILL after 5 s) and deletes the temp dir (not a {@link #startIn} dir). Idempotent. */
     @Override
     public void close() {
         if (closed) {
@@ -418,7 +467,9 @@ public final class Swtpm implements AutoCloseable {
         closed = true;
         stopProcess();
         RUNNING.remove(this);
-        TempDirs.delete(baseDir);
+        if (ownsBaseDir) {
+            TempDirs.delete(baseDir);
+        }
     }
 
     private void stopProcess() {

@@ -22,6 +22,7 @@ import dev.tpmdevid.core.wire.AttestationRequest;
 import dev.tpmdevid.core.wire.ChallengeResponse;
 import dev.tpmdevid.testbed.provision.KeyType;
 import dev.tpmdevid.testbed.provision.ProvisionOptions;
+import dev.tpmdevid.testbed.swtpm.ProvisionedSwtpm;
 import dev.tpmdevid.testbed.swtpm.Swtpm;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.io.TempDir;
@@ -45,7 +46,7 @@ class AgentAttestationTest {
 
     @BeforeAll
     static void needsSwtpm() {
-        assertTrue(AgentSwtpm.available(), "swtpm is not installed (bin/test installs the Debian packages swtpm and swtpm-tools)");
+        assertTrue(ProvisionedSwtpm.available(), "swtpm is not installed (bin/test installs the Debian packages swtpm and swtpm-tools)");
     }
 
     @ParameterizedTest(name = "DevID {0}, AK {1}, {2}, passwords {3}")
@@ -61,7 +62,7 @@ class AgentAttestationTest {
         if (passwords) {
             options = options.withSpirePasswords();
         }
-        try (AgentSwtpm tpm = new AgentSwtpm(dir, transport, options)) {
+        try (ProvisionedSwtpm tpm = new ProvisionedSwtpm(dir, transport, options)) {
             DevIdAttestor attestor = DevIdAttestor.create(AgentConfig.fromHcl(tpm.agentHcl(
                     "ak_type = \"" + akType + "\"\n")));
             byte[] payload;
@@ -90,7 +91,7 @@ class AgentAttestationTest {
         }
     }
 
-    private static void checkPayload(AgentSwtpm tpm, AttestationRequest r, boolean eccAk) throws Exception {
+    private static void checkPayload(ProvisionedSwtpm tpm, AttestationRequest r, boolean eccAk) throws Exception {
         List<X509Certificate> chain = tpm.provisioned.devIdChain();
         assertThat(r.devIdCert()).hasSize(chain.size());
         for (int i = 0; i < chain.size(); i++) {

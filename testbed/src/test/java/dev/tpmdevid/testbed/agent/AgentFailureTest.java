@@ -20,6 +20,7 @@ import dev.tpmdevid.core.wire.ChallengeRequest;
 import dev.tpmdevid.core.wire.CredActivation;
 import dev.tpmdevid.testbed.provision.KeyType;
 import dev.tpmdevid.testbed.provision.ProvisionOptions;
+import dev.tpmdevid.testbed.swtpm.ProvisionedSwtpm;
 import dev.tpmdevid.testbed.swtpm.Swtpm;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -40,7 +41,7 @@ class AgentFailureTest {
 
     @BeforeAll
     static void needsSwtpm() {
-        assertTrue(AgentSwtpm.available(), "swtpm is not installed (bin/test installs the Debian packages swtpm and swtpm-tools)");
+        assertTrue(ProvisionedSwtpm.available(), "swtpm is not installed (bin/test installs the Debian packages swtpm and swtpm-tools)");
     }
 
     private static ProvisionOptions withPasswords() {
@@ -62,7 +63,7 @@ class AgentFailureTest {
 
     @Test
     void wrongDevIdPassword() throws Exception {
-        try (AgentSwtpm tpm = new AgentSwtpm(dir, Swtpm.Transport.TCP, withPasswords())) {
+        try (ProvisionedSwtpm tpm = new ProvisionedSwtpm(dir, Swtpm.Transport.TCP, withPasswords())) {
             DevIdAttestor a = attestor(replace(tpm.agentHcl(""), "devid_password", WRONG));
             try (AgentSession s = a.begin()) {
                 AgentException e = org.junit.jupiter.api.Assertions.assertThrows(AgentException.class, s::payload);
@@ -74,7 +75,7 @@ class AgentFailureTest {
 
     @Test
     void wrongOwnerPassword() throws Exception {
-        try (AgentSwtpm tpm = new AgentSwtpm(dir, Swtpm.Transport.TCP, withPasswords())) {
+        try (ProvisionedSwtpm tpm = new ProvisionedSwtpm(dir, Swtpm.Transport.TCP, withPasswords())) {
             DevIdAttestor a = attestor(replace(tpm.agentHcl(""), "owner_hierarchy_password", WRONG));
             AgentException e = org.junit.jupiter.api.Assertions.assertThrows(AgentException.class, a::begin);
             assertTpmError(e, "owner_hierarchy_password is wrong");
@@ -89,7 +90,7 @@ class AgentFailureTest {
 
     @Test
     void wrongEndorsementPassword() throws Exception {
-        try (AgentSwtpm tpm = new AgentSwtpm(dir, Swtpm.Transport.TCP, withPasswords())) {
+        try (ProvisionedSwtpm tpm = new ProvisionedSwtpm(dir, Swtpm.Transport.TCP, withPasswords())) {
             DevIdAttestor a = attestor(replace(tpm.agentHcl(""), "endorsement_hierarchy_password", WRONG));
             AgentException e = org.junit.jupiter.api.Assertions.assertThrows(AgentException.class, a::begin);
             assertTpmError(e, "cannot create endorsement key", "endorsement_hierarchy_password is wrong");
@@ -99,12 +100,12 @@ class AgentFailureTest {
 
     @Test
     void blobsFromAnotherTpm() throws Exception {
-        try (AgentSwtpm tpm = new AgentSwtpm(dir, Swtpm.Transport.TCP, ProvisionOptions.defaults());
+        try (ProvisionedSwtpm tpm = new ProvisionedSwtpm(dir, Swtpm.Transport.TCP, ProvisionOptions.defaults());
                 Swtpm other = Swtpm.start(Swtpm.Transport.TCP)) {
             DevIdAttestor a = attestor(replace(tpm.agentHcl(""), "tpm_device_path", other.devicePath()));
             AgentException e = org.junit.jupiter.api.Assertions.assertThrows(AgentException.class, a::begin);
             assertTpmError(e, "cannot load DevID key on TPM", "TPM_RC_INTEGRITY", "storage root key");
-            try (TpmConnection c = TpmConnection.open(other.devicePath())) {
+            try (TpmConnection c = other.connect()) {
                 assertThat(c.transientHandles()).isEmpty();
                 assertThat(c.sessionHandles()).isEmpty();
             }
@@ -113,7 +114,7 @@ class AgentFailureTest {
 
     @Test
     void swtpmStoppedMidAttestation() throws Exception {
-        try (AgentSwtpm tpm = new AgentSwtpm(dir, Swtpm.Transport.UNIX, ProvisionOptions.defaults())) {
+        try (ProvisionedSwtpm tpm = new ProvisionedSwtpm(dir, Swtpm.Transport.UNIX, ProvisionOptions.defaults())) {
             DevIdAttestor a = attestor(tpm.agentHcl(""));
             assertTimeoutPreemptively(Duration.ofSeconds(30), () -> {
                 try (AgentSession s = a.begin()) {
@@ -132,7 +133,7 @@ class AgentFailureTest {
 
     @Test
     void malformedChallengeIsInvalidArgumentAndFlushesEverything() throws Exception {
-        try (AgentSwtpm tpm = new AgentSwtpm(dir, Swtpm.Transport.TCP, ProvisionOptions.defaults())) {
+        try (ProvisionedSwtpm tpm = new ProvisionedSwtpm(dir, Swtpm.Transport.TCP, ProvisionOptions.defaults())) {
             DevIdAttestor a = attestor(tpm.agentHcl(""));
             try (AgentSession s = a.begin()) {
                 s.payload();
@@ -163,7 +164,7 @@ class AgentFailureTest {
     @Test
     void missingDeviceAndNotATpm() throws Exception {
         Path keys = dir.resolve("k");
-        try (AgentSwtpm tpm = new AgentSwtpm(keys, Swtpm.Transport.TCP, ProvisionOptions.defaults())) {
+        try (ProvisionedSwtpm tpm = new ProvisionedSwtpm(keys, Swtpm.Transport.TCP, ProvisionOptions.defaults())) {
             DevIdAttestor missing = attestor(replace(tpm.agentHcl(""), "tpm_device_path", dir.resolve("tpm9").toString()));
             AgentException e = org.junit.jupiter.api.Assertions.assertThrows(AgentException.class, missing::begin);
             assertTpmError(e, "cannot open TPM at", "tpm_device_path");
@@ -176,7 +177,7 @@ class AgentFailureTest {
 
     @Test
     void missingEkCertificateAndEkCertPath() throws Exception {
-        try (AgentSwtpm tpm = new AgentSwtpm(dir, Swtpm.Transport.TCP,
+        try (ProvisionedSwtpm tpm = new ProvisionedSwtpm(dir, Swtpm.Transport.TCP,
                 ProvisionOptions.defaults().withEkCertificates(true, false))) {
             try (TpmConnection c = tpm.open()) {
                 c.tpm().NV_UndefineSpace(TPM_HANDLE.from(TPM_RH.PLATFORM), TPM_HANDLE.NV(0x01C00002 & 0xFFFFFF));

@@ -6,8 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 import com.google.protobuf.ByteString;
@@ -16,10 +14,12 @@ import dev.tpmdevid.core.device.TpmConnection;
 import dev.tpmdevid.core.device.TpmDeviceException;
 import dev.tpmdevid.core.wire.AttestationRequest;
 import dev.tpmdevid.core.wire.ChallengeResponse;
+import dev.tpmdevid.plugin.BlockingBidiStream;
 import dev.tpmdevid.proto.spire.agent.nodeattestor.v1.Challenge;
 import dev.tpmdevid.proto.spire.agent.nodeattestor.v1.NodeAttestorGrpc;
 import dev.tpmdevid.proto.spire.agent.nodeattestor.v1.PayloadOrChallengeResponse;
 import dev.tpmdevid.testbed.provision.ProvisionOptions;
+import dev.tpmdevid.testbed.swtpm.ProvisionedSwtpm;
 import dev.tpmdevid.testbed.swtpm.Swtpm;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
@@ -27,9 +27,6 @@ import io.grpc.InsecureServerCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import io.grpc.Status;
-import io.grpc.stub.ClientCallStreamObserver;
-import io.grpc.stub.ClientResponseObserver;
-import io.grpc.stub.StreamObserver;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -47,17 +44,18 @@ class AgentGrpcTest {
 
     @BeforeAll
     static void needsSwtpm() {
-        assertTrue(AgentSwtpm.available(), "swtpm is not installed (bin/test installs the Debian packages swtpm and swtpm-tools)");
+        assertTrue(ProvisionedSwtpm.available(), "swtpm is not installed (bin/test installs the Debian packages swtpm and swtpm-tools)");
     }
 
-    private NodeAttestorGrpc.NodeAttestorStub stub() throws Exception {
+    /** One AidAttestation stream to the plugin (served on a loopback port), read message by message. */
+    private Recorder open() throws Exception {
         if (server == null) {
             server = Grpc.newServerBuilderForPort(0, InsecureServerCredentials.create()).addService(plugin.service())
                     .build().start();
             channel = Grpc.newChannelBuilderForAddress("127.0.0.1", server.getPort(), InsecureChannelCredentials.create())
                     .build();
         }
-        return NodeAttestorGrpc.newStub(channel);
+        return new Recorder(BlockingBidiStream.open(channel, NodeAttestorGrpc.getAidAttestationMethod()));
     }
 
     @AfterEach
@@ -70,19 +68,12 @@ class AgentGrpcTest {
         }
     }
 
-    /** Collects what the plugin sends; {@code END} marks completion, a Status marks an error. */
-    private static final class Recorder implements ClientResponseObserver<Challenge, PayloadOrChallengeResponse> {
-        static final Object END = new Object();
-        final BlockingQueue<Object> events = new LinkedBlockingQueue<>();
-        ClientCallStreamObserver<Challenge> requests;
-
-        @Override public void beforeStart(ClientCallStreamObserver<Challenge> r) { requests = r; }
-        @Override public void onNext(PayloadOrChallengeResponse v) { events.add(v); }
-        @Override public void onError(Throwable t) { events.add(Status.fromThrowable(t)); }
-        @Override public void onCompleted() { events.add(END); }
+    /** What the plugin sends: a message, a Status (error) or {@code END} (completion); 60 s per message. */
+    private record Recorder(BlockingBidiStream<Challenge, PayloadOrChallengeResponse> stream) {
+        static final Object END = BlockingBidiStream.END;
 
         Object next() throws InterruptedException {
-            Object o = events.poll(60, TimeUnit.SECONDS);
+            Object o = stream.poll(Duration.ofSeconds(60));
             assertThat(o).as("plugin answered in time").isNotNull();
             return o;
         }
@@ -90,45 +81,42 @@ class AgentGrpcTest {
 
     @Test
     void fullExchangeThenTheStreamCompletes() throws Exception {
-        try (AgentSwtpm tpm = new AgentSwtpm(dir, Swtpm.Transport.UNIX, ProvisionOptions.defaults())) {
+        try (ProvisionedSwtpm tpm = new ProvisionedSwtpm(dir, Swtpm.Transport.UNIX, ProvisionOptions.defaults())) {
             plugin.configure("example.org", tpm.agentHcl(""));
-            Recorder rec = new Recorder();
-            StreamObserver<Challenge> requests = stub().aidAttestation(rec);
+            Recorder rec = open();
             PayloadOrChallengeResponse first = (PayloadOrChallengeResponse) rec.next();
             assertThat(first.getDataCase()).isEqualTo(PayloadOrChallengeResponse.DataCase.PAYLOAD);
             AgentChecks.Challenge c = AgentChecks.challengeFor(AttestationRequest.fromJson(first.getPayload().toByteArray()));
-            requests.onNext(Challenge.newBuilder().setChallenge(ByteString.copyFrom(c.json())).build());
+            rec.stream().send(Challenge.newBuilder().setChallenge(ByteString.copyFrom(c.json())).build());
             PayloadOrChallengeResponse second = (PayloadOrChallengeResponse) rec.next();
             assertThat(second.getDataCase()).isEqualTo(PayloadOrChallengeResponse.DataCase.CHALLENGE_RESPONSE);
             ChallengeResponse r = ChallengeResponse.fromJson(second.getChallengeResponse().toByteArray());
             assertThat(r.credActivation()).isEqualTo(c.secret());
             assertThat(AgentChecks.verifyPop(tpm.provisioned.devIdCertificate(), c.nonce(), r.devId())).isTrue();
             assertThat(rec.next()).isSameAs(Recorder.END);
-            requests.onCompleted();
+            rec.stream().halfClose();
             assertThat(tpm.handlesInUse()).isEmpty();
         }
     }
 
     @Test
     void cancelAfterThePayloadFlushesEverything() throws Exception {
-        try (AgentSwtpm tpm = new AgentSwtpm(dir, Swtpm.Transport.TCP, ProvisionOptions.defaults())) {
+        try (ProvisionedSwtpm tpm = new ProvisionedSwtpm(dir, Swtpm.Transport.TCP, ProvisionOptions.defaults())) {
             plugin.configure("example.org", tpm.agentHcl(""));
-            Recorder rec = new Recorder();
-            stub().aidAttestation(rec);
+            Recorder rec = open();
             assertThat(rec.next()).isInstanceOf(PayloadOrChallengeResponse.class);
-            rec.requests.cancel("agent got its SVID", null);
+            rec.stream().cancel("agent got its SVID");
             assertThat(waitUntilFree(tpm)).as("handles left after cancel").isEmpty();
         }
     }
 
     @Test
     void malformedChallengeIsInvalidArgument() throws Exception {
-        try (AgentSwtpm tpm = new AgentSwtpm(dir, Swtpm.Transport.TCP, ProvisionOptions.defaults())) {
+        try (ProvisionedSwtpm tpm = new ProvisionedSwtpm(dir, Swtpm.Transport.TCP, ProvisionOptions.defaults())) {
             plugin.configure("example.org", tpm.agentHcl(""));
-            Recorder rec = new Recorder();
-            StreamObserver<Challenge> requests = stub().aidAttestation(rec);
+            Recorder rec = open();
             assertThat(rec.next()).isInstanceOf(PayloadOrChallengeResponse.class);
-            requests.onNext(Challenge.newBuilder().setChallenge(ByteString.copyFromUtf8("{]")).build());
+            rec.stream().send(Challenge.newBuilder().setChallenge(ByteString.copyFromUtf8("{]")).build());
             Status s = (Status) rec.next();
             assertThat(s.getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
             assertThat(s.getDescription()).startsWith("unable to unmarshall challenges");
@@ -138,16 +126,14 @@ class AgentGrpcTest {
 
     @Test
     void notConfiguredAndTpmErrors() throws Exception {
-        Recorder rec = new Recorder();
-        stub().aidAttestation(rec);
+        Recorder rec = open();
         Status s = (Status) rec.next();
         assertThat(s.getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
 
-        try (AgentSwtpm tpm = new AgentSwtpm(dir, Swtpm.Transport.TCP,
+        try (ProvisionedSwtpm tpm = new ProvisionedSwtpm(dir, Swtpm.Transport.TCP,
                 ProvisionOptions.defaults().withSpirePasswords())) {
             plugin.configure("example.org", tpm.agentHcl("").replace(ProvisionOptions.SPIRE_OWNER_PASSWORD, "nope"));
-            Recorder r2 = new Recorder();
-            stub().aidAttestation(r2);
+            Recorder r2 = open();
             Status s2 = (Status) r2.next();
             assertThat(s2.getCode()).isEqualTo(Status.Code.INTERNAL);
             assertThat(s2.getDescription()).contains("owner_hierarchy_password is wrong").doesNotContain("nope");
@@ -156,7 +142,7 @@ class AgentGrpcTest {
     }
 
     /** Waits until the plugin released swtpm's single connection, then lists what is loaded. */
-    private static List<Integer> waitUntilFree(AgentSwtpm tpm) throws InterruptedException {
+    private static List<Integer> waitUntilFree(ProvisionedSwtpm tpm) throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
         while (true) {
             try (TpmConnection c = TpmConnection.open(tpm.devicePath(), Duration.ofMillis(500))) {

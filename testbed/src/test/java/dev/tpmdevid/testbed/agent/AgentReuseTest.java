@@ -16,6 +16,7 @@ import dev.tpmdevid.core.wire.AttestationRequest;
 import dev.tpmdevid.core.wire.ChallengeResponse;
 import dev.tpmdevid.testbed.provision.KeyType;
 import dev.tpmdevid.testbed.provision.ProvisionOptions;
+import dev.tpmdevid.testbed.swtpm.ProvisionedSwtpm;
 import dev.tpmdevid.testbed.swtpm.Swtpm;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -41,11 +42,11 @@ class AgentReuseTest {
 
     @BeforeAll
     static void needsSwtpm() {
-        assertTrue(AgentSwtpm.available(), "swtpm is not installed (bin/test installs the Debian packages swtpm and swtpm-tools)");
+        assertTrue(ProvisionedSwtpm.available(), "swtpm is not installed (bin/test installs the Debian packages swtpm and swtpm-tools)");
     }
 
     /** Runs one attestation and checks the answer; returns the payload and the TPM commands of the session. */
-    static Attestation attest(DevIdAttestor a, AgentSwtpm tpm) throws Exception {
+    static Attestation attest(DevIdAttestor a, ProvisionedSwtpm tpm) throws Exception {
         long t0 = System.nanoTime();
         byte[] payload;
         AgentChecks.Challenge c;
@@ -70,7 +71,7 @@ class AgentReuseTest {
 
     @Test
     void akAndEkCertificateAreReusedWithinOneProcess() throws Exception {
-        try (AgentSwtpm tpm = new AgentSwtpm(dir, Swtpm.Transport.TCP, ProvisionOptions.defaults())) {
+        try (ProvisionedSwtpm tpm = new ProvisionedSwtpm(dir, Swtpm.Transport.TCP, ProvisionOptions.defaults())) {
             DevIdAttestor a = DevIdAttestor.create(AgentConfig.fromHcl(tpm.agentHcl("")));
             Attestation first = attest(a, tpm);
             Attestation second = attest(a, tpm);
@@ -104,7 +105,7 @@ class AgentReuseTest {
 
     @Test
     void savedContextsAreDroppedAfterATpmReset() throws Exception {
-        try (AgentSwtpm tpm = new AgentSwtpm(dir, Swtpm.Transport.TCP, ProvisionOptions.defaults())) {
+        try (ProvisionedSwtpm tpm = new ProvisionedSwtpm(dir, Swtpm.Transport.TCP, ProvisionOptions.defaults())) {
             DevIdAttestor a = DevIdAttestor.create(AgentConfig.fromHcl(tpm.agentHcl("")));
             attest(a, tpm);
             assertThat(attest(a, tpm).commands()).isEqualTo(12);
@@ -117,7 +118,7 @@ class AgentReuseTest {
     }
 
     /** TPM Reset as after a reboot: swtpm CMD_INIT on the control channel, then TPM2_Startup(CLEAR). */
-    private static void resetTpm(AgentSwtpm tpm) throws Exception {
+    private static void resetTpm(ProvisionedSwtpm tpm) throws Exception {
         try (java.net.Socket ctrl = new java.net.Socket("127.0.0.1", tpm.swtpm.port() + 1)) {
             ctrl.getOutputStream().write(new byte[] {0, 0, 0, 2, 0, 0, 0, 0});
             assertThat(new java.io.DataInputStream(ctrl.getInputStream()).readInt()).isZero();
@@ -132,7 +133,7 @@ class AgentReuseTest {
 
     @Test
     void persistedSrk() throws Exception {
-        try (AgentSwtpm tpm = new AgentSwtpm(dir, Swtpm.Transport.TCP, ProvisionOptions.defaults())) {
+        try (ProvisionedSwtpm tpm = new ProvisionedSwtpm(dir, Swtpm.Transport.TCP, ProvisionOptions.defaults())) {
             try (TpmConnection c = tpm.open()) {
                 TPMT_PUBLIC h1 = new TPMT_PUBLIC(TPM_ALG_ID.SHA256, new TPMA_OBJECT(TPMA_OBJECT.fixedTPM,
                         TPMA_OBJECT.fixedParent, TPMA_OBJECT.sensitiveDataOrigin, TPMA_OBJECT.userWithAuth,
@@ -159,7 +160,7 @@ class AgentReuseTest {
 
     @Test
     void akSavedByOneProcessAnswersInAnother() throws Exception {
-        try (AgentSwtpm tpm = new AgentSwtpm(dir, Swtpm.Transport.UNIX,
+        try (ProvisionedSwtpm tpm = new ProvisionedSwtpm(dir, Swtpm.Transport.UNIX,
                 ProvisionOptions.defaults().withDevIdKeyType(KeyType.ECC))) {
             String hcl = tpm.agentHcl("ak_type = \"ecc\"\n");
             Path akFile = dir.resolve("ak.blob");
@@ -184,7 +185,7 @@ class AgentReuseTest {
 
     @Test
     void eccEkIsUsedWhenThereIsNoRsaEkCertificate() throws Exception {
-        try (AgentSwtpm tpm = new AgentSwtpm(dir, Swtpm.Transport.TCP,
+        try (ProvisionedSwtpm tpm = new ProvisionedSwtpm(dir, Swtpm.Transport.TCP,
                 ProvisionOptions.defaults().withEkCertificates(false, true).withEkNvPadding(7))) {
             DevIdAttestor a = DevIdAttestor.create(AgentConfig.fromHcl(tpm.agentHcl("ak_type = \"ecc\"\n")));
             Attestation at = attest(a, tpm);

@@ -16,6 +16,7 @@ import dev.tpmdevid.testbed.host.PluginCommands;
 import dev.tpmdevid.testbed.host.PluginHost;
 import dev.tpmdevid.testbed.host.PluginKind;
 import dev.tpmdevid.testbed.provision.ProvisionOptions;
+import dev.tpmdevid.testbed.swtpm.ProvisionedSwtpm;
 import dev.tpmdevid.testbed.swtpm.Swtpm;
 import io.grpc.Status;
 import org.junit.jupiter.api.AfterAll;
@@ -48,7 +49,7 @@ class AgentTpmFaultTest {
     @TempDir
     static Path dir;
 
-    static AgentSwtpm tpm;
+    static ProvisionedSwtpm tpm;
     static Swtpm restarted;
     static TpmFaultProxy proxy;
     static PluginHost agent;
@@ -57,7 +58,7 @@ class AgentTpmFaultTest {
 
     @BeforeAll
     static void start() throws Exception {
-        tpm = new AgentSwtpm(dir, Swtpm.Transport.UNIX, ProvisionOptions.defaults());
+        tpm = new ProvisionedSwtpm(dir, Swtpm.Transport.UNIX, ProvisionOptions.defaults());
         proxy = new TpmFaultProxy(tpm.swtpm.unixSocketPath());
         server = PluginHost.builder(PluginKind.SERVER, PluginCommands.server()).start();
         server.configure(TRUST_DOMAIN, tpm.provisioned.serverConfig());
@@ -266,7 +267,7 @@ class AgentTpmFaultTest {
         List<Integer> last = List.of();
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (true) {
-            try (TpmConnection c = TpmConnection.open(live().devicePath())) {
+            try (TpmConnection c = live().connect()) {
                 last = new ArrayList<>(c.transientHandles());
                 last.addAll(c.sessionHandles());
             }

@@ -9,6 +9,7 @@ import dev.tpmdevid.core.device.TpmConnection;
 import dev.tpmdevid.core.wire.ChallengeRequest;
 import dev.tpmdevid.testbed.provision.KeyType;
 import dev.tpmdevid.testbed.provision.Templates;
+import dev.tpmdevid.testbed.swtpm.ProvisionedSwtpm;
 import tss.tpm.CertifyResponse;
 import tss.tpm.CreatePrimaryResponse;
 import tss.tpm.CreateResponse;
@@ -47,7 +48,7 @@ final class GoLikeAgent {
 
     record Result(long commands, double millis) {}
 
-    static Result attest(AgentSwtpm tpm, KeyType devIdType) throws Exception {
+    static Result attest(ProvisionedSwtpm tpm, KeyType devIdType) throws Exception {
         long t0 = System.nanoTime();
         byte[] pub = Files.readAllBytes(tpm.provisioned.devIdPubPath());
         byte[] priv = Files.readAllBytes(tpm.provisioned.devIdPrivPath());

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tpmdevid.testbed.host.AttestationOutcome;
 import dev.tpmdevid.testbed.host.AttestationRelay;
-import dev.tpmdevid.testbed.host.LabSwtpm;
 import dev.tpmdevid.testbed.host.PluginCommands;
 import dev.tpmdevid.testbed.host.PluginHost;
 import dev.tpmdevid.testbed.host.PluginKind;
@@ -13,6 +12,8 @@ import dev.tpmdevid.testbed.provision.ProvisionOptions;
 import dev.tpmdevid.testbed.provision.ProvisionedTpm;
 import dev.tpmdevid.testbed.provision.Provisioner;
 import dev.tpmdevid.testbed.provision.TestPki;
+import dev.tpmdevid.testbed.swtpm.Swtpm;
+import dev.tpmdevid.core.device.TpmConnection;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -23,7 +24,6 @@ import java.util.HexFormat;
 import java.util.List;
 import javax.naming.ldap.LdapName;
 import javax.naming.ldap.Rdn;
-import tss.Tpm;
 
 /**
  * End-to-end fixture: the real plugin processes (launched through {@code bin/}) loaded once through
@@ -35,7 +35,7 @@ public final class E2eLab implements AutoCloseable {
 
     final PluginHost agent;
     final PluginHost server;
-    private final List<LabSwtpm> tpms = new ArrayList<>();
+    private final List<Swtpm> tpms = new ArrayList<>();
 
     private E2eLab(PluginHost agent, PluginHost server) {
         this.agent = agent;
@@ -59,17 +59,17 @@ public final class E2eLab implements AutoCloseable {
         }
     }
 
-    /** A fresh swtpm in {@code dir}/tpm, provisioned with {@code options}, files in {@code dir}/files. */
+    /** A fresh swtpm, provisioned with {@code options}, files in {@code dir}/files. */
     ProvisionedTpm provision(Path dir, ProvisionOptions options) throws IOException {
         return provision(dir, options, TestPki.create(options.caKeyType()));
     }
 
     /** As {@link #provision(Path, ProvisionOptions)} with given test CAs (to share them between TPMs). */
     ProvisionedTpm provision(Path dir, ProvisionOptions options, TestPki pki) throws IOException {
-        LabSwtpm sw = LabSwtpm.start(dir.resolve("tpm"));
+        Swtpm sw = Swtpm.start(Swtpm.Transport.TCP);
         tpms.add(sw);
-        try (Tpm tpm = sw.openTpm()) {
-            return Provisioner.provision(tpm, sw.devicePath(), options, pki, dir.resolve("files"));
+        try (TpmConnection c = sw.connect()) {
+            return Provisioner.provision(c.tpm(), sw.devicePath(), options, pki, dir.resolve("files"));
         }
     }
 
@@ -103,7 +103,7 @@ public final class E2eLab implements AutoCloseable {
 
     /** Stops this test's swtpms (the plugins stay loaded). */
     void stopTpms() {
-        tpms.forEach(LabSwtpm::close);
+        tpms.forEach(Swtpm::close);
         tpms.clear();
     }
 

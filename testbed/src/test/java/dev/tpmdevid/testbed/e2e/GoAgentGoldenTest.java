@@ -9,7 +9,9 @@ import dev.tpmdevid.core.tpm.TpmtPublic;
 import dev.tpmdevid.core.tpm.TpmtSignature;
 import dev.tpmdevid.core.wire.AttestationRequest;
 import dev.tpmdevid.core.wire.ChallengeResponse;
-import dev.tpmdevid.server.StepVerifier;
+import dev.tpmdevid.server.ServerPluginConfig;
+import dev.tpmdevid.verifier.AttestedNode;
+import dev.tpmdevid.verifier.TpmDevIdVerifier;
 import dev.tpmdevid.testbed.host.AgentPluginStream;
 import dev.tpmdevid.testbed.host.PluginCommands;
 import dev.tpmdevid.testbed.host.PluginHost;
@@ -59,18 +61,21 @@ class GoAgentGoldenTest extends E2eLabTest {
     private static final Duration TIMEOUT = Duration.ofMinutes(2);
 
     /** One agent's attestation, recorded. */
-    record Recording(byte[] payload, StepVerifier.Challenge challenge, byte[] response, StepVerifier.Result result) {
+    record Recording(byte[] payload, TpmDevIdVerifier.Challenge.State challenge, byte[] challengeJson, byte[] response,
+            AttestedNode result) {
     }
 
     static Recording record(PluginHost agent, ProvisionedTpm tpm) throws Exception {
         agent.configure(E2eLab.TRUST_DOMAIN, tpm.agentConfig());
-        StepVerifier verifier = StepVerifier.fromHcl(E2eLab.TRUST_DOMAIN, tpm.serverConfig());
+        TpmDevIdVerifier verifier = ServerPluginConfig.verifier(E2eLab.TRUST_DOMAIN, tpm.serverConfig(),
+                java.time.Clock.systemUTC());
         try (AgentPluginStream stream = new AgentPluginStream(agent, TIMEOUT)) {
             byte[] payload = stream.payload();
-            StepVerifier.Challenge challenge = verifier.challenge(payload);
-            byte[] response = stream.answer(challenge.challengeJson());
-            return new Recording(payload, challenge, response,
-                    verifier.verify(payload, challenge.nonce(), challenge.secret(), response));
+            TpmDevIdVerifier.Challenge challenge = verifier.begin(payload);
+            byte[] challengeJson = challenge.challengeJson();
+            TpmDevIdVerifier.Challenge.State state = challenge.export();
+            byte[] response = stream.answer(challengeJson);
+            return new Recording(payload, state, challengeJson, response, challenge.complete(response));
         }
     }
 
@@ -87,9 +92,9 @@ class GoAgentGoldenTest extends E2eLabTest {
             Recording ours = record(lab.agent, tpm);
 
             String expectedId = E2eLab.expectedSpiffeId(tpm.devIdCertificate());
-            assertThat(go.result().spiffeId()).isEqualTo(expectedId);
-            assertThat(ours.result().spiffeId()).isEqualTo(expectedId);
-            assertThat(ours.result().selectorValues()).isEqualTo(go.result().selectorValues());
+            assertThat(go.result().agentId(E2eLab.TRUST_DOMAIN)).isEqualTo(expectedId);
+            assertThat(ours.result().agentId(E2eLab.TRUST_DOMAIN)).isEqualTo(expectedId);
+            assertThat(ours.result().selectors()).isEqualTo(go.result().selectors());
 
             AttestationRequest g = AttestationRequest.fromJson(go.payload());
             AttestationRequest j = AttestationRequest.fromJson(ours.payload());
@@ -131,8 +136,8 @@ class GoAgentGoldenTest extends E2eLabTest {
 
             ChallengeResponse goResp = ChallengeResponse.fromJson(go.response());
             ChallengeResponse ourResp = ChallengeResponse.fromJson(ours.response());
-            assertThat(goResp.credActivation()).isEqualTo(go.challenge().secret());
-            assertThat(ourResp.credActivation()).isEqualTo(ours.challenge().secret());
+            assertThat(goResp.credActivation()).isEqualTo(go.challenge().credentialSecret());
+            assertThat(ourResp.credActivation()).isEqualTo(ours.challenge().credentialSecret());
             if (devId == KeyType.RSA) {
                 assertThat(ourResp.devId().length).isEqualTo(goResp.devId().length).isEqualTo(256);
             } else {
@@ -166,8 +171,8 @@ class GoAgentGoldenTest extends E2eLabTest {
     private static void write(Path dir, ProvisionedTpm tpm, Recording go, Instant recordedAt) throws IOException {
         Files.createDirectories(dir);
         Files.write(dir.resolve("attestation-request.json"), go.payload());
-        Files.write(dir.resolve("challenge-request.json"), go.challenge().challengeJson());
-        Files.writeString(dir.resolve("credential-secret.hex"), HexFormat.of().formatHex(go.challenge().secret())
+        Files.write(dir.resolve("challenge-request.json"), go.challengeJson());
+        Files.writeString(dir.resolve("credential-secret.hex"), HexFormat.of().formatHex(go.challenge().credentialSecret())
                 + "\n", StandardCharsets.US_ASCII);
         Files.write(dir.resolve("challenge-response.json"), go.response());
         for (Path f : List.of(tpm.devIdCertPath(), tpm.devIdPubPath(), tpm.devIdCaPath(), tpm.endorsementCaPath())) {
@@ -178,8 +183,8 @@ class GoAgentGoldenTest extends E2eLabTest {
         expected.append("spire_version=").append(spireVersion()).append('\n');
         expected.append("recorded_at=").append(recordedAt).append('\n');
         expected.append("trust_domain=").append(E2eLab.TRUST_DOMAIN).append('\n');
-        expected.append("spiffe_id=").append(go.result().spiffeId()).append('\n');
-        List<String> selectors = go.result().selectorValues();
+        expected.append("spiffe_id=").append(go.result().agentId(E2eLab.TRUST_DOMAIN)).append('\n');
+        List<String> selectors = go.result().selectors();
         for (int i = 0; i < selectors.size(); i++) {
             expected.append("selector.").append(i + 1).append('=').append(selectors.get(i)).append('\n');
         }

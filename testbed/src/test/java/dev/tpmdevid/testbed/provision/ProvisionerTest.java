@@ -34,7 +34,7 @@ class ProvisionerTest {
         int padding = 400;
         ProvisionOptions options = ProvisionOptions.defaults().withCaKeyType(caType).withEkNvPadding(padding);
         try (Swtpm sw = Swtpm.start();
-                TpmConnection connection = TpmConnection.open(sw.devicePath())) {
+                TpmConnection connection = sw.connect()) {
             Tpm tpm = connection.tpm();
             ProvisionedTpm p = Provisioner.provision(tpm, sw.devicePath(), options, ProvisionCache.shared().pki(caType),
                     dir.resolve("out"));
@@ -89,7 +89,7 @@ class ProvisionerTest {
     @EnumSource(KeyType.class)
     void csrIsSignedByTheTpmKey(KeyType devIdType) throws Exception {
         try (Swtpm sw = Swtpm.start();
-                TpmConnection connection = TpmConnection.open(sw.devicePath())) {
+                TpmConnection connection = sw.connect()) {
             TpmProvisioning.DevIdKey key = TpmProvisioning.createDevId(connection.tpm(), devIdType, new byte[0], "pw".getBytes(), "node-7");
             assertThat(key.csr().getSubjectPublicKeyInfo().getEncoded()).isEqualTo(key.publicKey().getEncoded());
             assertThat(key.csr().getSubject().toString()).isEqualTo("CN=node-7");

@@ -107,7 +107,7 @@ class ToolsProvisionerTest {
                     .isInstanceOf(ToolRunner.ToolException.class)
                     .hasMessageStartingWith("tpm2_nvdefine 0x01c00002 -C p")
                     .hasMessageContaining("exit 1");
-            try (TpmConnection c = TpmConnection.open(sw.devicePath())) {
+            try (TpmConnection c = sw.connect()) {
                 assertThat(c.transientHandles()).isEmpty();
                 assertThat(c.sessionHandles()).isEmpty();
             }

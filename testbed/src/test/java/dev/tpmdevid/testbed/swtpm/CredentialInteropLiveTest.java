@@ -77,7 +77,7 @@ class CredentialInteropLiveTest {
     @ValueSource(strings = {"rsa", "ecc"})
     void ourMakeCredentialActivatesOnSwtpm(String ekType) throws Exception {
         byte[] endorsementPw = "e-pw".getBytes(StandardCharsets.UTF_8);
-        try (Swtpm swtpm = Swtpm.start(); TpmConnection c = TpmConnection.open(swtpm.tcpAddress())) {
+        try (Swtpm swtpm = Swtpm.start(); TpmConnection c = swtpm.connect()) {
             c.tpm().HierarchyChangeAuth(Hierarchy.ENDORSEMENT.withPassword(null), endorsementPw);
             try (HandleScope scope = c.scope()) {
                 Keys k = createKeys(scope, c, ekType, endorsementPw);
@@ -107,7 +107,7 @@ class CredentialInteropLiveTest {
     @ValueSource(strings = {"rsa", "ecc"})
     void tpm2MakecredentialOutputActivatesThroughJava(String ekType, @TempDir Path dir) throws Exception {
         assertTrue(onPath("tpm2_makecredential"), "tpm2-tools is not installed (bin/test installs the Debian package tpm2-tools)");
-        try (Swtpm swtpm = Swtpm.start(); TpmConnection c = TpmConnection.open(swtpm.tcpAddress());
+        try (Swtpm swtpm = Swtpm.start(); TpmConnection c = swtpm.connect();
                 HandleScope scope = c.scope()) {
             Keys k = createKeys(scope, c, ekType, null);
             byte[] secret = new byte[32];
@@ -134,7 +134,7 @@ class CredentialInteropLiveTest {
         RNG.nextBytes(secret);
         try (Swtpm swtpm = Swtpm.start()) {
             CredentialBlob blob;
-            try (TpmConnection c = TpmConnection.open(swtpm.tcpAddress()); HandleScope scope = c.scope()) {
+            try (TpmConnection c = swtpm.connect(); HandleScope scope = c.scope()) {
                 Keys k = createKeys(scope, c, ekType, null);
                 blob = MakeCredential.make(ours(k.ek().outPublic()), k.ak().name(), secret, RNG);
                 TPM_HANDLE owner = Hierarchy.OWNER.withPassword(null);
@@ -153,7 +153,7 @@ class CredentialInteropLiveTest {
             run(tcti, "tpm2_flushcontext", session.toString());
             assertThat(Files.readAllBytes(recovered)).isEqualTo(secret);
 
-            try (TpmConnection c = TpmConnection.open(swtpm.tcpAddress())) {
+            try (TpmConnection c = swtpm.connect()) {
                 assertThat(c.transientHandles()).isEmpty();
                 assertThat(c.sessionHandles()).isEmpty();
             }
@@ -164,7 +164,7 @@ class CredentialInteropLiveTest {
     @ValueSource(strings = {"rsa"})
     void wrongEndorsementPasswordFailsActivationWithoutLeaking(String ekType) throws Exception {
         byte[] endorsementPw = "right".getBytes(StandardCharsets.UTF_8);
-        try (Swtpm swtpm = Swtpm.start(); TpmConnection c = TpmConnection.open(swtpm.tcpAddress())) {
+        try (Swtpm swtpm = Swtpm.start(); TpmConnection c = swtpm.connect()) {
             c.tpm().HierarchyChangeAuth(Hierarchy.ENDORSEMENT.withPassword(null), endorsementPw);
             try (HandleScope scope = c.scope()) {
                 Keys k = createKeys(scope, c, ekType, endorsementPw);

@@ -61,7 +61,7 @@ class SpireSessionLiveTest {
             TPMT_PUBLIC devIdPub;
             TPM2B_PRIVATE devIdPriv;
             // provisioning (not counted): DevID blobs under the SPIRE SRK, then hierarchy passwords
-            try (TpmConnection c = TpmConnection.open(swtpm.devicePath()); HandleScope scope = c.scope()) {
+            try (TpmConnection c = swtpm.connect(); HandleScope scope = c.scope()) {
                 TpmObject srk = scope.createPrimary(Hierarchy.OWNER.withPassword(null), LiveTemplates.rsaSrk(), null);
                 CreateResponse dev = c.tpm().Create(srk.handle(), new TPMS_SENSITIVE_CREATE(devIdPw, new byte[0]),
                         LiveTemplates.rsaDevId(), new byte[0], new TPMS_PCR_SELECTION[0]);
@@ -71,7 +71,7 @@ class SpireSessionLiveTest {
                 c.tpm().HierarchyChangeAuth(Hierarchy.ENDORSEMENT.withPassword(null), endorsementPw);
             }
 
-            try (TpmConnection c = TpmConnection.open(swtpm.devicePath())) {
+            try (TpmConnection c = swtpm.connect()) {
                 byte[] nonce = random(32);
                 byte[] secret = random(32);
                 try (HandleScope scope = c.scope()) {

@@ -54,7 +54,7 @@ class SwtpmTest {
         // start() waits for a ctrl-channel answer, which swtpm gives only after its data socket is set up
         for (int i = 0; i < 8; i++) {
             for (Swtpm.Transport t : Swtpm.Transport.values()) {
-                try (Swtpm swtpm = Swtpm.start(t); TpmConnection tpm = TpmConnection.open(swtpm.devicePath())) {
+                try (Swtpm swtpm = Swtpm.start(t); TpmConnection tpm = swtpm.connect()) {
                     assertThat(tpm.tpm().GetRandom(4)).hasSize(4);
                 }
             }
@@ -110,7 +110,7 @@ class SwtpmTest {
 
     /** Name of a primary ECC key in the owner hierarchy: a function of the owner seed only. */
     private static byte[] srkName(Swtpm swtpm) {
-        try (TpmConnection c = TpmConnection.open(swtpm.devicePath());
+        try (TpmConnection c = swtpm.connect();
                 var scope = c.scope()) {
             return scope.createPrimary(dev.tpmdevid.core.device.Hierarchy.OWNER.withPassword(null),
                     LiveTemplates.eccStorageKey(), null).name();

@@ -12,6 +12,7 @@ import dev.tpmdevid.agent.AgentConfig;
 import dev.tpmdevid.agent.DevIdAttestor;
 import dev.tpmdevid.testbed.provision.KeyType;
 import dev.tpmdevid.testbed.provision.ProvisionOptions;
+import dev.tpmdevid.testbed.swtpm.ProvisionedSwtpm;
 import dev.tpmdevid.testbed.swtpm.Swtpm;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -22,8 +23,13 @@ import org.junit.jupiter.api.io.TempDir;
  * without AK reuse, next to the Go agent's command sequence replayed on the same TPM. Prints only; no timed
  * assertions. Wall time = open + begin + payload + solve + close, including the test's MakeCredential (under 2 ms)
  * in both ours and the Go-like replay.
+ *
+ * <p>Not run by {@code mvn verify} / {@code bin/test} (the name does not end in {@code Test}); run it with
+ * {@code mvn -B -ntp -q verify -pl testbed -am -Dtest=AgentBenchmark -Dsurefire.failIfNoSpecifiedTests=false}
+ * ({@code -Dagent.bench.runs=N}); the figures land in
+ * {@code testbed/target/surefire-reports/dev.tpmdevid.testbed.agent.AgentBenchmark-output.txt}.
  */
-class AgentBenchmarkTest {
+class AgentBenchmark {
 
     private static final int RUNS = Integer.getInteger("agent.bench.runs", 9);
 
@@ -32,13 +38,13 @@ class AgentBenchmarkTest {
 
     @BeforeAll
     static void needsSwtpm() {
-        assertTrue(AgentSwtpm.available(), "swtpm is not installed (bin/test installs the Debian packages swtpm and swtpm-tools)");
+        assertTrue(ProvisionedSwtpm.available(), "swtpm is not installed (bin/test installs the Debian packages swtpm and swtpm-tools)");
     }
 
     @Test
     void medianWallTimeAndCommandsPerAttestation() throws Exception {
         List<String> lines = new ArrayList<>();
-        try (AgentSwtpm tpm = new AgentSwtpm(dir, Swtpm.Transport.TCP, ProvisionOptions.defaults())) {
+        try (ProvisionedSwtpm tpm = new ProvisionedSwtpm(dir, Swtpm.Transport.TCP, ProvisionOptions.defaults())) {
             for (String ak : new String[] {"rsa", "ecc"}) {
                 for (boolean reuse : new boolean[] {false, true}) {
                     DevIdAttestor a = DevIdAttestor.create(AgentConfig.fromHcl(tpm.agentHcl(

@@ -27,23 +27,21 @@ import dev.tpmdevid.testbed.host.PluginCommands;
 import dev.tpmdevid.testbed.host.PluginHost;
 import dev.tpmdevid.testbed.host.PluginKind;
 import dev.tpmdevid.testbed.provision.ProvisionOptions;
+import dev.tpmdevid.testbed.swtpm.ProvisionedSwtpm;
 import dev.tpmdevid.testbed.swtpm.Swtpm;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Soak: many attestations through the real plugin processes, with the plugin process's resident set
  * size, thread count and open file descriptors sampled from {@code /proc/<pid>} as it goes; the mean
  * of the first 10% of the samples is compared with the mean of the last 10%. Not part of
- * {@code bin/test}: run with
- * {@code mvn -B verify -pl testbed -am -Dtest=SoakTest -Dsurefire.failIfNoSpecifiedTests=false
- * -Dtpmdevid.soak=true} (counts: {@code -Dtpmdevid.soak.server=10000 -Dtpmdevid.soak.agent=1000}).
+ * {@code mvn verify} / {@code bin/test} (the name does not end in {@code Test}): run with
+ * {@code mvn -B verify -pl testbed -am -Dtest=Soak -Dsurefire.failIfNoSpecifiedTests=false}
+ * (counts: {@code -Dtpmdevid.soak.server=10000 -Dtpmdevid.soak.agent=1000}).
  * Figures go to the test output and {@code testbed/target/soak-*.md}.
  */
-@EnabledIfSystemProperty(named = "tpmdevid.soak", matches = "true",
-        disabledReason = "opt-in soak harness: run with -Dtpmdevid.soak=true (docs/robustness.md)")
-class SoakTest {
+class Soak {
     static final String TRUST_DOMAIN = "example.org";
     static final int SAMPLES = 100;
 
@@ -75,7 +73,7 @@ class SoakTest {
     @Test
     void agentPlugin_onSwtpm() throws Exception {
         int n = Integer.getInteger("tpmdevid.soak.agent", 1_000);
-        try (AgentSwtpm tpm = new AgentSwtpm(dir, Swtpm.Transport.UNIX, ProvisionOptions.defaults());
+        try (ProvisionedSwtpm tpm = new ProvisionedSwtpm(dir, Swtpm.Transport.UNIX, ProvisionOptions.defaults());
                 PluginHost server = PluginHost.builder(PluginKind.SERVER, PluginCommands.server()).start();
                 PluginHost agent = PluginHost.builder(PluginKind.AGENT, PluginCommands.agent()).start()) {
             server.configure(TRUST_DOMAIN, tpm.provisioned.serverConfig());
@@ -86,7 +84,7 @@ class SoakTest {
                 assertThat(o.succeeded()).as("attestation %d: %s", i, o.operatorView()).isTrue();
             });
             List<Integer> handles;
-            try (TpmConnection c = TpmConnection.open(tpm.devicePath())) {
+            try (TpmConnection c = tpm.open()) {
                 handles = new ArrayList<>(c.transientHandles());
                 handles.addAll(c.sessionHandles());
             }

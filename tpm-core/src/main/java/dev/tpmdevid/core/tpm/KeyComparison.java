@@ -1,4 +1,4 @@
-package dev.tpmdevid.verifier;
+package dev.tpmdevid.core.tpm;
 
 import java.math.BigInteger;
 import java.security.PublicKey;
@@ -6,7 +6,11 @@ import java.security.interfaces.ECPublicKey;
 import java.security.interfaces.RSAPublicKey;
 import java.security.spec.ECParameterSpec;
 
-/** Equality of two JCA public keys by their mathematical content (RSA n/e, EC curve/point). */
+/**
+ * Equality of two JCA public keys by their mathematical content (RSA n/e, EC curve/point): the one
+ * comparison of a certificate's key with a TPM public area's key ({@link TpmtPublic#toPublicKey()}),
+ * for the server's checks and the tools.
+ */
 public final class KeyComparison {
   private KeyComparison() {}
 

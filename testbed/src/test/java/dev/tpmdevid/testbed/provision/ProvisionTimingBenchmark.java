@@ -12,8 +12,13 @@ import org.junit.jupiter.api.io.TempDir;
  * Prints what provisioning costs on this machine: a fresh provision (Java, RSA and ECC DevID) against
  * starting from a copied golden state. Nothing is asserted on time. (The tpm2-tools path prints its
  * own time in {@link ToolsProvisionerTest}.)
+ *
+ * <p>Not run by {@code mvn verify} / {@code bin/test} (the name does not end in {@code Test}); run it with
+ * {@code mvn -B -ntp -q verify -pl testbed -am -Dtest=ProvisionTimingBenchmark
+ * -Dsurefire.failIfNoSpecifiedTests=false}; the figures land in
+ * {@code testbed/target/surefire-reports/dev.tpmdevid.testbed.provision.ProvisionTimingBenchmark-output.txt}.
  */
-class ProvisionTimingTest {
+class ProvisionTimingBenchmark {
 
     @TempDir
     Path dir;
