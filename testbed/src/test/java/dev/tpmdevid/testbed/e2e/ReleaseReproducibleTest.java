@@ -43,6 +43,8 @@ class ReleaseReproducibleTest {
             String out = Files.readString(log, StandardCharsets.UTF_8);
             assertThat(p.exitValue()).as("bin/release --check-reproducible exit status; its output:\n" + out).isZero();
 
+            // the figures for the record (surefire keeps a test's stdout in its -output.txt)
+            out.lines().filter(l -> l.contains("reproducib") || l.startsWith("Files ")).forEach(System.out::println);
             Matcher m = SHA.matcher(out);
             String first = null;
             String second = null;
