@@ -12,7 +12,6 @@ import dev.tpmdevid.testbed.provision.TestCa;
 import dev.tpmdevid.testbed.provision.TestPki;
 import java.io.IOException;
 import java.io.StringReader;
-import java.io.StringWriter;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -37,7 +36,6 @@ import org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils;
 import org.bouncycastle.openssl.PEMKeyPair;
 import org.bouncycastle.openssl.PEMParser;
 import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
-import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 import org.bouncycastle.pkcs.PKCS10CertificationRequest;
 import picocli.CommandLine.Command;
@@ -415,11 +413,7 @@ final class ProvisionCommand extends ToolCommand {
         return new JcaX509CertificateConverter().getCertificate(b.build(new JcaContentSignerBuilder(alg).build(caKey)));
     }
 
-    static byte[] pem(String label, byte[] der) throws IOException {
-        StringWriter w = new StringWriter();
-        try (JcaPEMWriter pw = new JcaPEMWriter(w)) {
-            pw.writeObject(new org.bouncycastle.util.io.pem.PemObject(label, der));
-        }
-        return w.toString().getBytes(StandardCharsets.US_ASCII);
+    static byte[] pem(String label, byte[] der) {
+        return dev.tpmdevid.core.pem.Pem.encode(label, der).getBytes(StandardCharsets.US_ASCII);
     }
 }
