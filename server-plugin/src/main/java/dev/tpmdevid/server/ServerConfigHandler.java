@@ -33,18 +33,28 @@ final class ServerConfigHandler implements ConfigHandler {
     for (String note : loaded.notes()) {
       LOG.warn(note);
     }
-    current.set(loaded.config());
+    ServerConfig old = current.getAndSet(loaded.config());
+    if (old != null) {
+      old.closeRevocation();
+    }
     LOG.info("tpm_devid server configured",
         "devid_anchors", loaded.config().devIdRoots().size(),
         "endorsement_anchors", loaded.config().endorsementRoots().size(),
         "challenge_timeout", loaded.config().challengeTimeout().toString(),
         "max_payload_bytes", loaded.config().maxPayloadBytes(),
         "allow_ecc_ek", loaded.config().allowEccEk(),
-        "allow_ecc_ak", loaded.config().allowEccAk());
+        "allow_ecc_ak", loaded.config().allowEccAk(),
+        "devid_crls", crlCount(loaded.config().devIdRevocation()),
+        "endorsement_crls", crlCount(loaded.config().endorsementRevocation()));
   }
 
   @Override
   public List<String> validate(String trustDomain, String hcl) throws StatusException {
-    return ServerConfigLoader.load(trustDomain, hcl, clock).notes();
+    return ServerConfigLoader.load(trustDomain, hcl, clock, false).notes();
+  }
+
+  /** Number of CRLs loaded, or "off" without that option. */
+  private static Object crlCount(dev.tpmdevid.verifier.x509.RevocationStore s) {
+    return s == null ? "off" : s.crlCount();
   }
 }

@@ -101,9 +101,7 @@ class VerifierDefectsTest {
         dev.tpmdevid.labpki.TestPki.rsaRootCa("devid-rsa-root");
     byte[] reencoded = Forgeries.reencode(root.cert().getEncoded(),
         Forgeries.Encoding.OUTER_AI_WITHOUT_NULL);
-    String pem = "-----BEGIN CERTIFICATE-----\n"
-        + java.util.Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(reencoded)
-        + "\n-----END CERTIFICATE-----\n";
+    String pem = dev.tpmdevid.core.pem.Pem.encode("CERTIFICATE", reencoded);
     try (PluginHarness h = new PluginHarness(null, null)) {
       io.grpc.StatusException e = org.junit.jupiter.api.Assertions.assertThrows(
           io.grpc.StatusException.class, () -> h.configs.configure(PluginHarness.TRUST_DOMAIN,

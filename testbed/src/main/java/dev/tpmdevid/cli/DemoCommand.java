@@ -384,7 +384,7 @@ final class DemoCommand implements Callable<Integer> {
                 } catch (WireFormatException | RuntimeException ex) {
                     d.put("decode error", ex.getMessage());
                 }
-                d.put("checks passed before a challenge is issued", "see the server checks 1-11");
+                d.put("checks passed before a challenge is issued", "see the server checks 1-" + payloadChecks());
                 break;
             }
             case CHALLENGE_RESPONSE: {
@@ -405,7 +405,8 @@ final class DemoCommand implements Callable<Integer> {
             case AGENT_ATTRIBUTES: {
                 d.put("what", "AgentAttributes: the agent's SPIFFE ID and selector values; spire-server adds the"
                         + " selector type tpm_devid");
-                d.put("checks passed before the result", "see the server checks 12-15");
+                d.put("checks passed before the result", "see the server checks " + (payloadChecks() + 1) + "-"
+                        + ServerChecks.CHECKS.size());
                 break;
             }
             case ERROR:
@@ -482,5 +483,10 @@ final class DemoCommand implements Callable<Integer> {
                 TempDirs.deleteQuietly(dir);
             }
         }
+    }
+
+    /** How many server checks run on the payload, before the challenge (numbered from 1). */
+    private static long payloadChecks() {
+        return ServerChecks.CHECKS.stream().filter(c -> !c.afterChallenge()).count();
     }
 }

@@ -8,9 +8,10 @@ import dev.tpmdevid.testbed.provision.LDevIdProvisioner;
 import dev.tpmdevid.testbed.provision.ProvisionOptions;
 import dev.tpmdevid.testbed.provision.ProvisionedTpm;
 import dev.tpmdevid.testbed.provision.Provisioner;
+import dev.tpmdevid.testbed.provision.TestCa;
+import dev.tpmdevid.testbed.provision.TestPki;
 import java.io.IOException;
 import java.io.StringReader;
-import java.io.StringWriter;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -35,7 +36,6 @@ import org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils;
 import org.bouncycastle.openssl.PEMKeyPair;
 import org.bouncycastle.openssl.PEMParser;
 import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
-import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 import org.bouncycastle.pkcs.PKCS10CertificationRequest;
 import picocli.CommandLine.Command;
@@ -58,7 +58,8 @@ import tss.Tpm;
                 "  tpm-devid provision --tpm tcp://127.0.0.1:2321 --srk-handle 0x81000001 --ca-cert ca.pem"
                 + " --ca-key ca.key --out ./devid",
                 "  tpm-devid provision --lab --tpm tcp://127.0.0.1:2321 --spire-passwords --out ./lab",
-                "  tpm-devid provision --lab --tpm tcp://127.0.0.1:2321 --key ecc --idevid template --out ./lab"})
+                "  tpm-devid provision --lab --tpm tcp://127.0.0.1:2321 --key ecc --idevid template --out ./lab",
+                "  tpm-devid provision --lab --tpm tcp://127.0.0.1:2321 --revoke-devid --out ./revoked-lab"})
 final class ProvisionCommand extends ToolCommand {
     enum Alg { rsa, ecc }
 
@@ -118,17 +119,43 @@ final class ProvisionCommand extends ToolCommand {
             + " agent-idevid.hcl (docs/idevid.md).")
     IDevIdMode idevid;
 
+    @Option(names = "--crl", description = "Also write CRLs (the server's devid_crl_path / endorsement_crl_path):"
+            + " with --lab, devid-crl.pem (one CRL per DevID CA) and endorsement-crl.pem (one per manufacturer"
+            + " CA), added to server.hcl; with --ca-key, devid-crl.pem signed by that CA.")
+    boolean crl;
+
+    @Option(names = "--revoke", paramLabel = "SERIAL", description = "List this certificate serial (0x-hex or"
+            + " decimal) as revoked in the CRL of the CA that issues the DevID certificates (implies --crl;"
+            + " repeatable).")
+    List<String> revoke = new ArrayList<>();
+
+    @Option(names = "--revoke-devid", description = "List the DevID certificate made by this run as revoked"
+            + " (implies --crl): the server then refuses it, naming its serial.")
+    boolean revokeDevId;
+
+    @Option(names = "--crl-days", defaultValue = "7", paramLabel = "N",
+            description = "CRL nextUpdate, in days from now. Default: ${DEFAULT-VALUE}.")
+    int crlDays;
+
     @Override
     int run() throws Exception {
         KeyType type = key == Alg.rsa ? KeyType.RSA : KeyType.ECC;
         if ((caCert == null) != (caKey == null)) {
             throw new Failure("--ca-cert and --ca-key go together");
         }
+        List<BigInteger> serials = parseSerials();
+        boolean writeCrl = crl || revokeDevId || !serials.isEmpty();
+        if (writeCrl && !lab && caKey == null) {
+            throw new Failure("--crl, --revoke and --revoke-devid need --lab or --ca-cert/--ca-key");
+        }
+        if (crlDays < 1) {
+            throw new Failure("--crl-days must be at least 1");
+        }
         if (lab) {
             if (srkHandle != null || caCert != null) {
                 throw new Failure("--lab makes its own CAs and uses SPIRE's SRK template");
             }
-            return lab(type);
+            return lab(type, writeCrl, serials);
         }
         if (spirePasswords) {
             throw new Failure("--spire-passwords applies only with --lab");
@@ -176,6 +203,18 @@ final class ProvisionCommand extends ToolCommand {
             ToolFiles.write(cert, sb.toString().getBytes(StandardCharsets.US_ASCII));
             out().println("  " + cert + "  certificate from " + ca.getSubjectX500Principal().getName()
                     + (chain.size() > 1 ? " (+ the CA certificate as intermediate)" : ""));
+            if (writeCrl) {
+                List<BigInteger> listed = new ArrayList<>(serials);
+                if (revokeDevId) {
+                    listed.add(leaf.getSerialNumber());
+                }
+                Path crlFile = outDir.resolve(DEVID_CRL);
+                Instant now = Instant.now();
+                ToolFiles.write(crlFile, pem("X509 CRL", TestCa.crl(ca, caPrivate, now.minus(Duration.ofMinutes(5)),
+                        now.plus(Duration.ofDays(crlDays)), listed)));
+                out().println("  " + crlFile + "  CRL of " + ca.getSubjectX500Principal().getName()
+                        + revokedText(listed));
+            }
         } else {
             out().println("Next: have the DevID CA sign devid.csr.pem and save the chain (leaf first) as " + cert);
         }
@@ -193,7 +232,7 @@ final class ProvisionCommand extends ToolCommand {
         return 0;
     }
 
-    private int lab(KeyType type) throws Exception {
+    private int lab(KeyType type, boolean writeCrl, List<BigInteger> serials) throws Exception {
         ProvisionOptions o = ProvisionOptions.defaults().withDevIdKeyType(type).withDevIdCommonName(commonName);
         o = spirePasswords ? o.withSpirePasswords() : o.withPasswords(devIdPassword, ownerPassword, "");
         ProvisionedTpm p;
@@ -227,7 +266,78 @@ final class ProvisionCommand extends ToolCommand {
             out().println("  " + p.directory().resolve(IDevIdProvisioner.IDEVID_CERT));
             out().println("  " + hcl + "  (the agent's plugin_data for the IDevID)");
         }
+        if (writeCrl) {
+            writeLabCrls(p, serials);
+        }
         return 0;
+    }
+
+    static final String DEVID_CRL = "devid-crl.pem";
+    static final String ENDORSEMENT_CRL = "endorsement-crl.pem";
+
+    /**
+     * One CRL per lab CA, so that every certificate of both chains is covered ({@code crl_mode = "strict"}
+     * works): the DevID CA that issued the lab's DevID certificate lists {@code --revoke} serials and, with
+     * {@code --revoke-devid}, that certificate; the other CRLs list nothing.
+     */
+    private void writeLabCrls(ProvisionedTpm p, List<BigInteger> serials) throws IOException {
+        TestPki pki = p.pki();
+        X509Certificate devId = p.devIdCertificate();
+        List<BigInteger> listed = new ArrayList<>(serials);
+        if (revokeDevId) {
+            listed.add(devId.getSerialNumber());
+        }
+        Instant now = Instant.now();
+        Instant thisUpdate = now.minus(Duration.ofMinutes(5));
+        Instant nextUpdate = now.plus(Duration.ofDays(crlDays));
+        StringBuilder devIdCrls = new StringBuilder();
+        for (TestCa ca : List.of(pki.devIdRoot(), pki.devIdIntermediate())) {
+            boolean issuerOfLeaf = ca.certificate().getSubjectX500Principal().equals(devId.getIssuerX500Principal());
+            devIdCrls.append(new String(pem("X509 CRL", ca.crl(thisUpdate, nextUpdate,
+                    issuerOfLeaf ? listed : List.of())), StandardCharsets.US_ASCII));
+        }
+        StringBuilder ekCrls = new StringBuilder();
+        for (TestCa ca : List.of(pki.manufacturerRoot(), pki.manufacturerIntermediate())) {
+            ekCrls.append(new String(pem("X509 CRL", ca.crl(thisUpdate, nextUpdate, List.of())),
+                    StandardCharsets.US_ASCII));
+        }
+        Path devIdFile = p.directory().resolve(DEVID_CRL);
+        Path ekFile = p.directory().resolve(ENDORSEMENT_CRL);
+        ToolFiles.write(devIdFile, devIdCrls.toString().getBytes(StandardCharsets.US_ASCII));
+        ToolFiles.write(ekFile, ekCrls.toString().getBytes(StandardCharsets.US_ASCII));
+        Files.writeString(p.serverHclPath(), "devid_crl_path = \"" + devIdFile.toAbsolutePath() + "\"\n"
+                + "endorsement_crl_path = \"" + ekFile.toAbsolutePath() + "\"\n",
+                StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.APPEND);
+        out().println("  " + devIdFile + "  CRLs of the DevID root and intermediate CA" + revokedText(listed));
+        out().println("  " + ekFile + "  CRLs of the manufacturer root and EK CA (nothing revoked)");
+    }
+
+    private static String revokedText(List<BigInteger> listed) {
+        if (listed.isEmpty()) {
+            return " (nothing revoked)";
+        }
+        List<String> hex = new ArrayList<>();
+        for (BigInteger s : listed) {
+            hex.add("0x" + s.toString(16));
+        }
+        return " revoking serial " + String.join(", ", hex);
+    }
+
+    private List<BigInteger> parseSerials() throws Failure {
+        List<BigInteger> out = new ArrayList<>();
+        for (String r : revoke) {
+            try {
+                String v = r.strip();
+                BigInteger b = v.toLowerCase().startsWith("0x") ? new BigInteger(v.substring(2), 16) : new BigInteger(v);
+                if (b.signum() <= 0) {
+                    throw new NumberFormatException();
+                }
+                out.add(b);
+            } catch (NumberFormatException e) {
+                throw new Failure("--revoke: not a positive serial number (0x-hex or decimal): " + r);
+            }
+        }
+        return out;
     }
 
     private TpmConnection open() throws Failure {
@@ -303,11 +413,7 @@ final class ProvisionCommand extends ToolCommand {
         return new JcaX509CertificateConverter().getCertificate(b.build(new JcaContentSignerBuilder(alg).build(caKey)));
     }
 
-    static byte[] pem(String label, byte[] der) throws IOException {
-        StringWriter w = new StringWriter();
-        try (JcaPEMWriter pw = new JcaPEMWriter(w)) {
-            pw.writeObject(new org.bouncycastle.util.io.pem.PemObject(label, der));
-        }
-        return w.toString().getBytes(StandardCharsets.US_ASCII);
+    static byte[] pem(String label, byte[] der) {
+        return dev.tpmdevid.core.pem.Pem.encode(label, der).getBytes(StandardCharsets.US_ASCII);
     }
 }

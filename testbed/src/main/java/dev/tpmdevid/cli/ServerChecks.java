@@ -31,11 +31,16 @@ final class ServerChecks {
             case DECODE_REQUEST -> "The server can read what the agent sent.";
             case DEVID_CERTIFICATE -> "The agent presented an ID card (its DevID certificate).";
             case DEVID_CHAIN -> "The ID card was issued by an authority this server trusts.";
+            case DEVID_REVOKED -> "The authority has not withdrawn the ID card (checked when the server has its"
+                    + " revocation lists).";
             case TPM_BLOBS -> "The agent sent the descriptions of its three TPM keys and the TPM's birth certificate.";
             case DEVID_KEY -> "The key the TPM vouches for is the very key named on the ID card.";
             case EK_KEY_MATCH -> "The birth certificate belongs to the TPM key the agent described.";
             case EK_ATTRIBUTES -> "That key really is a TPM's endorsement key (it can only decrypt, never sign).";
             case EK_CHAIN -> "The birth certificate was signed by a TPM maker this server trusts.";
+            case EK_REVOKED -> "The TPM maker has not withdrawn the birth certificate (checked when the server has"
+                    + " its revocation lists).";
+            case REVOCATION_UNAVAILABLE -> "The server's revocation lists are current enough to tell.";
             case AK_ATTRIBUTES -> "The fresh key that vouched was made inside a TPM and can only sign TPM-made statements.";
             case CERTIFY -> "The fresh key signed a TPM statement that the DevID key lives in the same TPM.";
             case CREDENTIAL -> "The server seals a secret that only the TPM with this birth certificate can open, and"
@@ -58,6 +63,10 @@ final class ServerChecks {
             case DEVID_CERTIFICATE -> List.of("no DevID certificate", "too many DevID certificates",
                     "unable to parse DevID");
             case DEVID_CHAIN -> List.of("unable to verify DevID signature");
+            // RevocationStore's messages ("<kind> <role> revoked: ..."); in strict CRL mode a chain whose
+            // revocation cannot be established (REVOCATION_UNAVAILABLE, not a check) fails this check too.
+            case DEVID_REVOKED -> List.of("DevID certificate revoked", "DevID intermediate certificate revoked",
+                    "DevID CA certificate (trust anchor) revoked", "cannot check revocation: DevID");
             case TPM_BLOBS -> List.of("missing attestation key public blob", "missing DevID key public blob",
                     "missing endorsement certificate", "missing endorsement key public blob",
                     "cannot parse endorsement certificate", "cannot decode DevID key public blob",
@@ -66,6 +75,9 @@ final class ServerChecks {
             case EK_KEY_MATCH -> List.of("public key in EK certificate differs");
             case EK_ATTRIBUTES -> List.of("endorsement key attributes check failed");
             case EK_CHAIN -> List.of("cannot verify EK signature");
+            case EK_REVOKED -> List.of("EK certificate revoked", "EK intermediate certificate revoked",
+                    "EK CA certificate (trust anchor) revoked", "cannot check revocation: EK");
+            case REVOCATION_UNAVAILABLE -> List.of("cannot check revocation");
             case AK_ATTRIBUTES -> List.of("attestation key attributes check failed");
             case CERTIFY -> List.of("cannot verify that DevID is in the same TPM than AK");
             case CREDENTIAL -> List.of("cannot extract name from AK public", "cannot generate credential activation");
@@ -78,10 +90,10 @@ final class ServerChecks {
         };
     }
 
-    /** Checks SPIRE's Go server makes only in part (by number), read from its source. */
-    private static final Map<Integer, String> GO_PARTLY = Map.of(
-            1, "partly: no size limit",
-            10, "partly: ignores the signature's algorithm field (verifies any label as RSASSA)");
+    /** Checks SPIRE's Go server makes only in part, read from its source. */
+    private static final Map<Reason, String> GO_PARTLY = Map.of(
+            Reason.DECODE_REQUEST, "partly: no size limit",
+            Reason.CERTIFY, "partly: ignores the signature's algorithm field (verifies any label as RSASSA)");
 
     private ServerChecks() {
     }
@@ -122,7 +134,7 @@ final class ServerChecks {
             m.put("check", c.title());
             m.put("plain", c.plain());
             m.put("phase", c.afterChallenge() ? "challenge response" : "payload");
-            m.put("goServer", c.hardening() ? "lacks it" : GO_PARTLY.getOrDefault(i + 1, "makes it"));
+            m.put("goServer", c.hardening() ? "lacks it" : GO_PARTLY.getOrDefault(c.reason(), "makes it"));
             m.put("outcome", failed < 0 || i < failed ? "passed" : i == failed ? "failed" : "not reached");
             if (i == failed) {
                 m.put("error", error);

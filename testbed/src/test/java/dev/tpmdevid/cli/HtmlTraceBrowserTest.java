@@ -74,7 +74,7 @@ class HtmlTraceBrowserTest {
         // decoded structures inside the messages
         assertThat(dom).contains("DevIDPub (TPMT_PUBLIC of the DevID key)", "CertifiedDevID (TPMS_ATTEST signed by"
                 + " the AK)", "certifiedName == Name(DevIDPub)", "DevID nonce", "CredActivation.Secret");
-        // all 15 checks passed, and a plain-language line per message step
+        // all checks passed, and a plain-language line per message step
         assertThat(count(dom, "data-outcome=\"passed\"")).isEqualTo(ServerChecks.CHECKS.size());
         assertThat(count(dom, "<span class=\"plain\">")).isEqualTo(7);
         assertThat(dom).contains("id=\"spiffe-id\">spiffe://example.org/spire/agent/tpm_devid/");
@@ -87,7 +87,7 @@ class HtmlTraceBrowserTest {
         Path html = dir.resolve("attack.html");
         CliRun r = CliRun.of("demo", "--attack", "devid-cert-key-differs-from-devidpub", "--html", html.toString());
         assertThat(r.code()).as(r.toString()).isZero();
-        assertThat(r.out()).contains("Stopped at check 5: DevIDPub is the key of the DevID certificate",
+        assertThat(r.out()).contains("Stopped at check 6: DevIDPub is the key of the DevID certificate",
                 "rpc error: code = InvalidArgument desc = nodeattestor(tpm_devid): DevID certificate key differs"
                         + " from DevID key public blob", "SPIRE's Go server ACCEPTS it");
         assertSelfContained(Files.readString(html, StandardCharsets.UTF_8));
@@ -95,10 +95,10 @@ class HtmlTraceBrowserTest {
         Chromium.Page page = Chromium.load(html);
         assertThat(page.scriptErrors()).as("script errors").isEmpty();
         String dom = page.dom();
-        assertThat(outcomes(dom)).containsExactly("passed", "passed", "passed", "passed", "failed", "not-reached",
+        assertThat(outcomes(dom)).containsExactly("passed", "passed", "passed", "passed", "passed", "failed",
                 "not-reached", "not-reached", "not-reached", "not-reached", "not-reached", "not-reached",
-                "not-reached", "not-reached", "not-reached");
-        assertThat(dom).contains("check 5 FAILED: DevIDPub is the key of the DevID certificate");
+                "not-reached", "not-reached", "not-reached", "not-reached", "not-reached");
+        assertThat(dom).contains("check 6 FAILED: DevIDPub is the key of the DevID certificate");
         assertThat(Chromium.between(dom, "<pre id=\"operator-error\">", "</pre>")).isEqualTo(
                 "rpc error: code = InvalidArgument desc = nodeattestor(tpm_devid): DevID certificate key differs from"
                         + " DevID key public blob: modulus mismatch");

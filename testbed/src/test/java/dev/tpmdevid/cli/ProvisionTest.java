@@ -90,6 +90,44 @@ class ProvisionTest {
     }
 
     @Test
+    void labWithRevokedDevIdCrlIsRefusedByTheServerNamingTheSerial() throws Exception {
+        assertTrue(Swtpm.isInstalled(), "swtpm is not installed (bin/test installs the Debian packages swtpm and swtpm-tools)");
+        try (Swtpm swtpm = Swtpm.start(Swtpm.Transport.TCP)) {
+            Path lab = dir.resolve("lab");
+            CliRun l = CliRun.of("provision", "--lab", "--tpm", swtpm.devicePath(), "--revoke-devid",
+                    "--revoke", "0x1234", "--out", lab.toString());
+            assertThat(l.code()).as(l.toString()).isZero();
+            java.security.cert.X509Certificate leaf = ProvisionCommand.readCertificate(lab.resolve("devid.crt.pem"));
+            String serial = "0x" + leaf.getSerialNumber().toString(16);
+            assertThat(l.out()).contains("devid-crl.pem  CRLs of the DevID root and intermediate CA revoking serial 0x1234, "
+                    + serial, "endorsement-crl.pem");
+            assertThat(Files.readString(lab.resolve("server.hcl"))).contains(
+                    "devid_crl_path = \"" + lab.resolve("devid-crl.pem").toAbsolutePath() + "\"",
+                    "endorsement_crl_path = \"" + lab.resolve("endorsement-crl.pem").toAbsolutePath() + "\"");
+
+            String req = dir.resolve("req.json").toString();
+            String as = dir.resolve("as.json").toString();
+            assertThat(CliRun.of("agent", "request", "--config", lab.resolve("agent.hcl").toString(), "--out", req,
+                    "--state", as).code()).isZero();
+            CliRun ch = CliRun.of("server", "challenge", "--config", lab.resolve("server.hcl").toString(), "--request",
+                    req, "--out", dir.resolve("ch.json").toString(), "--state", dir.resolve("ss.json").toString());
+            assertThat(ch.code()).as(ch.toString()).isNotZero();
+            assertThat(ch.out() + ch.err()).contains("DevID certificate revoked: serial " + serial
+                    + " (issuer \"CN=Test DevID Intermediate CA\") is listed in a CRL of its issuer");
+        }
+    }
+
+    @Test
+    void crlOptionsNeedACa() {
+        CliRun r = CliRun.of("provision", "--tpm", "tcp://127.0.0.1:1", "--revoke", "12", "--out", dir.toString());
+        assertThat(r.code()).isNotZero();
+        assertThat(r.err()).contains("--crl, --revoke and --revoke-devid need --lab or --ca-cert/--ca-key");
+        CliRun bad = CliRun.of("provision", "--lab", "--tpm", "tcp://127.0.0.1:1", "--revoke", "x1", "--out",
+                dir.toString());
+        assertThat(bad.err()).contains("--revoke: not a positive serial number (0x-hex or decimal): x1");
+    }
+
+    @Test
     void underAPersistentSrk() throws Exception {
         assertTrue(Swtpm.isInstalled(), "swtpm is not installed (bin/test installs the Debian packages swtpm and swtpm-tools)");
         try (Swtpm swtpm = Swtpm.start(Swtpm.Transport.TCP)) {

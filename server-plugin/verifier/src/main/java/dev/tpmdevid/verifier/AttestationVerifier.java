@@ -20,6 +20,8 @@ import dev.tpmdevid.verifier.AttestationFailure.Reason;
 import dev.tpmdevid.verifier.x509.Cert;
 import dev.tpmdevid.verifier.x509.ChainVerificationException;
 import dev.tpmdevid.verifier.x509.ChainVerifier;
+import dev.tpmdevid.verifier.x509.RevocationResult;
+import dev.tpmdevid.verifier.x509.RevocationStore;
 import dev.tpmdevid.verifier.x509.TrustBundle;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
@@ -29,6 +31,7 @@ import java.security.Signature;
 import java.security.cert.CertificateException;
 import java.security.interfaces.ECPublicKey;
 import java.security.interfaces.RSAPublicKey;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Date;
 import java.util.List;
@@ -223,14 +226,39 @@ public final class AttestationVerifier {
     return out;
   }
 
-  /** Step 5: DevID chain to the {@code devid_ca_path} anchors with Go semantics, all chains. */
+  /**
+   * Step 5: DevID chain to the {@code devid_ca_path} anchors with Go semantics, all chains; then,
+   * when the policy has DevID CRLs, their revocation ({@link #checkRevocation}).
+   */
   public static List<List<Cert>> verifyDevIdChain(VerificationPolicy config, List<Cert> devIdCerts)
       throws AttestationFailure {
+    Instant now = config.clock().instant();
+    List<List<Cert>> chains;
     try {
-      return ChainVerifier.verify(devIdCerts.get(0), devIdCerts.subList(1, devIdCerts.size()),
-          config.devIdRoots(), Date.from(config.clock().instant()), Set.of());
+      chains = ChainVerifier.verify(devIdCerts.get(0), devIdCerts.subList(1, devIdCerts.size()),
+          config.devIdRoots(), Date.from(now), Set.of());
     } catch (ChainVerificationException e) {
       throw fail(Reason.DEVID_CHAIN, "unable to verify DevID signature: verification failed: " + e.getMessage());
+    }
+    checkRevocation(config.devIdRevocation(), chains, config.devIdRoots(), now, Reason.DEVID_REVOKED);
+    return chains;
+  }
+
+  /**
+   * Steps 5 and 11 with {@code devid_crl_path} / {@code endorsement_crl_path}: every certificate
+   * of the verified chains against the CRLs of its issuer (server-plugin/README.md#revocation-crls).
+   */
+  static void checkRevocation(RevocationStore crls, List<List<Cert>> chains, TrustBundle anchors,
+      Instant now, Reason revoked) throws AttestationFailure {
+    if (crls == null) {
+      return;
+    }
+    RevocationResult r = crls.check(chains, anchors, now);
+    if (r instanceof RevocationResult.Revoked rv) {
+      throw fail(revoked, rv.message());
+    }
+    if (r instanceof RevocationResult.Unavailable u) {
+      throw fail(Reason.REVOCATION_UNAVAILABLE, u.message());
     }
   }
 
@@ -373,7 +401,8 @@ public final class AttestationVerifier {
   /**
    * Step 11: EK certificate chain to the {@code endorsement_ca_path} anchors, no intermediates from
    * the agent, with the TCG SAN of the EK leaf handled explicitly (and only there). Also refuses an
-   * EK certificate that is itself a CA (docs/security.md#a8-chain-shortcuts).
+   * EK certificate that is itself a CA (docs/security.md#a8-chain-shortcuts). Then, when the policy
+   * has EK CRLs, the revocation of the EK certificate and its CAs ({@link #checkRevocation}).
    */
   public static List<List<Cert>> verifyEkChain(VerificationPolicy config, Cert ekCert)
       throws AttestationFailure {
@@ -382,12 +411,15 @@ public final class AttestationVerifier {
       throw fail(Reason.EK_CHAIN, prefix + "endorsement certificate is a CA certificate");
     }
     TrustBundle roots = config.endorsementRoots();
+    Instant now = config.clock().instant();
+    List<List<Cert>> chains;
     try {
-      return ChainVerifier.verify(ekCert, List.of(), roots, Date.from(config.clock().instant()),
-          EK_LEAF_HANDLED);
+      chains = ChainVerifier.verify(ekCert, List.of(), roots, Date.from(now), EK_LEAF_HANDLED);
     } catch (ChainVerificationException e) {
       throw fail(Reason.EK_CHAIN, prefix + e.getMessage());
     }
+    checkRevocation(config.endorsementRevocation(), chains, roots, now, Reason.EK_REVOKED);
+    return chains;
   }
 
   /**

@@ -2,6 +2,7 @@ package dev.tpmdevid.verifier;
 
 import dev.tpmdevid.verifier.AttestationFailure.Reason;
 import dev.tpmdevid.verifier.x509.Cert;
+import dev.tpmdevid.verifier.x509.RevocationStore;
 import dev.tpmdevid.verifier.x509.TrustBundle;
 import java.security.SecureRandom;
 import java.security.cert.CertificateException;
@@ -47,7 +48,7 @@ public final class TpmDevIdVerifier {
 
   private TpmDevIdVerifier(Builder b) throws CertificateException {
     this.policy = new Policy(TrustBundle.of(b.devIdRoots), TrustBundle.of(b.endorsementRoots),
-        b.allowEccEk, b.allowEccAk, b.clock);
+        b.allowEccEk, b.allowEccAk, b.clock, b.devIdRevocation, b.endorsementRevocation);
     this.random = b.random != null ? b.random : new SecureRandom();
     this.pipeline = new AttestationVerifier(random);
     this.maxRequestBytes = b.maxRequestBytes;
@@ -55,7 +56,8 @@ public final class TpmDevIdVerifier {
 
   /** What the pipeline reads; not exposed, so the verifier stays immutable. */
   private record Policy(TrustBundle devIdRoots, TrustBundle endorsementRoots, boolean allowEccEk,
-      boolean allowEccAk, Clock clock) implements VerificationPolicy {}
+      boolean allowEccAk, Clock clock, RevocationStore devIdRevocation,
+      RevocationStore endorsementRevocation) implements VerificationPolicy {}
 
   public static Builder builder() {
     return new Builder();
@@ -95,8 +97,9 @@ public final class TpmDevIdVerifier {
 
   /**
    * The EK certificate checks alone (steps 8 and 11: strict DER, not a CA, chain to the
-   * endorsement roots without intermediates from the agent, validity at the verifier's clock):
-   * every verified path, EK first, root last.
+   * endorsement roots without intermediates from the agent, validity at the verifier's clock, and
+   * with {@link Builder#endorsementRevocation} the EK CRLs): every verified path, EK first, root
+   * last.
    */
   public List<List<X509Certificate>> verifyEndorsementCertificate(byte[] ekCertificateDer)
       throws AttestationFailure {
@@ -115,7 +118,7 @@ public final class TpmDevIdVerifier {
     Policy p;
     try {
       p = new Policy(TrustBundle.of(List.of()), TrustBundle.of(List.copyOf(endorsementRoots)),
-          true, true, Clock.fixed(time, ZoneOffset.UTC));
+          true, true, Clock.fixed(time, ZoneOffset.UTC), null, null);
     } catch (CertificateException e) {
       throw new IllegalArgumentException("root certificate refused: " + e.getMessage(), e);
     }
@@ -279,8 +282,8 @@ public final class TpmDevIdVerifier {
     private boolean allowEccAk = true;
     private SecureRandom random;
     private int maxRequestBytes = DEFAULT_MAX_REQUEST_BYTES;
-    // Revocation options (CRLs for the DevID and EK chains) belong here; the chains are checked in
-    // AttestationVerifier.verifyDevIdChain and verifyEkChain, one method per chain.
+    private RevocationStore devIdRevocation;
+    private RevocationStore endorsementRevocation;
 
     private Builder() {}
 
@@ -341,6 +344,32 @@ public final class TpmDevIdVerifier {
         throw new IllegalArgumentException("maxRequestBytes must be at least 1");
       }
       this.maxRequestBytes = max;
+      return this;
+    }
+
+    /**
+     * CRLs for the DevID chain (SPIRE has no such option; the plugin's {@code devid_crl_path}):
+     * after the chain verifies (step 5), every certificate of each verified chain but a
+     * self-issued root is checked against the CRLs of its issuer in {@code store}. A listed serial
+     * fails with {@link Reason#DEVID_REVOKED}; a certificate no current CRL covers fails with
+     * {@link Reason#REVOCATION_UNAVAILABLE} when the store's mode is {@link
+     * dev.tpmdevid.verifier.x509.CrlMode#STRICT} and passes in best-effort mode. Open the store
+     * with {@link RevocationStore#open}; it re-reads its files when they change, so one verifier
+     * can keep it. The verifier does not own it: close it when the verifier is no longer used.
+     * Default: null, no revocation check (as SPIRE's Go server).
+     */
+    public Builder devIdRevocation(RevocationStore store) {
+      this.devIdRevocation = store;
+      return this;
+    }
+
+    /**
+     * CRLs for the EK chain (the plugin's {@code endorsement_crl_path}), as {@link
+     * #devIdRevocation} after step 11: a listed serial fails with {@link Reason#EK_REVOKED}.
+     * Default: null, no revocation check.
+     */
+    public Builder endorsementRevocation(RevocationStore store) {
+      this.endorsementRevocation = store;
       return this;
     }
 

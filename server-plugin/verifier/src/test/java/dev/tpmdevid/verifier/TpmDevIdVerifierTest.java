@@ -378,11 +378,12 @@ class TpmDevIdVerifierTest {
 
   @Test
   void checks_areThePipelineStepsInOrder() {
-    assertThat(Reason.checks()).hasSize(Reason.values().length - 1)
-        .doesNotContain(Reason.CHALLENGE_STATE)
+    assertThat(Reason.checks()).hasSize(Reason.values().length - 2)
+        .doesNotContain(Reason.CHALLENGE_STATE, Reason.REVOCATION_UNAVAILABLE)
         .startsWith(Reason.DECODE_REQUEST).endsWith(Reason.AGENT_ID);
     assertThat(Reason.checks().stream().filter(Reason::hardening))
-        .containsExactly(Reason.DEVID_KEY, Reason.EK_ATTRIBUTES, Reason.AK_ATTRIBUTES);
+        .containsExactly(Reason.DEVID_REVOKED, Reason.DEVID_KEY, Reason.EK_ATTRIBUTES,
+            Reason.EK_REVOKED, Reason.AK_ATTRIBUTES);
     assertThat(Reason.checks().stream().filter(Reason::afterChallenge)).containsExactly(
         Reason.DECODE_RESPONSE, Reason.PROOF_OF_POSSESSION, Reason.PROOF_OF_RESIDENCY,
         Reason.AGENT_ID);

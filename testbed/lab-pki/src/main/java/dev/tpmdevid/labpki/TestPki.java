@@ -278,18 +278,69 @@ public final class TestPki {
         .keyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign).build(), kp.getPrivate());
   }
 
+  /**
+   * A CRL of {@code issuer} (v2, SHA-256 signature with {@code signer}, which is normally the
+   * issuer's key; another key forges one), listing {@code revoked} serials as keyCompromise.
+   */
+  public static byte[] crl(Ca issuer, PrivateKey signer, Instant thisUpdate, Instant nextUpdate,
+      BigInteger... revoked) {
+    return crl(issuer, signer, thisUpdate, nextUpdate, false, revoked);
+  }
+
+  /** As above; {@code deltaIndicator} adds a critical deltaCRLIndicator (unsupported scope). */
+  public static byte[] crl(Ca issuer, PrivateKey signer, Instant thisUpdate, Instant nextUpdate,
+      boolean deltaIndicator, BigInteger... revoked) {
+    try {
+      org.bouncycastle.cert.X509v2CRLBuilder b = new org.bouncycastle.cert.X509v2CRLBuilder(
+          X500Name.getInstance(issuer.cert().getSubjectX500Principal().getEncoded()),
+          Date.from(thisUpdate));
+      if (nextUpdate != null) {
+        b.setNextUpdate(Date.from(nextUpdate));
+      }
+      for (BigInteger serial : revoked) {
+        b.addCRLEntry(serial, Date.from(thisUpdate), org.bouncycastle.asn1.x509.CRLReason.keyCompromise);
+      }
+      b.addExtension(Extension.cRLNumber, false,
+          new org.bouncycastle.asn1.ASN1Integer(SERIAL.incrementAndGet()));
+      if (deltaIndicator) {
+        b.addExtension(Extension.deltaCRLIndicator, true, new org.bouncycastle.asn1.ASN1Integer(1));
+      }
+      String alg = signer.getAlgorithm().equals("EC") ? "SHA256withECDSA" : "SHA256withRSA";
+      return b.build(new JcaContentSignerBuilder(alg).build(signer)).getEncoded();
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** PEM text of DER CRLs. */
+  public static String crlPem(byte[]... ders) {
+    StringBuilder sb = new StringBuilder();
+    for (byte[] der : ders) {
+      sb.append(pemBlock("X509 CRL", der));
+    }
+    return sb.toString();
+  }
+
   /** PEM text of certificates. */
   public static String pem(X509Certificate... certs) {
     StringBuilder sb = new StringBuilder();
     for (X509Certificate c : certs) {
       try {
-        sb.append("-----BEGIN CERTIFICATE-----\n")
-            .append(java.util.Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(c.getEncoded()))
-            .append("\n-----END CERTIFICATE-----\n");
+        sb.append(pemBlock("CERTIFICATE", c.getEncoded()));
       } catch (Exception e) {
         throw new IllegalStateException(e);
       }
     }
     return sb.toString();
+  }
+
+  /**
+   * One RFC 7468 block (64-column base64). The same text as tpm-core's {@code Pem.encode}, which this
+   * module cannot use: it depends on Bouncy Castle and the JDK only.
+   */
+  private static String pemBlock(String type, byte[] der) {
+    return "-----BEGIN " + type + "-----\n"
+        + java.util.Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(der)
+        + "\n-----END " + type + "-----\n";
   }
 }

@@ -3,11 +3,15 @@ package dev.tpmdevid.testbed.provision;
 import java.math.BigInteger;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
+import java.security.PrivateKey;
 import java.security.PublicKey;
 import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
+import java.util.Date;
 import java.util.List;
 import java.util.Objects;
 import dev.tpmdevid.labpki.KeyType;
@@ -18,6 +22,8 @@ import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x500.X500NameBuilder;
 import org.bouncycastle.asn1.x500.style.BCStyle;
 import org.bouncycastle.asn1.x509.BasicConstraints;
+import org.bouncycastle.asn1.x509.CRLNumber;
+import org.bouncycastle.asn1.x509.CRLReason;
 import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
 import org.bouncycastle.asn1.x509.Extension;
 import org.bouncycastle.asn1.x509.GeneralName;
@@ -25,8 +31,11 @@ import org.bouncycastle.asn1.x509.GeneralNames;
 import org.bouncycastle.asn1.x509.KeyPurposeId;
 import org.bouncycastle.asn1.x509.KeyUsage;
 import org.bouncycastle.cert.CertIOException;
+import org.bouncycastle.cert.X509v2CRLBuilder;
 import org.bouncycastle.cert.X509v3CertificateBuilder;
 import org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils;
+import org.bouncycastle.operator.OperatorCreationException;
+import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
 /**
  * An in-memory test certificate authority (root or intermediate) that issues the certificates a real
@@ -134,6 +143,34 @@ public final class TestCa {
 
     public X509Certificate certificate() {
         return certificate;
+    }
+
+    /**
+     * A v2 CRL of this CA (DER), signed with its key: {@code revoked} serials listed with reason
+     * keyCompromise, a CRL number, {@code thisUpdate} and {@code nextUpdate} as given.
+     */
+    public byte[] crl(Instant thisUpdate, Instant nextUpdate, Collection<BigInteger> revoked) {
+        return crl(certificate, keyPair.getPrivate(), thisUpdate, nextUpdate, revoked);
+    }
+
+    /** A v2 CRL issued by {@code issuer} and signed with {@code issuerKey} (see {@link #crl}). */
+    public static byte[] crl(X509Certificate issuer, PrivateKey issuerKey, Instant thisUpdate, Instant nextUpdate,
+            Collection<BigInteger> revoked) {
+        try {
+            X509v2CRLBuilder b = new X509v2CRLBuilder(
+                    X500Name.getInstance(issuer.getSubjectX500Principal().getEncoded()), Date.from(thisUpdate));
+            b.setNextUpdate(Date.from(nextUpdate));
+            for (BigInteger serial : revoked) {
+                b.addCRLEntry(serial, Date.from(thisUpdate), CRLReason.keyCompromise);
+            }
+            b.addExtension(Extension.cRLNumber, false, new CRLNumber(BigInteger.valueOf(thisUpdate.getEpochSecond())));
+            b.addExtension(Extension.authorityKeyIdentifier, false,
+                    extensionUtils().createAuthorityKeyIdentifier(issuer.getPublicKey()));
+            String alg = issuerKey.getAlgorithm().equals("RSA") ? "SHA256withRSA" : "SHA256withECDSA";
+            return b.build(new JcaContentSignerBuilder(alg).build(issuerKey)).getEncoded();
+        } catch (GeneralSecurityException | OperatorCreationException | java.io.IOException e) {
+            throw new IllegalStateException("cannot issue a CRL for " + issuer.getSubjectX500Principal(), e);
+        }
     }
 
     public KeyPair keyPair() {
