@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tpmdevid.proto.spire.server.nodeattestor.v1.AgentAttributes;
 import dev.tpmdevid.verifier.testing.SoftwareAgent;
-import dev.tpmdevid.verifier.testing.SoftwareAgent.KeyType;
+import dev.tpmdevid.labpki.KeyType;
 import dev.tpmdevid.verifier.x509.Fingerprint;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -32,9 +32,10 @@ class EndToEndTest {
   }
 
   @ParameterizedTest
-  @CsvSource({"ECC,RSA,RSA", "ECC_P384,RSA,RSA", "RSA,ECC,RSA", "RSA,RSA,ECC", "ECC,ECC,ECC"})
-  void eccKeys_attest(KeyType ek, KeyType ak, KeyType devId) throws Exception {
-    SoftwareAgent agent = SoftwareAgent.of(ek, ak, devId);
+  @CsvSource({"ECC,RSA,RSA", "P384,RSA,RSA", "RSA,ECC,RSA", "RSA,RSA,ECC", "ECC,ECC,ECC"})
+  void eccKeys_attest(String ek, KeyType ak, KeyType devId) throws Exception {
+    SoftwareAgent agent = ek.equals("P384") ? SoftwareAgent.withP384Ek(ak, devId)
+        : SoftwareAgent.of(KeyType.valueOf(ek), ak, devId);
     try (PluginHarness h = new PluginHarness(agent, null)) {
       PluginHarness.Outcome o = h.attest(agent);
       assertThat(o.status()).isNull();

@@ -97,8 +97,8 @@ class VerifierDefectsTest {
   void defect1_nonCanonicalAnchor_refusedAtConfigure() throws Exception {
     // Go's bundle loader parses anchors with x509.ParseCertificate too: a re-encoded anchor is
     // a configuration error, not an anchor (configuration is SPIRE's Configure call).
-    dev.tpmdevid.verifier.testing.TestPki.Ca root =
-        dev.tpmdevid.verifier.testing.TestPki.rsaRootCa("devid-rsa-root");
+    dev.tpmdevid.labpki.TestPki.Ca root =
+        dev.tpmdevid.labpki.TestPki.rsaRootCa("devid-rsa-root");
     byte[] reencoded = Forgeries.reencode(root.cert().getEncoded(),
         Forgeries.Encoding.OUTER_AI_WITHOUT_NULL);
     String pem = dev.tpmdevid.core.pem.Pem.encode("CERTIFICATE", reencoded);

@@ -1,7 +1,7 @@
 package dev.tpmdevid.server;
 
 import dev.tpmdevid.verifier.testing.Forgeries;
-import dev.tpmdevid.verifier.testing.TestPki;
+import dev.tpmdevid.labpki.TestPki;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;

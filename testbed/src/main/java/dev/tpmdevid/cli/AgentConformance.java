@@ -20,7 +20,7 @@ import dev.tpmdevid.verifier.AttestationFailure;
 import dev.tpmdevid.verifier.AttestedNode;
 import dev.tpmdevid.verifier.TpmDevIdVerifier;
 import dev.tpmdevid.testbed.host.PluginHost;
-import dev.tpmdevid.testbed.provision.KeyType;
+import dev.tpmdevid.labpki.KeyType;
 import io.grpc.Status;
 import java.io.IOException;
 import java.security.cert.X509Certificate;

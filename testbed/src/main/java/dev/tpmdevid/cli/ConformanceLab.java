@@ -5,7 +5,7 @@ import dev.tpmdevid.testbed.TempDirs;
 import dev.tpmdevid.agent.AgentConfig;
 import dev.tpmdevid.agent.AgentException;
 import dev.tpmdevid.agent.DevIdAttestor;
-import dev.tpmdevid.testbed.provision.KeyType;
+import dev.tpmdevid.labpki.KeyType;
 import dev.tpmdevid.testbed.provision.ProvisionOptions;
 import dev.tpmdevid.testbed.provision.ProvisionedTpm;
 import dev.tpmdevid.testbed.provision.Provisioner;

@@ -15,7 +15,7 @@ import dev.tpmdevid.testbed.host.PluginLoadException;
 import dev.tpmdevid.testbed.host.PluginLogEntry;
 import dev.tpmdevid.testbed.host.TpmWiretap;
 import dev.tpmdevid.testbed.host.Transcript;
-import dev.tpmdevid.testbed.provision.KeyType;
+import dev.tpmdevid.labpki.KeyType;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -3,7 +3,7 @@ package dev.tpmdevid.cli;
 import dev.tpmdevid.core.device.TpmConnection;
 import dev.tpmdevid.core.tpm.IDevIdTemplates;
 import dev.tpmdevid.testbed.provision.IDevIdProvisioner;
-import dev.tpmdevid.testbed.provision.KeyType;
+import dev.tpmdevid.labpki.KeyType;
 import dev.tpmdevid.testbed.provision.LDevIdProvisioner;
 import dev.tpmdevid.testbed.provision.ProvisionOptions;
 import dev.tpmdevid.testbed.provision.ProvisionedTpm;

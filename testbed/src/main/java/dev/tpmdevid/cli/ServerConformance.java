@@ -10,7 +10,7 @@ import dev.tpmdevid.core.wire.AttestationRequest;
 import dev.tpmdevid.core.wire.ChallengeRequest;
 import dev.tpmdevid.core.wire.ChallengeResponse;
 import dev.tpmdevid.testbed.host.PluginHost;
-import dev.tpmdevid.testbed.provision.KeyType;
+import dev.tpmdevid.labpki.KeyType;
 import dev.tpmdevid.testbed.provision.TestCa;
 import dev.tpmdevid.testbed.provision.TpmIdentity;
 import dev.tpmdevid.testbed.provision.Validity;

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tpmdevid.core.device.TpmConnection;
-import dev.tpmdevid.testbed.provision.KeyType;
+import dev.tpmdevid.labpki.KeyType;
 import dev.tpmdevid.testbed.provision.TestCa;
 import dev.tpmdevid.testbed.provision.Validity;
 import dev.tpmdevid.testbed.swtpm.Swtpm;

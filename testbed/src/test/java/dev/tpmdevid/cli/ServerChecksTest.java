@@ -8,7 +8,7 @@ import dev.tpmdevid.verifier.TpmDevIdVerifier;
 import dev.tpmdevid.verifier.testing.Forgeries;
 import dev.tpmdevid.verifier.testing.Forgeries.Case;
 import dev.tpmdevid.verifier.testing.SoftwareAgent;
-import dev.tpmdevid.verifier.testing.TestPki;
+import dev.tpmdevid.labpki.TestPki;
 import dev.tpmdevid.verifier.x509.CrlMode;
 import dev.tpmdevid.verifier.x509.PemCertificates;
 import dev.tpmdevid.verifier.x509.RevocationStore;

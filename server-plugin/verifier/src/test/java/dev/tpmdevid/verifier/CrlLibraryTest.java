@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.tpmdevid.verifier.AttestationFailure.Reason;
 import dev.tpmdevid.verifier.testing.SoftwareAgent;
-import dev.tpmdevid.verifier.testing.TestPki;
+import dev.tpmdevid.labpki.TestPki;
 import dev.tpmdevid.verifier.x509.CrlMode;
 import dev.tpmdevid.verifier.x509.RevocationStore;
 import java.math.BigInteger;

@@ -3,7 +3,7 @@ package dev.tpmdevid.verifier;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.tpmdevid.verifier.testing.TestPki;
+import dev.tpmdevid.labpki.TestPki;
 import java.security.KeyPair;
 import java.security.Signature;
 import java.security.SignatureException;

@@ -1,5 +1,6 @@
 package dev.tpmdevid.verifier;
 
+import dev.tpmdevid.labpki.KeyType;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -8,7 +9,7 @@ import dev.tpmdevid.core.tpm.TpmtPublic;
 import dev.tpmdevid.core.wire.AttestationRequest;
 import dev.tpmdevid.verifier.AttestationFailure.Reason;
 import dev.tpmdevid.verifier.testing.SoftwareAgent;
-import dev.tpmdevid.verifier.testing.TestPki;
+import dev.tpmdevid.labpki.TestPki;
 import java.nio.charset.StandardCharsets;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
@@ -179,8 +180,8 @@ class TpmDevIdVerifierTest {
 
   @Test
   void eccOptions_default_true_and_false_refuses() throws Exception {
-    SoftwareAgent ecc = SoftwareAgent.of(SoftwareAgent.KeyType.ECC, SoftwareAgent.KeyType.ECC,
-        SoftwareAgent.KeyType.ECC);
+    SoftwareAgent ecc = SoftwareAgent.of(KeyType.ECC, KeyType.ECC,
+        KeyType.ECC);
     TpmDevIdVerifier.Challenge c = builder(ecc).build().begin(ecc.payload());
     assertThat(c.complete(ecc.respond(c.challengeJson())).selectors()).isNotEmpty();
     assertRefused(() -> builder(ecc).allowEccEndorsementKey(false).build().begin(ecc.payload()),

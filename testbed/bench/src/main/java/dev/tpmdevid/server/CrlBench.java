@@ -2,8 +2,8 @@ package dev.tpmdevid.server;
 
 import dev.tpmdevid.verifier.AttestationVerifier;
 import dev.tpmdevid.verifier.testing.SoftwareAgent;
-import dev.tpmdevid.verifier.testing.SoftwareAgent.KeyType;
-import dev.tpmdevid.verifier.testing.TestPki;
+import dev.tpmdevid.labpki.KeyType;
+import dev.tpmdevid.labpki.TestPki;
 import dev.tpmdevid.verifier.x509.Cert;
 import dev.tpmdevid.verifier.x509.RevocationResult;
 import java.math.BigInteger;

@@ -2,7 +2,7 @@ package dev.tpmdevid.server;
 
 import dev.tpmdevid.verifier.AttestationVerifier;
 import dev.tpmdevid.verifier.testing.SoftwareAgent;
-import dev.tpmdevid.verifier.testing.SoftwareAgent.KeyType;
+import dev.tpmdevid.labpki.KeyType;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;

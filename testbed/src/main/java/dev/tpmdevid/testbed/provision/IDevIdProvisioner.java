@@ -1,5 +1,6 @@
 package dev.tpmdevid.testbed.provision;
 
+import dev.tpmdevid.labpki.KeyType;
 import dev.tpmdevid.core.device.TpmConnection;
 import dev.tpmdevid.core.tpm.IDevIdTemplates;
 import java.io.ByteArrayOutputStream;

@@ -1,5 +1,6 @@
 package dev.tpmdevid.testbed.provision;
 
+import dev.tpmdevid.labpki.KeyType;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.PublicKey;

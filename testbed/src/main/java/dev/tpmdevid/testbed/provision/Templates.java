@@ -1,5 +1,6 @@
 package dev.tpmdevid.testbed.provision;
 
+import dev.tpmdevid.labpki.KeyType;
 import dev.tpmdevid.core.device.TssStructures;
 import dev.tpmdevid.core.ek.EkCertificates;
 import tss.tpm.TPMA_OBJECT;

@@ -3,12 +3,10 @@ package dev.tpmdevid.testbed.provision;
 import java.math.BigInteger;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
-import java.security.KeyPairGenerator;
 import java.security.PrivateKey;
 import java.security.PublicKey;
 import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
-import java.security.spec.ECGenParameterSpec;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -16,6 +14,7 @@ import java.util.Collections;
 import java.util.Date;
 import java.util.List;
 import java.util.Objects;
+import dev.tpmdevid.labpki.KeyType;
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;
 import org.bouncycastle.asn1.DERUTF8String;
 import org.bouncycastle.asn1.x500.RDN;
@@ -34,10 +33,7 @@ import org.bouncycastle.asn1.x509.KeyUsage;
 import org.bouncycastle.cert.CertIOException;
 import org.bouncycastle.cert.X509v2CRLBuilder;
 import org.bouncycastle.cert.X509v3CertificateBuilder;
-import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils;
-import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
-import org.bouncycastle.operator.ContentSigner;
 import org.bouncycastle.operator.OperatorCreationException;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
@@ -210,16 +206,9 @@ public final class TestCa {
 
     static KeyPair generateKeyPair(KeyType keyType) {
         try {
-            if (keyType == KeyType.RSA) {
-                KeyPairGenerator g = KeyPairGenerator.getInstance("RSA");
-                g.initialize(2048, RANDOM);
-                return g.generateKeyPair();
-            }
-            KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
-            g.initialize(new ECGenParameterSpec("secp256r1"), RANDOM);
-            return g.generateKeyPair();
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("cannot generate a " + keyType + " key pair", e);
+            return keyType.generateKeyPair();
+        } catch (IllegalStateException e) {
+            throw new IllegalStateException("cannot generate a " + keyType + " key pair", e.getCause());
         }
     }
 
@@ -237,20 +226,22 @@ public final class TestCa {
         Objects.requireNonNull(validity, "validity");
         // positive, non-zero, at most 20 octets (RFC 5280 §4.1.2.2)
         BigInteger serial = new BigInteger(127, RANDOM).setBit(126);
+        dev.tpmdevid.labpki.TestPki.CertSpec spec = dev.tpmdevid.labpki.TestPki.cert(null).subject(subject).serial(serial)
+                .validity(validity.notBefore(), validity.notAfter())
+                .sigAlg(signerType.signatureAlgorithm());
+        if (issuerCert != null) {
+            spec.issuedBy(new dev.tpmdevid.labpki.TestPki.Ca(issuerCert, signer.getPrivate())).key(subjectKey)
+                    .customize(builder -> builder.addExtension(Extension.authorityKeyIdentifier, false,
+                            extensionUtils().createAuthorityKeyIdentifier(issuerCert)));
+        } else {
+            spec.selfSigned(signer)
+                    .customize(builder -> builder.addExtension(Extension.subjectKeyIdentifier, false,
+                            extensionUtils().createSubjectKeyIdentifier(subjectKey)));
+        }
         try {
-            X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(issuerName, serial,
-                    Date.from(validity.notBefore()), Date.from(validity.notAfter()), subject, subjectKey);
-            JcaX509ExtensionUtils utils = extensionUtils();
-            if (issuerCert != null) {
-                builder.addExtension(Extension.authorityKeyIdentifier, false, utils.createAuthorityKeyIdentifier(issuerCert));
-            } else {
-                builder.addExtension(Extension.subjectKeyIdentifier, false, utils.createSubjectKeyIdentifier(subjectKey));
-            }
-            extensions.addTo(builder);
-            ContentSigner contentSigner = new JcaContentSignerBuilder(signerType.signatureAlgorithm()).build(signer.getPrivate());
-            return new JcaX509CertificateConverter().getCertificate(builder.build(contentSigner));
-        } catch (GeneralSecurityException | CertIOException | OperatorCreationException e) {
-            throw new IllegalStateException("cannot issue certificate for " + subject, e);
+            return spec.customize(extensions::addTo).build();
+        } catch (IllegalStateException e) {
+            throw new IllegalStateException("cannot issue certificate for " + subject, e.getCause());
         }
     }
 }

@@ -1,5 +1,6 @@
 package dev.tpmdevid.testbed.provision;
 
+import dev.tpmdevid.labpki.KeyType;
 import java.security.PublicKey;
 import java.security.cert.X509Certificate;
 import java.time.Duration;

@@ -1,5 +1,6 @@
 package dev.tpmdevid.testbed.provision;
 
+import dev.tpmdevid.labpki.KeyType;
 import dev.tpmdevid.testbed.swtpm.Swtpm;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;

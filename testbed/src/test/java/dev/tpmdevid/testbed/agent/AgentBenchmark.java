@@ -10,7 +10,7 @@ import java.util.function.ToDoubleFunction;
 
 import dev.tpmdevid.agent.AgentConfig;
 import dev.tpmdevid.agent.DevIdAttestor;
-import dev.tpmdevid.testbed.provision.KeyType;
+import dev.tpmdevid.labpki.KeyType;
 import dev.tpmdevid.testbed.provision.ProvisionOptions;
 import dev.tpmdevid.testbed.swtpm.ProvisionedSwtpm;
 import dev.tpmdevid.testbed.swtpm.Swtpm;

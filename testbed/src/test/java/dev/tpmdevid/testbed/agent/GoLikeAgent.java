@@ -7,7 +7,7 @@ import java.util.Arrays;
 
 import dev.tpmdevid.core.device.TpmConnection;
 import dev.tpmdevid.core.wire.ChallengeRequest;
-import dev.tpmdevid.testbed.provision.KeyType;
+import dev.tpmdevid.labpki.KeyType;
 import dev.tpmdevid.testbed.provision.Templates;
 import dev.tpmdevid.testbed.swtpm.ProvisionedSwtpm;
 import tss.tpm.CertifyResponse;

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tpmdevid.core.wire.AttestationRequest;
 import dev.tpmdevid.verifier.testing.SoftwareAgent;
-import dev.tpmdevid.verifier.testing.TestPki;
+import dev.tpmdevid.labpki.TestPki;
 import dev.tpmdevid.testbed.TempDirs;
 import dev.tpmdevid.testbed.host.AgentSide;
 import dev.tpmdevid.testbed.host.AttestationOutcome;

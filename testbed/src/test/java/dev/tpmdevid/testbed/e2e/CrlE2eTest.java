@@ -134,7 +134,7 @@ class CrlE2eTest extends E2eLabTest {
         assertThat(ekCaRevoked.message()).startsWith(PREFIX + "EK CA certificate (trust anchor) revoked: serial "
                 + hex(ekCa) + " (issuer \"CN=Test TPM Manufacturer Root CA\")");
 
-        BigInteger ekLeaf = tpm.ekCertificate(dev.tpmdevid.testbed.provision.KeyType.RSA).orElseThrow()
+        BigInteger ekLeaf = tpm.ekCertificate(dev.tpmdevid.labpki.KeyType.RSA).orElseThrow()
                 .getSerialNumber();
         crls.write(Map.of(pki.manufacturerIntermediate(), List.of(ekLeaf)));
         AttestationOutcome ekRevoked = lab.attest(tpm.agentConfig(), crls.hcl(tpm, ""));

@@ -6,7 +6,7 @@ import dev.tpmdevid.core.tpm.IDevIdTemplates;
 import dev.tpmdevid.testbed.provision.IDevIdProvisioner;
 import dev.tpmdevid.testbed.provision.IDevIdProvisioner.IDevId;
 import dev.tpmdevid.testbed.provision.IDevIdProvisioner.Mode;
-import dev.tpmdevid.testbed.provision.KeyType;
+import dev.tpmdevid.labpki.KeyType;
 import dev.tpmdevid.testbed.provision.ProvisionCache;
 import dev.tpmdevid.testbed.provision.ProvisionOptions;
 import dev.tpmdevid.testbed.provision.ProvisionedTpm;

@@ -8,7 +8,7 @@ import dev.tpmdevid.core.wire.WireFormatException;
 import dev.tpmdevid.testbed.host.PluginLoadException;
 import java.util.List;
 import dev.tpmdevid.testbed.host.AttestationOutcome;
-import dev.tpmdevid.testbed.provision.KeyType;
+import dev.tpmdevid.labpki.KeyType;
 import dev.tpmdevid.testbed.provision.Pem;
 import dev.tpmdevid.testbed.provision.ProvisionOptions;
 import dev.tpmdevid.testbed.provision.ProvisionedTpm;

@@ -8,7 +8,7 @@ import dev.tpmdevid.core.wire.AttestationRequest;
 import dev.tpmdevid.testbed.e2e.CrossImplementationMatrixTest.Impl;
 import dev.tpmdevid.testbed.host.AttestationOutcome;
 import dev.tpmdevid.testbed.host.Transcript;
-import dev.tpmdevid.testbed.provision.KeyType;
+import dev.tpmdevid.labpki.KeyType;
 import dev.tpmdevid.testbed.provision.ProvisionCache;
 import dev.tpmdevid.testbed.provision.ProvisionOptions;
 import dev.tpmdevid.testbed.provision.ProvisionedTpm;

@@ -5,7 +5,7 @@ import dev.tpmdevid.core.wire.ChallengeRequest;
 import dev.tpmdevid.core.wire.ChallengeResponse;
 import dev.tpmdevid.core.wire.WireFormatException;
 import dev.tpmdevid.testbed.host.AgentSide;
-import dev.tpmdevid.testbed.provision.KeyType;
+import dev.tpmdevid.labpki.KeyType;
 import dev.tpmdevid.testbed.provision.ProvisionedTpm;
 import io.grpc.Status;
 import io.grpc.StatusException;

@@ -10,7 +10,7 @@ import dev.tpmdevid.core.wire.CredActivation;
 import dev.tpmdevid.testbed.host.AgentPluginStream;
 import dev.tpmdevid.testbed.host.AttestationOutcome;
 import dev.tpmdevid.testbed.host.AttestationRelay;
-import dev.tpmdevid.testbed.provision.KeyType;
+import dev.tpmdevid.labpki.KeyType;
 import dev.tpmdevid.testbed.provision.ProvisionOptions;
 import dev.tpmdevid.testbed.provision.ProvisionedTpm;
 import java.nio.ByteBuffer;

@@ -1,5 +1,6 @@
 package dev.tpmdevid.testbed.provision;
 
+import dev.tpmdevid.labpki.KeyType;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tpmdevid.testbed.swtpm.Swtpm;

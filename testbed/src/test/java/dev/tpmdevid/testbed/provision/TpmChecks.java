@@ -1,5 +1,6 @@
 package dev.tpmdevid.testbed.provision;
 
+import dev.tpmdevid.labpki.KeyType;
 import java.io.ByteArrayInputStream;
 import java.math.BigInteger;
 import java.nio.file.Files;

@@ -9,7 +9,7 @@ import dev.tpmdevid.testbed.e2e.E2eLab;
 import dev.tpmdevid.testbed.provision.IDevIdProvisioner;
 import dev.tpmdevid.testbed.provision.IDevIdProvisioner.IDevId;
 import dev.tpmdevid.testbed.provision.IDevIdProvisioner.Mode;
-import dev.tpmdevid.testbed.provision.KeyType;
+import dev.tpmdevid.labpki.KeyType;
 import dev.tpmdevid.testbed.provision.ProvisionOptions;
 import dev.tpmdevid.testbed.spire.SpireLab.Impl;
 import java.util.ArrayList;

@@ -4,7 +4,7 @@ import static dev.tpmdevid.testbed.spire.SpireLab.Impl.GO;
 import static dev.tpmdevid.testbed.spire.SpireLab.Impl.JAVA;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.tpmdevid.testbed.provision.KeyType;
+import dev.tpmdevid.labpki.KeyType;
 import dev.tpmdevid.testbed.provision.ProvisionOptions;
 import dev.tpmdevid.testbed.spire.SpireLab.Impl;
 import java.util.stream.Stream;

@@ -1,5 +1,6 @@
 package dev.tpmdevid.verifier.testing;
 
+import dev.tpmdevid.labpki.TestPki;
 import dev.tpmdevid.core.wire.AttestationRequest;
 import java.io.ByteArrayOutputStream;
 import java.security.KeyPair;

@@ -1,5 +1,7 @@
 package dev.tpmdevid.verifier.testing;
 
+import dev.tpmdevid.labpki.KeyType;
+import dev.tpmdevid.labpki.TestPki;
 import dev.tpmdevid.core.cred.CredentialBlob;
 import dev.tpmdevid.core.cred.SoftwareActivation;
 import dev.tpmdevid.core.tpm.ObjectAttributes;
@@ -40,9 +42,6 @@ public final class SoftwareAgent {
   public static final int GO_DEVID_ATTRIBUTES = 0x00040072;
   public static final int EK_ATTRIBUTES = 0x000300B2;
 
-  /** Which key types to use ({@code ECC_P384}: for the EK only, TCG high-range style). */
-  public enum KeyType { RSA, ECC, ECC_P384 }
-
   public final TestPki.Ca devIdRoot;
   public final TestPki.Ca devIdIntermediate;
   public final TestPki.Ca ekCa;
@@ -56,10 +55,12 @@ public final class SoftwareAgent {
   public TpmtPublic ekPub;
 
   private SoftwareAgent(KeyType ek, KeyType ak, KeyType devId) {
-    this(ek, ak, devId, KeyType.ECC, KeyType.ECC);
+    this(ek, ak, devId, KeyType.ECC, KeyType.ECC, false);
   }
 
-  private SoftwareAgent(KeyType ek, KeyType ak, KeyType devId, KeyType devIdCas, KeyType ekCaKey) {
+  /** {@code p384Ek}: an ECC NIST P-384 EK (TCG high-range style) instead of {@code ek}'s key. */
+  private SoftwareAgent(KeyType ek, KeyType ak, KeyType devId, KeyType devIdCas, KeyType ekCaKey,
+      boolean p384Ek) {
     devIdRoot = TestPki.rootCa("devid-root", caKey(devIdCas));
     devIdIntermediate = TestPki.intermediateCa("devid-intermediate", devIdRoot, caKey(devIdCas));
     ekCa = TestPki.rootCa("ek-root", caKey(ekCaKey));
@@ -67,8 +68,7 @@ public final class SoftwareAgent {
     devIdCert = TestPki.cert("devid-leaf").issuedBy(devIdIntermediate)
         .key(devIdKey.getPublic()).build();
     akKey = ak == KeyType.RSA ? TestPki.newRsa(2048) : TestPki.p256();
-    ekKey = ek == KeyType.RSA ? TestPki.newRsa(2048)
-        : ek == KeyType.ECC_P384 ? TestPki.ec("secp384r1") : TestPki.p256();
+    ekKey = p384Ek ? TestPki.ec("secp384r1") : ek == KeyType.RSA ? TestPki.newRsa(2048) : TestPki.p256();
     ekCert = TestPki.cert("").issuedBy(ekCa).key(ekKey.getPublic()).tcgEkSan().build();
     devIdPub = TpmtPublic.fromPublicKey(devIdKey.getPublic(),
         ObjectAttributes.fromBits(GO_DEVID_ATTRIBUTES));
@@ -92,7 +92,12 @@ public final class SoftwareAgent {
    */
   public static SoftwareAgent of(KeyType ek, KeyType ak, KeyType devId, KeyType devIdCas,
       KeyType ekCa) {
-    return new SoftwareAgent(ek, ak, devId, devIdCas, ekCa);
+    return new SoftwareAgent(ek, ak, devId, devIdCas, ekCa, false);
+  }
+
+  /** As {@link #of(KeyType, KeyType, KeyType)} with an ECC NIST P-384 EK (TCG high-range style). */
+  public static SoftwareAgent withP384Ek(KeyType ak, KeyType devId) {
+    return new SoftwareAgent(KeyType.ECC, ak, devId, KeyType.ECC, KeyType.ECC, true);
   }
 
   private static KeyPair caKey(KeyType t) {

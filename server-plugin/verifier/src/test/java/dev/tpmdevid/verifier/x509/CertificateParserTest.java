@@ -3,7 +3,7 @@ package dev.tpmdevid.verifier.x509;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.tpmdevid.verifier.testing.TestPki;
+import dev.tpmdevid.labpki.TestPki;
 import java.security.cert.X509Certificate;
 import java.util.HexFormat;
 import java.util.List;

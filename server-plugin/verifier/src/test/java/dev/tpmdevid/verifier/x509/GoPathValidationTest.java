@@ -3,8 +3,8 @@ package dev.tpmdevid.verifier.x509;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.tpmdevid.verifier.testing.TestPki;
-import dev.tpmdevid.verifier.testing.TestPki.Ca;
+import dev.tpmdevid.labpki.TestPki;
+import dev.tpmdevid.labpki.TestPki.Ca;
 import java.math.BigInteger;
 import java.security.KeyPair;
 import java.security.cert.X509Certificate;

@@ -2,7 +2,7 @@ package dev.tpmdevid.verifier.x509;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.tpmdevid.verifier.testing.TestPki;
+import dev.tpmdevid.labpki.TestPki;
 import java.security.KeyPair;
 import java.security.cert.X509Certificate;
 import java.util.HexFormat;

@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.tpmdevid.verifier.testing.TestPki;
-import dev.tpmdevid.verifier.testing.TestPki.Ca;
+import dev.tpmdevid.labpki.TestPki;
+import dev.tpmdevid.labpki.TestPki.Ca;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

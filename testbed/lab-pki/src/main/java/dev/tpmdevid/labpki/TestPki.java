@@ -1,4 +1,4 @@
-package dev.tpmdevid.verifier.testing;
+package dev.tpmdevid.labpki;
 
 import java.math.BigInteger;
 import java.security.KeyPair;
@@ -89,6 +89,12 @@ public final class TestPki {
     return new CertSpec(cn);
   }
 
+  /** A step on the Bouncy Castle certificate builder (e.g. extensions computed from keys). */
+  @FunctionalInterface
+  public interface Customizer {
+    void apply(X509v3CertificateBuilder builder) throws Exception;
+  }
+
   /** Fluent description of one certificate. */
   public static final class CertSpec {
     private X500Name subject;
@@ -107,6 +113,7 @@ public final class TestPki {
     private boolean basicConstraints = true;
     private java.security.spec.AlgorithmParameterSpec sigParams;
     private final List<Object[]> extensions = new ArrayList<>();
+    private final List<Customizer> customizers = new ArrayList<>();
 
     CertSpec(String cn) {
       this.subject = cn == null || cn.isEmpty() ? new X500Name(new org.bouncycastle.asn1.x500.RDN[0])
@@ -130,6 +137,11 @@ public final class TestPki {
     /** An extra extension (subjectAltName, nameConstraints, ...). */
     public CertSpec extension(ASN1ObjectIdentifier oid, boolean critical, ASN1Encodable value) {
       extensions.add(new Object[] {oid, critical, value});
+      return this;
+    }
+    /** Anything else done to the Bouncy Castle builder, after the extensions above, in call order. */
+    public CertSpec customize(Customizer c) {
+      customizers.add(c);
       return this;
     }
     /** Signed with RSASSA-PSS and exactly these parameters. */
@@ -169,6 +181,9 @@ public final class TestPki {
         }
         for (Object[] e : extensions) {
           b.addExtension((ASN1ObjectIdentifier) e[0], (Boolean) e[1], (ASN1Encodable) e[2]);
+        }
+        for (Customizer c : customizers) {
+          c.apply(b);
         }
         String alg = sigAlg != null ? sigAlg
             : signer.getAlgorithm().equals("EC") ? "SHA256withECDSA" : "SHA256withRSA";
@@ -301,7 +316,7 @@ public final class TestPki {
   public static String crlPem(byte[]... ders) {
     StringBuilder sb = new StringBuilder();
     for (byte[] der : ders) {
-      sb.append(dev.tpmdevid.core.pem.Pem.encode("X509 CRL", der));
+      sb.append(pemBlock("X509 CRL", der));
     }
     return sb.toString();
   }
@@ -311,13 +326,21 @@ public final class TestPki {
     StringBuilder sb = new StringBuilder();
     for (X509Certificate c : certs) {
       try {
-        sb.append("-----BEGIN CERTIFICATE-----\n")
-            .append(java.util.Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(c.getEncoded()))
-            .append("\n-----END CERTIFICATE-----\n");
+        sb.append(pemBlock("CERTIFICATE", c.getEncoded()));
       } catch (Exception e) {
         throw new IllegalStateException(e);
       }
     }
     return sb.toString();
+  }
+
+  /**
+   * One RFC 7468 block (64-column base64). The same text as tpm-core's {@code Pem.encode}, which this
+   * module cannot use: it depends on Bouncy Castle and the JDK only.
+   */
+  private static String pemBlock(String type, byte[] der) {
+    return "-----BEGIN " + type + "-----\n"
+        + java.util.Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(der)
+        + "\n-----END " + type + "-----\n";
   }
 }
