@@ -290,9 +290,19 @@ public final class TestPki {
   /** As above; {@code deltaIndicator} adds a critical deltaCRLIndicator (unsupported scope). */
   public static byte[] crl(Ca issuer, PrivateKey signer, Instant thisUpdate, Instant nextUpdate,
       boolean deltaIndicator, BigInteger... revoked) {
+    return crl(issuer.cert(), signer, thisUpdate, nextUpdate, deltaIndicator, revoked);
+  }
+
+  /**
+   * The one CRL builder of the test and lab PKIs: a v2 CRL of {@code issuer} with a CRL number and
+   * the issuer's authority key identifier, signed (SHA-256) by {@code signer}, listing {@code
+   * revoked} serials as keyCompromise; {@code nextUpdate} may be null.
+   */
+  public static byte[] crl(X509Certificate issuer, PrivateKey signer, Instant thisUpdate,
+      Instant nextUpdate, boolean deltaIndicator, BigInteger... revoked) {
     try {
       org.bouncycastle.cert.X509v2CRLBuilder b = new org.bouncycastle.cert.X509v2CRLBuilder(
-          X500Name.getInstance(issuer.cert().getSubjectX500Principal().getEncoded()),
+          X500Name.getInstance(issuer.getSubjectX500Principal().getEncoded()),
           Date.from(thisUpdate));
       if (nextUpdate != null) {
         b.setNextUpdate(Date.from(nextUpdate));
@@ -302,13 +312,16 @@ public final class TestPki {
       }
       b.addExtension(Extension.cRLNumber, false,
           new org.bouncycastle.asn1.ASN1Integer(SERIAL.incrementAndGet()));
+      b.addExtension(Extension.authorityKeyIdentifier, false,
+          new org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils()
+              .createAuthorityKeyIdentifier(issuer.getPublicKey()));
       if (deltaIndicator) {
         b.addExtension(Extension.deltaCRLIndicator, true, new org.bouncycastle.asn1.ASN1Integer(1));
       }
       String alg = signer.getAlgorithm().equals("EC") ? "SHA256withECDSA" : "SHA256withRSA";
       return b.build(new JcaContentSignerBuilder(alg).build(signer)).getEncoded();
     } catch (Exception e) {
-      throw new IllegalStateException(e);
+      throw new IllegalStateException("cannot issue a CRL for " + issuer.getSubjectX500Principal(), e);
     }
   }
 
@@ -334,13 +347,9 @@ public final class TestPki {
     return sb.toString();
   }
 
-  /**
-   * One RFC 7468 block (64-column base64). The same text as tpm-core's {@code Pem.encode}, which this
-   * module cannot use: it depends on Bouncy Castle and the JDK only.
-   */
+  /** One RFC 7468 block: tpm-core's PEM codec, the one copy. */
   private static String pemBlock(String type, byte[] der) {
-    return "-----BEGIN " + type + "-----\n"
-        + java.util.Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(der)
-        + "\n-----END " + type + "-----\n";
+    return dev.tpmdevid.core.pem.Pem.encode(type, der);
   }
+
 }

@@ -156,21 +156,8 @@ public final class TestCa {
     /** A v2 CRL issued by {@code issuer} and signed with {@code issuerKey} (see {@link #crl}). */
     public static byte[] crl(X509Certificate issuer, PrivateKey issuerKey, Instant thisUpdate, Instant nextUpdate,
             Collection<BigInteger> revoked) {
-        try {
-            X509v2CRLBuilder b = new X509v2CRLBuilder(
-                    X500Name.getInstance(issuer.getSubjectX500Principal().getEncoded()), Date.from(thisUpdate));
-            b.setNextUpdate(Date.from(nextUpdate));
-            for (BigInteger serial : revoked) {
-                b.addCRLEntry(serial, Date.from(thisUpdate), CRLReason.keyCompromise);
-            }
-            b.addExtension(Extension.cRLNumber, false, new CRLNumber(BigInteger.valueOf(thisUpdate.getEpochSecond())));
-            b.addExtension(Extension.authorityKeyIdentifier, false,
-                    extensionUtils().createAuthorityKeyIdentifier(issuer.getPublicKey()));
-            String alg = issuerKey.getAlgorithm().equals("RSA") ? "SHA256withRSA" : "SHA256withECDSA";
-            return b.build(new JcaContentSignerBuilder(alg).build(issuerKey)).getEncoded();
-        } catch (GeneralSecurityException | OperatorCreationException | java.io.IOException e) {
-            throw new IllegalStateException("cannot issue a CRL for " + issuer.getSubjectX500Principal(), e);
-        }
+        return dev.tpmdevid.labpki.TestPki.crl(issuer, issuerKey, thisUpdate, nextUpdate, false,
+                revoked.toArray(BigInteger[]::new));
     }
 
     public KeyPair keyPair() {

@@ -43,13 +43,6 @@ class CrlE2eTest extends E2eLabTest {
     private static final Instant BEFORE = NOW.minus(Duration.ofMinutes(10));
     private static final Instant LATER = NOW.plus(Duration.ofDays(7));
 
-    private static String crlPem(byte[]... ders) {
-        StringBuilder b = new StringBuilder();
-        for (byte[] der : ders) {
-            b.append(dev.tpmdevid.core.pem.Pem.encode("X509 CRL", der));
-        }
-        return b.toString();
-    }
 
     private static byte[] crl(TestCa ca, BigInteger... revoked) {
         return ca.crl(BEFORE, LATER, List.of(revoked));
@@ -71,7 +64,7 @@ class CrlE2eTest extends E2eLabTest {
             writeDevId(crl(pki.devIdRoot(), revoked.getOrDefault(pki.devIdRoot(), List.of()).toArray(BigInteger[]::new)),
                     crl(pki.devIdIntermediate(),
                             revoked.getOrDefault(pki.devIdIntermediate(), List.of()).toArray(BigInteger[]::new)));
-            replace(ek, crlPem(
+            replace(ek, dev.tpmdevid.labpki.TestPki.crlPem(
                     crl(pki.manufacturerRoot(),
                             revoked.getOrDefault(pki.manufacturerRoot(), List.of()).toArray(BigInteger[]::new)),
                     crl(pki.manufacturerIntermediate(),
@@ -79,7 +72,7 @@ class CrlE2eTest extends E2eLabTest {
         }
 
         void writeDevId(byte[]... crls) throws Exception {
-            replace(devId, crlPem(crls));
+            replace(devId, dev.tpmdevid.labpki.TestPki.crlPem(crls));
         }
 
         String hcl(ProvisionedTpm tpm, String extra) {

@@ -25,19 +25,12 @@ import org.junit.jupiter.api.Test;
  */
 class SpireRevocationTest {
 
-    private static String crlPem(byte[]... ders) {
-        StringBuilder b = new StringBuilder();
-        for (byte[] der : ders) {
-            b.append(dev.tpmdevid.core.pem.Pem.encode("X509 CRL", der));
-        }
-        return b.toString();
-    }
 
     private static void writeCrls(Path file, TestPki pki, List<BigInteger> revokedLeaves) throws Exception {
         Instant from = Instant.now().minus(Duration.ofMinutes(10));
         Instant to = Instant.now().plus(Duration.ofDays(7));
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        Files.writeString(tmp, crlPem(pki.devIdRoot().crl(from, to, List.of()),
+        Files.writeString(tmp, dev.tpmdevid.labpki.TestPki.crlPem(pki.devIdRoot().crl(from, to, List.of()),
                 pki.devIdIntermediate().crl(from, to, revokedLeaves)), StandardCharsets.US_ASCII);
         Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
