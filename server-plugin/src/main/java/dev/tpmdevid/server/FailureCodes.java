@@ -18,9 +18,23 @@ final class FailureCodes {
     return switch (reason) {
       case CREDENTIAL, CHALLENGE_STATE -> Status.Code.INTERNAL;
       case REVOCATION_UNAVAILABLE -> Status.Code.UNAVAILABLE;
-      case DECODE_REQUEST, DEVID_CERTIFICATE, DEVID_CHAIN, DEVID_REVOKED, TPM_BLOBS, DEVID_KEY,
-          EK_KEY_MATCH, EK_ATTRIBUTES, EK_CHAIN, EK_REVOKED, AK_ATTRIBUTES, CERTIFY, DECODE_RESPONSE,
-          PROOF_OF_POSSESSION, PROOF_OF_RESIDENCY, AGENT_ID -> Status.Code.INVALID_ARGUMENT;
+      case DECODE_REQUEST,
+          DEVID_CERTIFICATE,
+          DEVID_CHAIN,
+          DEVID_REVOKED,
+          TPM_BLOBS,
+          DEVID_KEY,
+          EK_KEY_MATCH,
+          EK_ATTRIBUTES,
+          EK_CHAIN,
+          EK_REVOKED,
+          AK_ATTRIBUTES,
+          CERTIFY,
+          DECODE_RESPONSE,
+          PROOF_OF_POSSESSION,
+          PROOF_OF_RESIDENCY,
+          AGENT_ID ->
+          Status.Code.INVALID_ARGUMENT;
     };
   }
 

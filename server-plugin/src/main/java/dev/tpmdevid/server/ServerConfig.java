@@ -10,15 +10,14 @@ import java.time.Duration;
 import java.util.Objects;
 
 /**
- * One immutable configuration snapshot (docs/protocol.md#server-config plus our own keys, see {@link
- * ServerConfigLoader}). An attestation stream takes the snapshot that is current when it starts
- * and keeps it to the end, so a reconfiguration never changes the rules half-way.
+ * One immutable configuration snapshot (docs/protocol.md#server-config plus our own keys, see
+ * {@link ServerConfigLoader}). An attestation stream takes the snapshot that is current when it
+ * starts and keeps it to the end, so a reconfiguration never changes the rules half-way.
  *
  * @param trustDomain trust domain name, e.g. {@code example.org}
  * @param devIdRoots every certificate of {@code devid_ca_path}, parsed once
  * @param endorsementRoots every certificate of {@code endorsement_ca_path}, parsed once
- * @param challengeTimeout how long a stream may wait for the payload and for the challenge
- *     response
+ * @param challengeTimeout how long a stream may wait for the payload and for the challenge response
  * @param maxPayloadBytes largest accepted attestation payload (checked before parsing)
  * @param allowEccEk accept ECC (NIST P-256/P-384) endorsement keys
  * @param allowEccAk accept ECC (NIST P-256/P-384) attestation keys
@@ -38,7 +37,8 @@ record ServerConfig(
     Clock clock,
     RevocationStore devIdRevocation,
     RevocationStore endorsementRevocation,
-    TpmDevIdVerifier verifier) implements VerificationPolicy {
+    TpmDevIdVerifier verifier)
+    implements VerificationPolicy {
 
   ServerConfig {
     Objects.requireNonNull(trustDomain, "trustDomain");
@@ -50,29 +50,78 @@ record ServerConfig(
   }
 
   /** Without revocation checks; the verifier is built from the other fields. */
-  ServerConfig(String trustDomain, TrustBundle devIdRoots, TrustBundle endorsementRoots,
-      Duration challengeTimeout, int maxPayloadBytes, boolean allowEccEk, boolean allowEccAk,
+  ServerConfig(
+      String trustDomain,
+      TrustBundle devIdRoots,
+      TrustBundle endorsementRoots,
+      Duration challengeTimeout,
+      int maxPayloadBytes,
+      boolean allowEccEk,
+      boolean allowEccAk,
       Clock clock) {
-    this(trustDomain, devIdRoots, endorsementRoots, challengeTimeout, maxPayloadBytes, allowEccEk,
-        allowEccAk, clock, null, null);
+    this(
+        trustDomain,
+        devIdRoots,
+        endorsementRoots,
+        challengeTimeout,
+        maxPayloadBytes,
+        allowEccEk,
+        allowEccAk,
+        clock,
+        null,
+        null);
   }
 
   /**
    * A configuration whose verifier is built from the other fields (the CRL stores passed to its
    * builder), with a fresh SecureRandom.
    */
-  ServerConfig(String trustDomain, TrustBundle devIdRoots, TrustBundle endorsementRoots,
-      Duration challengeTimeout, int maxPayloadBytes, boolean allowEccEk, boolean allowEccAk,
-      Clock clock, RevocationStore devIdRevocation, RevocationStore endorsementRevocation) {
-    this(trustDomain, devIdRoots, endorsementRoots, challengeTimeout, maxPayloadBytes, allowEccEk,
-        allowEccAk, clock, devIdRevocation, endorsementRevocation, verifier(devIdRoots,
-            endorsementRoots, maxPayloadBytes, allowEccEk, allowEccAk, clock, devIdRevocation,
-            endorsementRevocation, new SecureRandom()));
+  ServerConfig(
+      String trustDomain,
+      TrustBundle devIdRoots,
+      TrustBundle endorsementRoots,
+      Duration challengeTimeout,
+      int maxPayloadBytes,
+      boolean allowEccEk,
+      boolean allowEccAk,
+      Clock clock,
+      RevocationStore devIdRevocation,
+      RevocationStore endorsementRevocation) {
+    this(
+        trustDomain,
+        devIdRoots,
+        endorsementRoots,
+        challengeTimeout,
+        maxPayloadBytes,
+        allowEccEk,
+        allowEccAk,
+        clock,
+        devIdRevocation,
+        endorsementRevocation,
+        verifier(
+            devIdRoots,
+            endorsementRoots,
+            maxPayloadBytes,
+            allowEccEk,
+            allowEccAk,
+            clock,
+            devIdRevocation,
+            endorsementRevocation,
+            new SecureRandom()));
   }
 
   ServerConfig withClock(Clock c) {
-    return new ServerConfig(trustDomain, devIdRoots, endorsementRoots, challengeTimeout,
-        maxPayloadBytes, allowEccEk, allowEccAk, c, devIdRevocation, endorsementRevocation);
+    return new ServerConfig(
+        trustDomain,
+        devIdRoots,
+        endorsementRoots,
+        challengeTimeout,
+        maxPayloadBytes,
+        allowEccEk,
+        allowEccAk,
+        c,
+        devIdRevocation,
+        endorsementRevocation);
   }
 
   /** Stops the CRL polling of this snapshot (streams still holding it keep checking). */
@@ -87,15 +136,38 @@ record ServerConfig(
 
   /** The same configuration drawing nonces and secrets from {@code random}. */
   ServerConfig withRandom(SecureRandom random) {
-    return new ServerConfig(trustDomain, devIdRoots, endorsementRoots, challengeTimeout,
-        maxPayloadBytes, allowEccEk, allowEccAk, clock, devIdRevocation, endorsementRevocation,
-        verifier(devIdRoots, endorsementRoots, maxPayloadBytes, allowEccEk, allowEccAk, clock,
-            devIdRevocation, endorsementRevocation, random));
+    return new ServerConfig(
+        trustDomain,
+        devIdRoots,
+        endorsementRoots,
+        challengeTimeout,
+        maxPayloadBytes,
+        allowEccEk,
+        allowEccAk,
+        clock,
+        devIdRevocation,
+        endorsementRevocation,
+        verifier(
+            devIdRoots,
+            endorsementRoots,
+            maxPayloadBytes,
+            allowEccEk,
+            allowEccAk,
+            clock,
+            devIdRevocation,
+            endorsementRevocation,
+            random));
   }
 
-  private static TpmDevIdVerifier verifier(TrustBundle devIdRoots, TrustBundle endorsementRoots,
-      int maxPayloadBytes, boolean allowEccEk, boolean allowEccAk, Clock clock,
-      RevocationStore devIdRevocation, RevocationStore endorsementRevocation,
+  private static TpmDevIdVerifier verifier(
+      TrustBundle devIdRoots,
+      TrustBundle endorsementRoots,
+      int maxPayloadBytes,
+      boolean allowEccEk,
+      boolean allowEccAk,
+      Clock clock,
+      RevocationStore devIdRevocation,
+      RevocationStore endorsementRevocation,
       SecureRandom random) {
     return TpmDevIdVerifier.builder()
         .devIdRoots(devIdRoots.anchors().stream().map(a -> a.cert().x509()).toList())

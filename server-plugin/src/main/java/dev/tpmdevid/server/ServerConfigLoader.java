@@ -1,8 +1,8 @@
 package dev.tpmdevid.server;
 
 import dev.tpmdevid.plugin.HclConfig;
-import dev.tpmdevid.verifier.AttestedNode;
 import dev.tpmdevid.plugin.PluginLog;
+import dev.tpmdevid.verifier.AttestedNode;
 import dev.tpmdevid.verifier.x509.CrlMode;
 import dev.tpmdevid.verifier.x509.RevocationStore;
 import dev.tpmdevid.verifier.x509.TrustBundle;
@@ -21,7 +21,8 @@ import java.util.Set;
 import java.util.function.Consumer;
 
 /**
- * Turns SPIRE's {@code hcl_configuration} (docs/plugin-protocol.md#hcl) into a {@link ServerConfig}.
+ * Turns SPIRE's {@code hcl_configuration} (docs/plugin-protocol.md#hcl) into a {@link
+ * ServerConfig}.
  *
  * <table>
  *   <caption>Keys</caption>
@@ -62,9 +63,18 @@ final class ServerConfigLoader {
   static final String ALLOW_ECC_EK = "allow_ecc_ek";
   static final String ALLOW_ECC_AK = "allow_ecc_ak";
   static final Set<String> KNOWN_KEYS =
-      Set.of(DEVID_CA_PATH, ENDORSEMENT_CA_PATH, CHALLENGE_TIMEOUT, MAX_PAYLOAD_BYTES,
-          ALLOW_ECC_EK, ALLOW_ECC_AK, "devid_crl_path", "endorsement_crl_path", "crl_mode",
-          "crl_grace_period", "crl_refresh_interval");
+      Set.of(
+          DEVID_CA_PATH,
+          ENDORSEMENT_CA_PATH,
+          CHALLENGE_TIMEOUT,
+          MAX_PAYLOAD_BYTES,
+          ALLOW_ECC_EK,
+          ALLOW_ECC_AK,
+          "devid_crl_path",
+          "endorsement_crl_path",
+          "crl_mode",
+          "crl_grace_period",
+          "crl_refresh_interval");
   static final String DEVID_CRL_PATH = "devid_crl_path";
   static final String ENDORSEMENT_CRL_PATH = "endorsement_crl_path";
   static final String CRL_MODE = "crl_mode";
@@ -81,6 +91,7 @@ final class ServerConfigLoader {
   private static final Duration MAX_TIMEOUT = Duration.ofMinutes(10);
   private static final int MIN_PAYLOAD = 8 * 1024;
   private static final int MAX_PAYLOAD = 4 * 1024 * 1024;
+
   /** A bundle file larger than this is refused before reading (a CA bundle is a few KB). */
   private static final long MAX_BUNDLE_FILE_BYTES = 16L * 1024 * 1024;
 
@@ -118,8 +129,13 @@ final class ServerConfigLoader {
     }
     long maxPayload = c.optionalLong(MAX_PAYLOAD_BYTES, DEFAULT_MAX_PAYLOAD_BYTES);
     if (maxPayload < MIN_PAYLOAD || maxPayload > MAX_PAYLOAD) {
-      throw invalid("invalid configuration: " + MAX_PAYLOAD_BYTES + " must be between "
-          + MIN_PAYLOAD + " and " + MAX_PAYLOAD);
+      throw invalid(
+          "invalid configuration: "
+              + MAX_PAYLOAD_BYTES
+              + " must be between "
+              + MIN_PAYLOAD
+              + " and "
+              + MAX_PAYLOAD);
     }
     boolean eccEk = c.optionalBoolean(ALLOW_ECC_EK, true);
     boolean eccAk = c.optionalBoolean(ALLOW_ECC_AK, true);
@@ -141,8 +157,10 @@ final class ServerConfigLoader {
       throw invalid("invalid configuration: " + CRL_GRACE_PERIOD + " must be between 0s and 720h");
     }
     Duration refresh = c.optionalDuration(CRL_REFRESH_INTERVAL, DEFAULT_CRL_REFRESH);
-    if (refresh.compareTo(Duration.ofSeconds(1)) < 0 || refresh.compareTo(Duration.ofHours(1)) > 0) {
-      throw invalid("invalid configuration: " + CRL_REFRESH_INTERVAL + " must be between 1s and 1h");
+    if (refresh.compareTo(Duration.ofSeconds(1)) < 0
+        || refresh.compareTo(Duration.ofHours(1)) > 0) {
+      throw invalid(
+          "invalid configuration: " + CRL_REFRESH_INTERVAL + " must be between 1s and 1h");
     }
     if (devIdCrlPaths.isEmpty() && ekCrlPaths.isEmpty()) {
       for (String k : List.of(CRL_MODE, CRL_GRACE_PERIOD, CRL_REFRESH_INTERVAL)) {
@@ -153,12 +171,26 @@ final class ServerConfigLoader {
     }
     try {
       if (!devIdCrlPaths.isEmpty()) {
-        devIdCrls = openCrls(DEVID_CRL_PATH, "DevID", devIdCrlPaths, mode, grace,
-            watch ? refresh : Duration.ZERO, notes);
+        devIdCrls =
+            openCrls(
+                DEVID_CRL_PATH,
+                "DevID",
+                devIdCrlPaths,
+                mode,
+                grace,
+                watch ? refresh : Duration.ZERO,
+                notes);
       }
       if (!ekCrlPaths.isEmpty()) {
-        ekCrls = openCrls(ENDORSEMENT_CRL_PATH, "EK", ekCrlPaths, mode, grace,
-            watch ? refresh : Duration.ZERO, notes);
+        ekCrls =
+            openCrls(
+                ENDORSEMENT_CRL_PATH,
+                "EK",
+                ekCrlPaths,
+                mode,
+                grace,
+                watch ? refresh : Duration.ZERO,
+                notes);
       }
     } catch (StatusException e) {
       if (devIdCrls != null) {
@@ -166,16 +198,27 @@ final class ServerConfigLoader {
       }
       throw e;
     }
-    ServerConfig config = new ServerConfig(trustDomain, devIdRoots, ekRoots, timeout,
-        (int) maxPayload, eccEk, eccAk, clock, devIdCrls, ekCrls);
+    ServerConfig config =
+        new ServerConfig(
+            trustDomain,
+            devIdRoots,
+            ekRoots,
+            timeout,
+            (int) maxPayload,
+            eccEk,
+            eccAk,
+            clock,
+            devIdCrls,
+            ekCrls);
     return new Loaded(config, List.copyOf(notes));
   }
 
   /** A CRL path option: one string or a list of strings; empty when absent. */
   private static List<String> pathList(HclConfig c, String key) throws StatusException {
-    List<String> paths = c.raw(key) instanceof List
-        ? c.optionalStringList(key, List.of())
-        : c.has(key) ? List.of(c.requireString(key)) : List.of();
+    List<String> paths =
+        c.raw(key) instanceof List
+            ? c.optionalStringList(key, List.of())
+            : c.has(key) ? List.of(c.requireString(key)) : List.of();
     for (String p : paths) {
       if (p.isEmpty()) {
         throw invalid("invalid configuration: " + key + " must not contain an empty path");
@@ -188,8 +231,15 @@ final class ServerConfigLoader {
    * Opens a CRL store: problems found while loading become notes (best effort) or an
    * INVALID_ARGUMENT naming the key (strict); later problems go to the log.
    */
-  private static RevocationStore openCrls(String key, String kind, List<String> paths,
-      CrlMode mode, Duration grace, Duration refresh, List<String> notes) throws StatusException {
+  private static RevocationStore openCrls(
+      String key,
+      String kind,
+      List<String> paths,
+      CrlMode mode,
+      Duration grace,
+      Duration refresh,
+      List<String> notes)
+      throws StatusException {
     List<Path> files = new ArrayList<>();
     for (String p : paths) {
       try {
@@ -200,21 +250,22 @@ final class ServerConfigLoader {
     }
     java.util.concurrent.atomic.AtomicBoolean loading =
         new java.util.concurrent.atomic.AtomicBoolean(true);
-    Consumer<String> warnings = msg -> {
-      if (loading.get()) {
-        notes.add(key + ": " + msg);
-      } else {
-        LOG.warn(msg, "option", key);
-      }
-    };
+    Consumer<String> warnings =
+        msg -> {
+          if (loading.get()) {
+            notes.add(key + ": " + msg);
+          } else {
+            LOG.warn(msg, "option", key);
+          }
+        };
     try {
-      RevocationStore store = RevocationStore.open(kind, files, mode, grace, refresh, warnings,
-          msg -> LOG.info(msg, "option", key));
+      RevocationStore store =
+          RevocationStore.open(
+              kind, files, mode, grace, refresh, warnings, msg -> LOG.info(msg, "option", key));
       loading.set(false);
       return store;
     } catch (RevocationStore.LoadException e) {
-      throw invalid("invalid configuration: " + key + ": " + e.getMessage()
-          + " (crl_mode strict)");
+      throw invalid("invalid configuration: " + key + ": " + e.getMessage() + " (crl_mode strict)");
     }
   }
 
@@ -223,16 +274,29 @@ final class ServerConfigLoader {
     try {
       Path p = Paths.get(path);
       if (Files.size(p) > MAX_BUNDLE_FILE_BYTES) {
-        throw invalid("invalid configuration: " + key + ": unable to load " + what
-            + " trust bundle: file too large");
+        throw invalid(
+            "invalid configuration: "
+                + key
+                + ": unable to load "
+                + what
+                + " trust bundle: file too large");
       }
       return TrustBundle.fromPem(Files.readAllBytes(p));
     } catch (IOException | java.nio.file.InvalidPathException e) {
-      throw invalid("invalid configuration: " + key + ": unable to load " + what
-          + " trust bundle: cannot read file");
+      throw invalid(
+          "invalid configuration: "
+              + key
+              + ": unable to load "
+              + what
+              + " trust bundle: cannot read file");
     } catch (CertificateException e) {
-      throw invalid("invalid configuration: " + key + ": unable to load " + what
-          + " trust bundle: " + e.getMessage());
+      throw invalid(
+          "invalid configuration: "
+              + key
+              + ": unable to load "
+              + what
+              + " trust bundle: "
+              + e.getMessage());
     }
   }
 

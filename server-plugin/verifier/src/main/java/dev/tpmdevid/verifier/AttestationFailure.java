@@ -18,8 +18,7 @@ public final class AttestationFailure extends GeneralSecurityException {
    * The verification steps in the order {@link TpmDevIdVerifier} runs them; a failure names the
    * step that refused. {@link #checks()} is this list without the two outcomes that are not checks
    * ({@link #REVOCATION_UNAVAILABLE}, {@link #CHALLENGE_STATE}): the list a tool prints as "checks
-   * passed". Steps marked hardening are not made by SPIRE's Go server
-   * (docs/security.md#go-gaps).
+   * passed". Steps marked hardening are not made by SPIRE's Go server (docs/security.md#go-gaps).
    */
   public enum Reason {
     /** docs/protocol.md#server-checks step 2 (and a size limit): the AttestationRequest JSON. */
@@ -70,18 +69,20 @@ public final class AttestationFailure extends GeneralSecurityException {
     DECODE_RESPONSE("challenge response decoded", false, true),
     /** Step 16: the nonce signature verifies with the DevID certificate's key. */
     PROOF_OF_POSSESSION(
-        "proof of possession: nonce signature verifies with the DevID certificate's key", false, true),
+        "proof of possession: nonce signature verifies with the DevID certificate's key",
+        false,
+        true),
     /** Step 17: the activated credential equals the secret. */
     PROOF_OF_RESIDENCY("proof of residency: recovered secret equals the sealed one", false, true),
     /**
-     * Step 18: agent ID and selectors from the DevID certificate. This library does not fail
-     * here ({@link AttestedNode#agentId} checks its argument); SPIRE's Go server fails on an
-     * invalid agent ID.
+     * Step 18: agent ID and selectors from the DevID certificate. This library does not fail here
+     * ({@link AttestedNode#agentId} checks its argument); SPIRE's Go server fails on an invalid
+     * agent ID.
      */
     AGENT_ID("agent ID and selectors from the DevID certificate", false, true),
     /**
-     * Not a check: a challenge completed a second time, or a restored state that does not fit
-     * its payload.
+     * Not a check: a challenge completed a second time, or a restored state that does not fit its
+     * payload.
      */
     CHALLENGE_STATE("challenge state valid and unused", false, true);
 
@@ -111,15 +112,17 @@ public final class AttestationFailure extends GeneralSecurityException {
     }
 
     /**
-     * The checks in pipeline order: every reason but the two outcomes that are not checks,
-     * {@link #REVOCATION_UNAVAILABLE} and {@link #CHALLENGE_STATE}.
+     * The checks in pipeline order: every reason but the two outcomes that are not checks, {@link
+     * #REVOCATION_UNAVAILABLE} and {@link #CHALLENGE_STATE}.
      */
     public static List<Reason> checks() {
       return CHECKS;
     }
 
-    private static final List<Reason> CHECKS = java.util.Arrays.stream(values())
-        .filter(r -> r != CHALLENGE_STATE && r != REVOCATION_UNAVAILABLE).toList();
+    private static final List<Reason> CHECKS =
+        java.util.Arrays.stream(values())
+            .filter(r -> r != CHALLENGE_STATE && r != REVOCATION_UNAVAILABLE)
+            .toList();
   }
 
   private final Reason reason;

@@ -26,8 +26,8 @@ public interface VerificationPolicy {
   Clock clock();
 
   /**
-   * CRLs checked against the verified DevID chains ({@code devid_crl_path}); null (the default):
-   * no revocation check.
+   * CRLs checked against the verified DevID chains ({@code devid_crl_path}); null (the default): no
+   * revocation check.
    */
   default RevocationStore devIdRevocation() {
     return null;

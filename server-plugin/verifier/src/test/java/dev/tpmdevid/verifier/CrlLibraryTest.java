@@ -3,9 +3,9 @@ package dev.tpmdevid.verifier;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.tpmdevid.labpki.TestPki;
 import dev.tpmdevid.verifier.AttestationFailure.Reason;
 import dev.tpmdevid.verifier.testing.SoftwareAgent;
-import dev.tpmdevid.labpki.TestPki;
 import dev.tpmdevid.verifier.x509.CrlMode;
 import dev.tpmdevid.verifier.x509.RevocationStore;
 import java.math.BigInteger;
@@ -29,8 +29,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * CRL revocation through the verifier's public API: a {@link TpmDevIdVerifier} built with
- * {@code devIdRevocation} / {@code endorsementRevocation} {@link RevocationStore}s over CRL files
+ * CRL revocation through the verifier's public API: a {@link TpmDevIdVerifier} built with {@code
+ * devIdRevocation} / {@code endorsementRevocation} {@link RevocationStore}s over CRL files
  * (docs/library.md#revocation-crls), a software agent as the peer.
  */
 class CrlLibraryTest {
@@ -56,15 +56,18 @@ class CrlLibraryTest {
         .build();
   }
 
-  private static byte[] crl(TestPki.Ca ca, PrivateKey key, Instant thisUpdate, Instant next,
-      BigInteger... revoked) {
+  private static byte[] crl(
+      TestPki.Ca ca, PrivateKey key, Instant thisUpdate, Instant next, BigInteger... revoked) {
     return TestPki.crl(ca, key, thisUpdate, next, revoked);
   }
 
   private Path devIdCrls(byte[] rootCrl, byte[] intermediateCrl) throws Exception {
     Path tmp = dir.resolve("devid.tmp");
     Files.writeString(tmp, TestPki.crlPem(rootCrl, intermediateCrl));
-    return Files.move(tmp, dir.resolve("devid-crl.pem"), StandardCopyOption.REPLACE_EXISTING,
+    return Files.move(
+        tmp,
+        dir.resolve("devid-crl.pem"),
+        StandardCopyOption.REPLACE_EXISTING,
         StandardCopyOption.ATOMIC_MOVE);
   }
 
@@ -77,8 +80,8 @@ class CrlLibraryTest {
   }
 
   private RevocationStore store(Path file, CrlMode mode, Duration refresh) throws Exception {
-    return RevocationStore.open("DevID", List.of(file), mode, Duration.ZERO, refresh,
-        warnings::add);
+    return RevocationStore.open(
+        "DevID", List.of(file), mode, Duration.ZERO, refresh, warnings::add);
   }
 
   private static String attest(TpmDevIdVerifier v) throws AttestationFailure {
@@ -87,37 +90,47 @@ class CrlLibraryTest {
   }
 
   private static void assertRefused(TpmDevIdVerifier p, Reason reason, String messageStart) {
-    assertThatThrownBy(() -> attest(p)).isInstanceOfSatisfying(AttestationFailure.class, f -> {
-      assertThat(f.reason()).isEqualTo(reason);
-      assertThat(f.getMessage()).startsWith(messageStart);
-    });
+    assertThatThrownBy(() -> attest(p))
+        .isInstanceOfSatisfying(
+            AttestationFailure.class,
+            f -> {
+              assertThat(f.reason()).isEqualTo(reason);
+              assertThat(f.getMessage()).startsWith(messageStart);
+            });
   }
 
   @Test
   void leafIntermediateAndEkRevocation() throws Exception {
     BigInteger leaf = agent.devIdCert.getSerialNumber();
     BigInteger inter = agent.devIdIntermediate.cert().getSerialNumber();
-    try (RevocationStore none = store(devIdCrls(rootCrl(), intermediateCrl()), CrlMode.STRICT,
-        Duration.ZERO)) {
-      assertThat(attest(verifier(none, null))).startsWith(
-          "spiffe://example.org/spire/agent/tpm_devid/");
+    try (RevocationStore none =
+        store(devIdCrls(rootCrl(), intermediateCrl()), CrlMode.STRICT, Duration.ZERO)) {
+      assertThat(attest(verifier(none, null)))
+          .startsWith("spiffe://example.org/spire/agent/tpm_devid/");
     }
-    try (RevocationStore s = store(devIdCrls(rootCrl(), intermediateCrl(leaf)), CrlMode.STRICT,
-        Duration.ZERO)) {
-      assertRefused(verifier(s, null), Reason.DEVID_REVOKED,
+    try (RevocationStore s =
+        store(devIdCrls(rootCrl(), intermediateCrl(leaf)), CrlMode.STRICT, Duration.ZERO)) {
+      assertRefused(
+          verifier(s, null),
+          Reason.DEVID_REVOKED,
           "DevID certificate revoked: serial 0x" + leaf.toString(16));
     }
-    try (RevocationStore s = store(devIdCrls(rootCrl(inter), intermediateCrl()),
-        CrlMode.BEST_EFFORT, Duration.ZERO)) {
-      assertRefused(verifier(s, null), Reason.DEVID_REVOKED,
+    try (RevocationStore s =
+        store(devIdCrls(rootCrl(inter), intermediateCrl()), CrlMode.BEST_EFFORT, Duration.ZERO)) {
+      assertRefused(
+          verifier(s, null),
+          Reason.DEVID_REVOKED,
           "DevID intermediate certificate revoked: serial 0x" + inter.toString(16));
     }
     BigInteger ek = agent.ekCert.getSerialNumber();
-    Path ekFile = Files.write(dir.resolve("ek.crl"),
-        crl(agent.ekCa, agent.ekCa.key(), BEFORE, LATER, ek));
-    try (RevocationStore s = RevocationStore.open("EK", List.of(ekFile), CrlMode.STRICT,
-        Duration.ZERO, Duration.ZERO, warnings::add)) {
-      assertRefused(verifier(null, s), Reason.EK_REVOKED,
+    Path ekFile =
+        Files.write(dir.resolve("ek.crl"), crl(agent.ekCa, agent.ekCa.key(), BEFORE, LATER, ek));
+    try (RevocationStore s =
+        RevocationStore.open(
+            "EK", List.of(ekFile), CrlMode.STRICT, Duration.ZERO, Duration.ZERO, warnings::add)) {
+      assertRefused(
+          verifier(null, s),
+          Reason.EK_REVOKED,
           "EK certificate revoked: serial 0x" + ek.toString(16));
     }
   }
@@ -126,10 +139,13 @@ class CrlLibraryTest {
   void expiredAndWronglySignedCrlsInBothModes() throws Exception {
     Instant old = Instant.now().minus(Duration.ofDays(9));
     Instant expired = Instant.now().minus(Duration.ofDays(1));
-    Path stale = devIdCrls(rootCrl(),
-        crl(agent.devIdIntermediate, agent.devIdIntermediate.key(), old, expired));
+    Path stale =
+        devIdCrls(
+            rootCrl(), crl(agent.devIdIntermediate, agent.devIdIntermediate.key(), old, expired));
     try (RevocationStore s = store(stale, CrlMode.STRICT, Duration.ZERO)) {
-      assertRefused(verifier(s, null), Reason.REVOCATION_UNAVAILABLE,
+      assertRefused(
+          verifier(s, null),
+          Reason.REVOCATION_UNAVAILABLE,
           "cannot check revocation: DevID certificate serial 0x");
     }
     try (RevocationStore s = store(stale, CrlMode.BEST_EFFORT, Duration.ZERO)) {
@@ -137,10 +153,14 @@ class CrlLibraryTest {
       assertThat(warnings).singleElement().asString().contains("out of date");
     }
     PrivateKey wrong = TestPki.p256().getPrivate();
-    Path forged = devIdCrls(rootCrl(), crl(agent.devIdIntermediate, wrong, BEFORE, LATER,
-        agent.devIdCert.getSerialNumber()));
+    Path forged =
+        devIdCrls(
+            rootCrl(),
+            crl(agent.devIdIntermediate, wrong, BEFORE, LATER, agent.devIdCert.getSerialNumber()));
     try (RevocationStore s = store(forged, CrlMode.STRICT, Duration.ZERO)) {
-      assertRefused(verifier(s, null), Reason.REVOCATION_UNAVAILABLE,
+      assertRefused(
+          verifier(s, null),
+          Reason.REVOCATION_UNAVAILABLE,
           "cannot check revocation: DevID certificate serial 0x");
     }
     try (RevocationStore s = store(forged, CrlMode.BEST_EFFORT, Duration.ZERO)) {
@@ -158,23 +178,25 @@ class CrlLibraryTest {
       List<Future<List<Object>>> runs = new ArrayList<>();
       CountDownLatch attestedOnce = new CountDownLatch(2);
       for (int t = 0; t < 2; t++) {
-        runs.add(pool.submit(() -> {
-          List<Object> seen = new ArrayList<>();
-          while (!stop.get()) {
-            try {
-              seen.add(attest(p));
-              if (seen.size() == 1) {
-                attestedOnce.countDown();
-              }
-            } catch (AttestationFailure f) {
-              seen.add(f.reason());
-              if (seen.size() > 1 && f.reason() == Reason.DEVID_REVOKED) {
-                return seen; // revocation observed by this stream
-              }
-            }
-          }
-          return seen;
-        }));
+        runs.add(
+            pool.submit(
+                () -> {
+                  List<Object> seen = new ArrayList<>();
+                  while (!stop.get()) {
+                    try {
+                      seen.add(attest(p));
+                      if (seen.size() == 1) {
+                        attestedOnce.countDown();
+                      }
+                    } catch (AttestationFailure f) {
+                      seen.add(f.reason());
+                      if (seen.size() > 1 && f.reason() == Reason.DEVID_REVOKED) {
+                        return seen; // revocation observed by this stream
+                      }
+                    }
+                  }
+                  return seen;
+                }));
       }
       assertThat(attestedOnce.await(60, TimeUnit.SECONDS)).as("both streams attested").isTrue();
       devIdCrls(rootCrl(), intermediateCrl(agent.devIdCert.getSerialNumber()));
@@ -187,7 +209,10 @@ class CrlLibraryTest {
       stop.set(true);
       for (Future<List<Object>> r : runs) {
         List<Object> seen = r.get(60, TimeUnit.SECONDS);
-        assertThat(seen).as("each stream attested before the change").first().isInstanceOf(String.class);
+        assertThat(seen)
+            .as("each stream attested before the change")
+            .first()
+            .isInstanceOf(String.class);
         int firstRefusal = seen.indexOf(Reason.DEVID_REVOKED);
         assertThat(firstRefusal).as("each stream saw the revocation, no reconfigure").isPositive();
         assertThat(seen.subList(0, firstRefusal)).allMatch(o -> o instanceof String);

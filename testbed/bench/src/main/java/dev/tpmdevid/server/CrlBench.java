@@ -1,9 +1,9 @@
 package dev.tpmdevid.server;
 
-import dev.tpmdevid.verifier.AttestationVerifier;
-import dev.tpmdevid.verifier.testing.SoftwareAgent;
 import dev.tpmdevid.labpki.KeyType;
 import dev.tpmdevid.labpki.TestPki;
+import dev.tpmdevid.verifier.AttestationVerifier;
+import dev.tpmdevid.verifier.testing.SoftwareAgent;
 import dev.tpmdevid.verifier.x509.Cert;
 import dev.tpmdevid.verifier.x509.RevocationResult;
 import java.math.BigInteger;
@@ -27,8 +27,8 @@ import org.openjdk.jmh.annotations.State;
  * What CRL checking adds per attestation (all-RSA key mix, as {@link ServerCpuBench} RSA): {@code
  * pipelineNoCrl} and {@code pipelineWithCrl} are steps 2-18 without and with {@code devid_crl_path}
  * (CRLs of the DevID root and intermediate) and {@code endorsement_crl_path} (CRL of the EK CA),
- * strict mode, each CRL listing {@code revoked} other serials; {@code check} is the revocation check
- * alone for both chains ({@code RevocationStore.check} on the already verified chains: three
+ * strict mode, each CRL listing {@code revoked} other serials; {@code check} is the revocation
+ * check alone for both chains ({@code RevocationStore.check} on the already verified chains: three
  * certificates, three CRL lookups). CRL signatures are verified once per CRL and issuer key, so the
  * steady state costs hash lookups, not RSA verifies.
  */
@@ -50,8 +50,8 @@ public class CrlBench {
 
   @Setup
   public void setUp() throws Exception {
-    SoftwareAgent agent = SoftwareAgent.of(KeyType.RSA, KeyType.RSA, KeyType.RSA, KeyType.RSA,
-        KeyType.RSA);
+    SoftwareAgent agent =
+        SoftwareAgent.of(KeyType.RSA, KeyType.RSA, KeyType.RSA, KeyType.RSA, KeyType.RSA);
     Path dir = Files.createTempDirectory("tpm-devid-crl-bench");
     Instant from = Instant.now().minus(Duration.ofHours(1));
     Instant to = Instant.now().plus(Duration.ofDays(30));
@@ -59,11 +59,16 @@ public class CrlBench {
     for (int i = 0; i < revoked; i++) {
       others[i] = BigInteger.valueOf(1_000_000_000L + i);
     }
-    Path devIdCrl = Files.writeString(dir.resolve("devid-crl.pem"), TestPki.crlPem(
-        TestPki.crl(agent.devIdRoot, agent.devIdRoot.key(), from, to, others),
-        TestPki.crl(agent.devIdIntermediate, agent.devIdIntermediate.key(), from, to, others)));
-    Path ekCrl = Files.write(dir.resolve("ek.crl"),
-        TestPki.crl(agent.ekCa, agent.ekCa.key(), from, to, others));
+    Path devIdCrl =
+        Files.writeString(
+            dir.resolve("devid-crl.pem"),
+            TestPki.crlPem(
+                TestPki.crl(agent.devIdRoot, agent.devIdRoot.key(), from, to, others),
+                TestPki.crl(
+                    agent.devIdIntermediate, agent.devIdIntermediate.key(), from, to, others)));
+    Path ekCrl =
+        Files.write(
+            dir.resolve("ek.crl"), TestPki.crl(agent.ekCa, agent.ekCa.key(), from, to, others));
     Path d = Files.writeString(dir.resolve("devid.pem"), agent.devIdBundlePem());
     Path e = Files.writeString(dir.resolve("ek.pem"), agent.ekBundlePem());
     String base = "devid_ca_path = \"" + d + "\"\nendorsement_ca_path = \"" + e + "\"\n";
@@ -71,8 +76,15 @@ public class CrlBench {
     a.configure("example.org", base);
     plain = a.current();
     ServerConfigHandler b = new ServerConfigHandler(Clock.systemUTC());
-    b.configure("example.org", base + "devid_crl_path = \"" + devIdCrl + "\"\n"
-        + "endorsement_crl_path = \"" + ekCrl + "\"\ncrl_refresh_interval = \"1h\"\n");
+    b.configure(
+        "example.org",
+        base
+            + "devid_crl_path = \""
+            + devIdCrl
+            + "\"\n"
+            + "endorsement_crl_path = \""
+            + ekCrl
+            + "\"\ncrl_refresh_interval = \"1h\"\n");
     withCrl = b.current();
     verifier = new AttestationVerifier(rng);
     payload = agent.payload();
@@ -100,7 +112,8 @@ public class CrlBench {
     Instant now = Instant.now();
     RevocationResult r = withCrl.devIdRevocation().check(devIdChains, withCrl.devIdRoots(), now);
     return r instanceof RevocationResult.Ok
-        ? withCrl.endorsementRevocation().check(ekChains, withCrl.endorsementRoots(), now) : r;
+        ? withCrl.endorsementRevocation().check(ekChains, withCrl.endorsementRoots(), now)
+        : r;
   }
 
   /** Steps 2-18 without CRLs. */

@@ -30,8 +30,8 @@ import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
 /**
- * Test PKI: issues X.509 certificates with Bouncy Castle for DevID and EK chains, including the
- * odd ones the attack tests need (SHA-1 signatures, critical unknown extensions, missing CA flag,
+ * Test PKI: issues X.509 certificates with Bouncy Castle for DevID and EK chains, including the odd
+ * ones the attack tests need (SHA-1 signatures, critical unknown extensions, missing CA flag,
  * expired anchors, TCG EK SAN). Keys are cached per kind to keep tests fast.
  */
 public final class TestPki {
@@ -41,9 +41,13 @@ public final class TestPki {
   private static int rsaNext;
 
   /** OID of an extension nobody handles, for "unknown critical extension" tests. */
-  public static final ASN1ObjectIdentifier UNKNOWN_EXT = new ASN1ObjectIdentifier("1.3.6.1.4.1.99999.1");
+  public static final ASN1ObjectIdentifier UNKNOWN_EXT =
+      new ASN1ObjectIdentifier("1.3.6.1.4.1.99999.1");
+
   /** TCG tpmManufacturer / tpmModel / tpmVersion attribute types (EK SAN directoryName). */
-  public static final ASN1ObjectIdentifier TPM_MANUFACTURER = new ASN1ObjectIdentifier("2.23.133.2.1");
+  public static final ASN1ObjectIdentifier TPM_MANUFACTURER =
+      new ASN1ObjectIdentifier("2.23.133.2.1");
+
   public static final ASN1ObjectIdentifier TPM_MODEL = new ASN1ObjectIdentifier("2.23.133.2.2");
   public static final ASN1ObjectIdentifier TPM_VERSION = new ASN1ObjectIdentifier("2.23.133.2.3");
 
@@ -116,34 +120,97 @@ public final class TestPki {
     private final List<Customizer> customizers = new ArrayList<>();
 
     CertSpec(String cn) {
-      this.subject = cn == null || cn.isEmpty() ? new X500Name(new org.bouncycastle.asn1.x500.RDN[0])
-          : new X500NameBuilder().addRDN(org.bouncycastle.asn1.x500.style.BCStyle.CN, cn).build();
+      this.subject =
+          cn == null || cn.isEmpty()
+              ? new X500Name(new org.bouncycastle.asn1.x500.RDN[0])
+              : new X500NameBuilder()
+                  .addRDN(org.bouncycastle.asn1.x500.style.BCStyle.CN, cn)
+                  .build();
     }
 
-    public CertSpec issuedBy(Ca issuer) { this.issuer = issuer; return this; }
-    public CertSpec key(PublicKey k) { this.publicKey = k; return this; }
-    public CertSpec selfSigned(KeyPair kp) { this.publicKey = kp.getPublic(); this.selfSignKey = kp.getPrivate(); return this; }
-    public CertSpec ca(Integer pathLen) { this.ca = true; this.pathLen = pathLen; return this; }
-    public CertSpec notCa() { this.ca = false; return this; }
-    public CertSpec noBasicConstraints() { this.basicConstraints = false; return this; }
-    public CertSpec validity(Instant nb, Instant na) { this.notBefore = nb; this.notAfter = na; return this; }
-    public CertSpec keyUsage(int ku) { this.keyUsage = ku; return this; }
-    public CertSpec sigAlg(String alg) { this.sigAlg = alg; return this; }
-    public CertSpec serial(BigInteger s) { this.serial = s; return this; }
-    public CertSpec tcgEkSan() { this.tcgSan = true; return this; }
-    public CertSpec unknownCriticalExtension() { this.unknownCritical = true; return this; }
+    public CertSpec issuedBy(Ca issuer) {
+      this.issuer = issuer;
+      return this;
+    }
+
+    public CertSpec key(PublicKey k) {
+      this.publicKey = k;
+      return this;
+    }
+
+    public CertSpec selfSigned(KeyPair kp) {
+      this.publicKey = kp.getPublic();
+      this.selfSignKey = kp.getPrivate();
+      return this;
+    }
+
+    public CertSpec ca(Integer pathLen) {
+      this.ca = true;
+      this.pathLen = pathLen;
+      return this;
+    }
+
+    public CertSpec notCa() {
+      this.ca = false;
+      return this;
+    }
+
+    public CertSpec noBasicConstraints() {
+      this.basicConstraints = false;
+      return this;
+    }
+
+    public CertSpec validity(Instant nb, Instant na) {
+      this.notBefore = nb;
+      this.notAfter = na;
+      return this;
+    }
+
+    public CertSpec keyUsage(int ku) {
+      this.keyUsage = ku;
+      return this;
+    }
+
+    public CertSpec sigAlg(String alg) {
+      this.sigAlg = alg;
+      return this;
+    }
+
+    public CertSpec serial(BigInteger s) {
+      this.serial = s;
+      return this;
+    }
+
+    public CertSpec tcgEkSan() {
+      this.tcgSan = true;
+      return this;
+    }
+
+    public CertSpec unknownCriticalExtension() {
+      this.unknownCritical = true;
+      return this;
+    }
+
     /** Any subject Name, including forged attribute values (e.g. invalid UTF-8 bytes). */
-    public CertSpec subject(X500Name name) { this.subject = name; return this; }
+    public CertSpec subject(X500Name name) {
+      this.subject = name;
+      return this;
+    }
+
     /** An extra extension (subjectAltName, nameConstraints, ...). */
     public CertSpec extension(ASN1ObjectIdentifier oid, boolean critical, ASN1Encodable value) {
       extensions.add(new Object[] {oid, critical, value});
       return this;
     }
-    /** Anything else done to the Bouncy Castle builder, after the extensions above, in call order. */
+
+    /**
+     * Anything else done to the Bouncy Castle builder, after the extensions above, in call order.
+     */
     public CertSpec customize(Customizer c) {
       customizers.add(c);
       return this;
     }
+
     /** Signed with RSASSA-PSS and exactly these parameters. */
     public CertSpec pss(java.security.spec.PSSParameterSpec params) {
       this.sigAlg = "RSASSA-PSS";
@@ -154,26 +221,34 @@ public final class TestPki {
     public X509Certificate build() {
       try {
         PrivateKey signer = issuer != null ? issuer.key() : selfSignKey;
-        X500Name issuerName = issuer != null
-            ? X500Name.getInstance(issuer.cert().getSubjectX500Principal().getEncoded())
-            : subject;
-        X509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(
-            issuerName, serial, Date.from(notBefore), Date.from(notAfter), subject, publicKey);
+        X500Name issuerName =
+            issuer != null
+                ? X500Name.getInstance(issuer.cert().getSubjectX500Principal().getEncoded())
+                : subject;
+        X509v3CertificateBuilder b =
+            new JcaX509v3CertificateBuilder(
+                issuerName, serial, Date.from(notBefore), Date.from(notAfter), subject, publicKey);
         if (basicConstraints && ca != null) {
-          b.addExtension(Extension.basicConstraints, true,
-              ca ? (pathLen == null ? new BasicConstraints(true) : new BasicConstraints(pathLen))
-                 : new BasicConstraints(false));
+          b.addExtension(
+              Extension.basicConstraints,
+              true,
+              ca
+                  ? (pathLen == null ? new BasicConstraints(true) : new BasicConstraints(pathLen))
+                  : new BasicConstraints(false));
         }
         if (keyUsage != null) {
           b.addExtension(Extension.keyUsage, true, new KeyUsage(keyUsage));
         }
         if (tcgSan) {
-          X500Name dir = new X500NameBuilder()
-              .addRDN(TPM_MANUFACTURER, new DERUTF8String("id:53574D20"))
-              .addRDN(TPM_MODEL, new DERUTF8String("swtpm"))
-              .addRDN(TPM_VERSION, new DERUTF8String("id:20170619"))
-              .build();
-          b.addExtension(Extension.subjectAlternativeName, true,
+          X500Name dir =
+              new X500NameBuilder()
+                  .addRDN(TPM_MANUFACTURER, new DERUTF8String("id:53574D20"))
+                  .addRDN(TPM_MODEL, new DERUTF8String("swtpm"))
+                  .addRDN(TPM_VERSION, new DERUTF8String("id:20170619"))
+                  .build();
+          b.addExtension(
+              Extension.subjectAlternativeName,
+              true,
               new GeneralNames(new GeneralName(GeneralName.directoryName, dir)));
         }
         if (unknownCritical) {
@@ -185,11 +260,14 @@ public final class TestPki {
         for (Customizer c : customizers) {
           c.apply(b);
         }
-        String alg = sigAlg != null ? sigAlg
-            : signer.getAlgorithm().equals("EC") ? "SHA256withECDSA" : "SHA256withRSA";
-        org.bouncycastle.operator.ContentSigner cs = sigParams == null
-            ? new JcaContentSignerBuilder(alg).build(signer)
-            : pssSigner(signer, (java.security.spec.PSSParameterSpec) sigParams);
+        String alg =
+            sigAlg != null
+                ? sigAlg
+                : signer.getAlgorithm().equals("EC") ? "SHA256withECDSA" : "SHA256withRSA";
+        org.bouncycastle.operator.ContentSigner cs =
+            sigParams == null
+                ? new JcaContentSignerBuilder(alg).build(signer)
+                : pssSigner(signer, (java.security.spec.PSSParameterSpec) sigParams);
         org.bouncycastle.cert.X509CertificateHolder holder = b.build(cs);
         try {
           return new JcaX509CertificateConverter().getCertificate(holder);
@@ -212,30 +290,35 @@ public final class TestPki {
 
   /** A self-signed root CA with the given key (e.g. RSA, for an all-RSA benchmark). */
   public static Ca rootCa(String cn, KeyPair kp) {
-    return new Ca(cert(cn).selfSigned(kp).ca(null)
-        .keyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign).build(), kp.getPrivate());
+    return new Ca(
+        cert(cn).selfSigned(kp).ca(null).keyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign).build(),
+        kp.getPrivate());
   }
 
   /**
    * An RSASSA-PSS signer with any parameter set (Bouncy Castle's builder only makes MGF1 over the
    * message hash): JDK signature, parameters encoded as RFC 4055 RSASSA-PSS-params.
    */
-  static org.bouncycastle.operator.ContentSigner pssSigner(PrivateKey key,
-      java.security.spec.PSSParameterSpec spec) throws Exception {
+  static org.bouncycastle.operator.ContentSigner pssSigner(
+      PrivateKey key, java.security.spec.PSSParameterSpec spec) throws Exception {
     java.security.Signature sig = java.security.Signature.getInstance("RSASSA-PSS");
     sig.setParameter(spec);
     sig.initSign(key);
     var digests = new org.bouncycastle.operator.DefaultDigestAlgorithmIdentifierFinder();
     var hash = digests.find(spec.getDigestAlgorithm());
-    var mgfHash = digests.find(((java.security.spec.MGF1ParameterSpec) spec.getMGFParameters())
-        .getDigestAlgorithm());
-    var params = new org.bouncycastle.asn1.pkcs.RSASSAPSSparams(hash,
+    var mgfHash =
+        digests.find(
+            ((java.security.spec.MGF1ParameterSpec) spec.getMGFParameters()).getDigestAlgorithm());
+    var params =
+        new org.bouncycastle.asn1.pkcs.RSASSAPSSparams(
+            hash,
+            new org.bouncycastle.asn1.x509.AlgorithmIdentifier(
+                org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers.id_mgf1, mgfHash),
+            new org.bouncycastle.asn1.ASN1Integer(spec.getSaltLength()),
+            new org.bouncycastle.asn1.ASN1Integer(spec.getTrailerField()));
+    var algId =
         new org.bouncycastle.asn1.x509.AlgorithmIdentifier(
-            org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers.id_mgf1, mgfHash),
-        new org.bouncycastle.asn1.ASN1Integer(spec.getSaltLength()),
-        new org.bouncycastle.asn1.ASN1Integer(spec.getTrailerField()));
-    var algId = new org.bouncycastle.asn1.x509.AlgorithmIdentifier(
-        org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers.id_RSASSA_PSS, params);
+            org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers.id_RSASSA_PSS, params);
     java.io.ByteArrayOutputStream tbs = new java.io.ByteArrayOutputStream();
     return new org.bouncycastle.operator.ContentSigner() {
       @Override
@@ -263,8 +346,9 @@ public final class TestPki {
   /** A self-signed root CA with an RSA-2048 key (RSA signatures carry a NULL parameter). */
   public static Ca rsaRootCa(String cn) {
     KeyPair kp = rsa();
-    return new Ca(cert(cn).selfSigned(kp).ca(null)
-        .keyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign).build(), kp.getPrivate());
+    return new Ca(
+        cert(cn).selfSigned(kp).ca(null).keyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign).build(),
+        kp.getPrivate());
   }
 
   /** An intermediate CA issued by {@code parent}, with a fresh ECDSA P-256 key. */
@@ -274,22 +358,33 @@ public final class TestPki {
 
   /** An intermediate CA issued by {@code parent} with the given key. */
   public static Ca intermediateCa(String cn, Ca parent, KeyPair kp) {
-    return new Ca(cert(cn).issuedBy(parent).key(kp.getPublic()).ca(null)
-        .keyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign).build(), kp.getPrivate());
+    return new Ca(
+        cert(cn)
+            .issuedBy(parent)
+            .key(kp.getPublic())
+            .ca(null)
+            .keyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign)
+            .build(),
+        kp.getPrivate());
   }
 
   /**
    * A CRL of {@code issuer} (v2, SHA-256 signature with {@code signer}, which is normally the
    * issuer's key; another key forges one), listing {@code revoked} serials as keyCompromise.
    */
-  public static byte[] crl(Ca issuer, PrivateKey signer, Instant thisUpdate, Instant nextUpdate,
-      BigInteger... revoked) {
+  public static byte[] crl(
+      Ca issuer, PrivateKey signer, Instant thisUpdate, Instant nextUpdate, BigInteger... revoked) {
     return crl(issuer, signer, thisUpdate, nextUpdate, false, revoked);
   }
 
   /** As above; {@code deltaIndicator} adds a critical deltaCRLIndicator (unsupported scope). */
-  public static byte[] crl(Ca issuer, PrivateKey signer, Instant thisUpdate, Instant nextUpdate,
-      boolean deltaIndicator, BigInteger... revoked) {
+  public static byte[] crl(
+      Ca issuer,
+      PrivateKey signer,
+      Instant thisUpdate,
+      Instant nextUpdate,
+      boolean deltaIndicator,
+      BigInteger... revoked) {
     return crl(issuer.cert(), signer, thisUpdate, nextUpdate, deltaIndicator, revoked);
   }
 
@@ -298,21 +393,32 @@ public final class TestPki {
    * the issuer's authority key identifier, signed (SHA-256) by {@code signer}, listing {@code
    * revoked} serials as keyCompromise; {@code nextUpdate} may be null.
    */
-  public static byte[] crl(X509Certificate issuer, PrivateKey signer, Instant thisUpdate,
-      Instant nextUpdate, boolean deltaIndicator, BigInteger... revoked) {
+  public static byte[] crl(
+      X509Certificate issuer,
+      PrivateKey signer,
+      Instant thisUpdate,
+      Instant nextUpdate,
+      boolean deltaIndicator,
+      BigInteger... revoked) {
     try {
-      org.bouncycastle.cert.X509v2CRLBuilder b = new org.bouncycastle.cert.X509v2CRLBuilder(
-          X500Name.getInstance(issuer.getSubjectX500Principal().getEncoded()),
-          Date.from(thisUpdate));
+      org.bouncycastle.cert.X509v2CRLBuilder b =
+          new org.bouncycastle.cert.X509v2CRLBuilder(
+              X500Name.getInstance(issuer.getSubjectX500Principal().getEncoded()),
+              Date.from(thisUpdate));
       if (nextUpdate != null) {
         b.setNextUpdate(Date.from(nextUpdate));
       }
       for (BigInteger serial : revoked) {
-        b.addCRLEntry(serial, Date.from(thisUpdate), org.bouncycastle.asn1.x509.CRLReason.keyCompromise);
+        b.addCRLEntry(
+            serial, Date.from(thisUpdate), org.bouncycastle.asn1.x509.CRLReason.keyCompromise);
       }
-      b.addExtension(Extension.cRLNumber, false,
+      b.addExtension(
+          Extension.cRLNumber,
+          false,
           new org.bouncycastle.asn1.ASN1Integer(SERIAL.incrementAndGet()));
-      b.addExtension(Extension.authorityKeyIdentifier, false,
+      b.addExtension(
+          Extension.authorityKeyIdentifier,
+          false,
           new org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils()
               .createAuthorityKeyIdentifier(issuer.getPublicKey()));
       if (deltaIndicator) {
@@ -321,7 +427,8 @@ public final class TestPki {
       String alg = signer.getAlgorithm().equals("EC") ? "SHA256withECDSA" : "SHA256withRSA";
       return b.build(new JcaContentSignerBuilder(alg).build(signer)).getEncoded();
     } catch (Exception e) {
-      throw new IllegalStateException("cannot issue a CRL for " + issuer.getSubjectX500Principal(), e);
+      throw new IllegalStateException(
+          "cannot issue a CRL for " + issuer.getSubjectX500Principal(), e);
     }
   }
 
@@ -351,5 +458,4 @@ public final class TestPki {
   private static String pemBlock(String type, byte[] der) {
     return dev.tpmdevid.core.pem.Pem.encode(type, der);
   }
-
 }

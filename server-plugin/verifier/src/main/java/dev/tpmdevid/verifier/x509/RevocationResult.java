@@ -11,8 +11,8 @@ import java.util.List;
 public sealed interface RevocationResult {
 
   /**
-   * Not revoked. {@code notes} lists what could not be checked in best-effort mode (empty in
-   * strict mode, where those are {@link Unavailable}).
+   * Not revoked. {@code notes} lists what could not be checked in best-effort mode (empty in strict
+   * mode, where those are {@link Unavailable}).
    */
   record Ok(List<String> notes) implements RevocationResult {}
 

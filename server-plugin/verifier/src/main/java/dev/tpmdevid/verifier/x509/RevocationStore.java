@@ -49,42 +49,47 @@ import java.util.function.Consumer;
  * anchor last) and looks at every certificate but a self-issued root: each one is checked against
  * the CRLs whose issuer Name is byte-equal to the certificate's issuer Name <em>and</em> whose
  * signature verifies with the public key of the certificate's issuer in that chain (for a trust
- * anchor that is not self-issued: an anchor of the same bundle that signed it). A serial listed
- * by such a CRL is refused, whether the CRL is current or not. The certificate counts as covered
- * when one of those CRLs is current: {@code thisUpdate} not in the future and {@code nextUpdate}
- * not more than the grace in the past. What happens when a certificate is not covered is the
- * {@link CrlMode}. A trust anchor whose issuer is not in the bundle is trusted as configured
- * (RFC 5280 checks no revocation for trust anchors): take it out of the bundle to revoke it.
+ * anchor that is not self-issued: an anchor of the same bundle that signed it). A serial listed by
+ * such a CRL is refused, whether the CRL is current or not. The certificate counts as covered when
+ * one of those CRLs is current: {@code thisUpdate} not in the future and {@code nextUpdate} not
+ * more than the grace in the past. What happens when a certificate is not covered is the {@link
+ * CrlMode}. A trust anchor whose issuer is not in the bundle is trusted as configured (RFC 5280
+ * checks no revocation for trust anchors): take it out of the bundle to revoke it.
  *
- * <p><b>Files.</b> A file holds one DER CRL or any number of PEM {@code X509 CRL} blocks. CRLs
- * with critical extensions (delta CRLs, issuing distribution points, indirect CRLs) are refused:
- * their scope would need more than this checker does. A poller (one shared daemon thread) looks
- * at every file each refresh interval: when its modification time or size changed, and anyway
- * every {@value #HASH_EVERY_POLLS} polls, it reads the file and compares its SHA-256; a changed
- * file is parsed and a new immutable snapshot replaces the old one atomically. Checks read the
- * current snapshot and never wait for a reload. A file that disappears or no longer parses keeps
- * its previous CRLs (so a half-written file never un-revokes anything) and is reported; those
- * CRLs still go out of date on their own {@code nextUpdate}.
+ * <p><b>Files.</b> A file holds one DER CRL or any number of PEM {@code X509 CRL} blocks. CRLs with
+ * critical extensions (delta CRLs, issuing distribution points, indirect CRLs) are refused: their
+ * scope would need more than this checker does. A poller (one shared daemon thread) looks at every
+ * file each refresh interval: when its modification time or size changed, and anyway every {@value
+ * #HASH_EVERY_POLLS} polls, it reads the file and compares its SHA-256; a changed file is parsed
+ * and a new immutable snapshot replaces the old one atomically. Checks read the current snapshot
+ * and never wait for a reload. A file that disappears or no longer parses keeps its previous CRLs
+ * (so a half-written file never un-revokes anything) and is reported; those CRLs still go out of
+ * date on their own {@code nextUpdate}.
  *
  * <p>Thread-safe. {@link #close()} stops the polling; a store nobody references stops on its own.
  */
 public final class RevocationStore implements AutoCloseable {
   /** Full read + hash at least every this many polls, even when mtime and size look unchanged. */
   static final int HASH_EVERY_POLLS = 6;
+
   /** A CRL file larger than this is refused before reading. */
   static final long MAX_FILE_BYTES = 64L * 1024 * 1024;
+
   private static final int MAX_ANCHOR_DEPTH = 8;
+
   /** Distinct best-effort warnings remembered per snapshot (then they are no longer logged). */
   private static final int MAX_WARNED = 1000;
-  private static final String DELTA_OR_SCOPE = "has a critical extension (delta, partitioned or"
-      + " indirect CRLs are not supported)";
+
+  private static final String DELTA_OR_SCOPE =
+      "has a critical extension (delta, partitioned or" + " indirect CRLs are not supported)";
 
   private static final ScheduledExecutorService POLLER =
-      Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "tpm-devid-crl-poller");
-        t.setDaemon(true);
-        return t;
-      });
+      Executors.newSingleThreadScheduledExecutor(
+          r -> {
+            Thread t = new Thread(r, "tpm-devid-crl-poller");
+            t.setDaemon(true);
+            return t;
+          });
 
   private final String kind;
   private final List<Path> files;
@@ -94,8 +99,10 @@ public final class RevocationStore implements AutoCloseable {
   private final Consumer<String> reloads;
   private final AtomicReference<Snapshot> current = new AtomicReference<>();
   private final Object reloadLock = new Object();
+
   /** Issuer of a non-self-issued anchor, found among the anchors (per bundle, by anchor DER). */
   private final Map<ByteBuffer, Optional<Cert>> anchorParents = new ConcurrentHashMap<>();
+
   private volatile ScheduledFuture<?> poll;
   private int pollsSinceHash;
 
@@ -108,8 +115,13 @@ public final class RevocationStore implements AutoCloseable {
     }
   }
 
-  private RevocationStore(String kind, List<Path> files, CrlMode mode, Duration grace,
-      Consumer<String> warnings, Consumer<String> reloads) {
+  private RevocationStore(
+      String kind,
+      List<Path> files,
+      CrlMode mode,
+      Duration grace,
+      Consumer<String> warnings,
+      Consumer<String> reloads) {
     this.kind = kind;
     this.files = List.copyOf(files);
     this.mode = mode;
@@ -127,13 +139,18 @@ public final class RevocationStore implements AutoCloseable {
    * @param grace how long after {@code nextUpdate} a CRL still counts as current
    * @param refresh how often the files are looked at ({@link Duration#ZERO}: never, see {@link
    *     #refresh()})
-   * @param warnings receives the problems found while loading and, in best-effort mode, what
-   *     could not be checked (each distinct message once per snapshot)
-   * @throws LoadException in strict mode, when a file cannot be read or holds an unusable CRL
-   *     (in best-effort mode that is a warning)
+   * @param warnings receives the problems found while loading and, in best-effort mode, what could
+   *     not be checked (each distinct message once per snapshot)
+   * @throws LoadException in strict mode, when a file cannot be read or holds an unusable CRL (in
+   *     best-effort mode that is a warning)
    */
-  public static RevocationStore open(String kind, Collection<Path> files, CrlMode mode,
-      Duration grace, Duration refresh, Consumer<String> warnings)
+  public static RevocationStore open(
+      String kind,
+      Collection<Path> files,
+      CrlMode mode,
+      Duration grace,
+      Duration refresh,
+      Consumer<String> warnings)
       throws LoadException {
     return open(kind, files, mode, grace, refresh, warnings, message -> {});
   }
@@ -142,8 +159,14 @@ public final class RevocationStore implements AutoCloseable {
    * As {@link #open(String, Collection, CrlMode, Duration, Duration, Consumer)}; {@code reloads}
    * hears of every file a poll re-read successfully ({@code CRL file … reloaded: N CRLs}).
    */
-  public static RevocationStore open(String kind, Collection<Path> files, CrlMode mode,
-      Duration grace, Duration refresh, Consumer<String> warnings, Consumer<String> reloads)
+  public static RevocationStore open(
+      String kind,
+      Collection<Path> files,
+      CrlMode mode,
+      Duration grace,
+      Duration refresh,
+      Consumer<String> warnings,
+      Consumer<String> reloads)
       throws LoadException {
     Objects.requireNonNull(kind, "kind");
     Objects.requireNonNull(mode, "mode");
@@ -155,8 +178,8 @@ public final class RevocationStore implements AutoCloseable {
       throw new IllegalArgumentException("grace and refresh must not be negative");
     }
     Objects.requireNonNull(reloads, "reloads");
-    RevocationStore store = new RevocationStore(kind, List.copyOf(files), mode, grace, warnings,
-        reloads);
+    RevocationStore store =
+        new RevocationStore(kind, List.copyOf(files), mode, grace, warnings, reloads);
     Snapshot first = store.load(null, true);
     List<String> problems = new ArrayList<>();
     for (FileState f : first.files) {
@@ -200,9 +223,12 @@ public final class RevocationStore implements AutoCloseable {
       int n = chain.size();
       for (int i = 0; i < n; i++) {
         Cert cert = chain.get(i);
-        String role = i == 0 ? kind + " certificate"
-            : i < n - 1 ? kind + " intermediate certificate"
-            : kind + " CA certificate (trust anchor)";
+        String role =
+            i == 0
+                ? kind + " certificate"
+                : i < n - 1
+                    ? kind + " intermediate certificate"
+                    : kind + " CA certificate (trust anchor)";
         if (i < n - 1) {
           RevocationResult.Revoked r = checkOne(s, cert, chain.get(i + 1), role, now, problems);
           if (r != null) {
@@ -230,8 +256,8 @@ public final class RevocationStore implements AutoCloseable {
       return new RevocationResult.Ok(List.of());
     }
     if (mode == CrlMode.STRICT) {
-      return new RevocationResult.Unavailable("cannot check revocation: "
-          + problems.values().iterator().next() + " (CRL mode strict)");
+      return new RevocationResult.Unavailable(
+          "cannot check revocation: " + problems.values().iterator().next() + " (CRL mode strict)");
     }
     for (Map.Entry<String, String> p : problems.entrySet()) {
       // One warning per issuer and problem per snapshot (not per agent), bounded.
@@ -242,11 +268,13 @@ public final class RevocationStore implements AutoCloseable {
     return new RevocationResult.Ok(List.copyOf(problems.values()));
   }
 
-  /** A revocation of {@code cert}, or null (adding to {@code problems} what could not be checked). */
-  private RevocationResult.Revoked checkOne(Snapshot s, Cert cert, Cert issuer, String role,
-      Instant now, Map<String, String> problems) {
-    List<CrlEntry> candidates = s.byIssuer.getOrDefault(ByteBuffer.wrap(cert.rawIssuer()),
-        List.of());
+  /**
+   * A revocation of {@code cert}, or null (adding to {@code problems} what could not be checked).
+   */
+  private RevocationResult.Revoked checkOne(
+      Snapshot s, Cert cert, Cert issuer, String role, Instant now, Map<String, String> problems) {
+    List<CrlEntry> candidates =
+        s.byIssuer.getOrDefault(ByteBuffer.wrap(cert.rawIssuer()), List.of());
     if (candidates.isEmpty()) {
       problem(problems, role, cert, "no CRL from its issuer");
       return null;
@@ -272,27 +300,38 @@ public final class RevocationStore implements AutoCloseable {
       }
     }
     if (!signed) {
-      problem(problems, role, cert, "the CRL from its issuer's name is not signed by the"
-          + " issuer's key");
+      problem(
+          problems,
+          role,
+          cert,
+          "the CRL from its issuer's name is not signed by the" + " issuer's key");
     } else if (!currentCrl) {
-      problem(problems, role, cert, "the CRL of its issuer is out of date ("
-          + (latestNext == null ? "no valid nextUpdate" : "nextUpdate " + latestNext)
-          + ", grace " + grace + ")");
+      problem(
+          problems,
+          role,
+          cert,
+          "the CRL of its issuer is out of date ("
+              + (latestNext == null ? "no valid nextUpdate" : "nextUpdate " + latestNext)
+              + ", grace "
+              + grace
+              + ")");
     }
     return null;
   }
 
-  private static void problem(Map<String, String> problems, String role, Cert cert,
-      String what) {
+  private static void problem(Map<String, String> problems, String role, Cert cert, String what) {
     String issuer = cert.x509().getIssuerX500Principal().getName();
     problems.putIfAbsent(role + "|" + issuer + "|" + what, describe(role, cert) + ": " + what);
   }
 
   private static String revokedMessage(String role, Cert cert, X509CRLEntry entry) {
-    StringBuilder b = new StringBuilder(role).append(" revoked: serial ")
-        .append(serialHex(cert.x509().getSerialNumber()))
-        .append(" (issuer \"").append(cert.x509().getIssuerX500Principal().getName())
-        .append("\") is listed in a CRL of its issuer");
+    StringBuilder b =
+        new StringBuilder(role)
+            .append(" revoked: serial ")
+            .append(serialHex(cert.x509().getSerialNumber()))
+            .append(" (issuer \"")
+            .append(cert.x509().getIssuerX500Principal().getName())
+            .append("\") is listed in a CRL of its issuer");
     if (entry.getRevocationDate() != null) {
       b.append(", revoked ").append(entry.getRevocationDate().toInstant());
     }
@@ -304,8 +343,12 @@ public final class RevocationStore implements AutoCloseable {
   }
 
   private static String describe(String role, Cert cert) {
-    return role + " serial " + serialHex(cert.x509().getSerialNumber()) + " (issuer \""
-        + cert.x509().getIssuerX500Principal().getName() + "\")";
+    return role
+        + " serial "
+        + serialHex(cert.x509().getSerialNumber())
+        + " (issuer \""
+        + cert.x509().getIssuerX500Principal().getName()
+        + "\")";
   }
 
   /** {@code 0x} and lowercase hex, as in every message of this class. */
@@ -318,17 +361,21 @@ public final class RevocationStore implements AutoCloseable {
   }
 
   private Cert anchorParent(Cert anchor, TrustBundle anchors) {
-    return anchorParents.computeIfAbsent(ByteBuffer.wrap(anchor.derUnsafe()), k -> {
-      for (TrustBundle.Anchor a : anchors.bySubject(anchor.rawIssuer())) {
-        try {
-          anchor.x509().verify(a.cert().x509().getPublicKey());
-          return Optional.of(a.cert());
-        } catch (GeneralSecurityException | RuntimeException e) {
-          // not this one
-        }
-      }
-      return Optional.empty();
-    }).orElse(null);
+    return anchorParents
+        .computeIfAbsent(
+            ByteBuffer.wrap(anchor.derUnsafe()),
+            k -> {
+              for (TrustBundle.Anchor a : anchors.bySubject(anchor.rawIssuer())) {
+                try {
+                  anchor.x509().verify(a.cert().x509().getPublicKey());
+                  return Optional.of(a.cert());
+                } catch (GeneralSecurityException | RuntimeException e) {
+                  // not this one
+                }
+              }
+              return Optional.empty();
+            })
+        .orElse(null);
   }
 
   // ---------------------------------------------------------------- loading
@@ -349,14 +396,18 @@ public final class RevocationStore implements AutoCloseable {
           if (f.problem != null && !f.problem.equals(old.files.get(i).problem)) {
             warnings.accept(f.problem + (f.crls.isEmpty() ? "" : "; keeping its previous CRLs"));
           } else if (f.problem == null && f.crls != old.files.get(i).crls) {
-            reloads.accept("CRL file " + f.path + " reloaded: " + f.crls.size() + " CRL"
-                + (f.crls.size() == 1 ? "" : "s"));
+            reloads.accept(
+                "CRL file "
+                    + f.path
+                    + " reloaded: "
+                    + f.crls.size()
+                    + " CRL"
+                    + (f.crls.size() == 1 ? "" : "s"));
           }
         }
       }
     }
   }
-
 
   /** A new snapshot, or {@code previous} itself when no file changed. */
   private Snapshot load(Snapshot previous, boolean forceHash) {
@@ -381,7 +432,10 @@ public final class RevocationStore implements AutoCloseable {
     }
     long mtime = attrs.lastModifiedTime().toMillis();
     long size = attrs.size();
-    if (before != null && before.sha256 != null && !forceHash && before.mtime == mtime
+    if (before != null
+        && before.sha256 != null
+        && !forceHash
+        && before.mtime == mtime
         && before.size == size) {
       return before;
     }
@@ -396,7 +450,8 @@ public final class RevocationStore implements AutoCloseable {
     }
     byte[] sha = sha256(bytes);
     if (before != null && before.sha256 != null && Arrays.equals(before.sha256, sha)) {
-      return before.mtime == mtime && before.size == size ? before
+      return before.mtime == mtime && before.size == size
+          ? before
           : new FileState(path, mtime, size, sha, before.crls, null);
     }
     try {
@@ -407,21 +462,27 @@ public final class RevocationStore implements AutoCloseable {
   }
 
   /** A problem state keeping the previous CRLs; {@code before} itself when nothing changed. */
-  private static FileState sameProblem(FileState before, Path path, List<CrlEntry> keep,
-      String problem) {
+  private static FileState sameProblem(
+      FileState before, Path path, List<CrlEntry> keep, String problem) {
     if (before != null && problem.equals(before.problem)) {
       return before;
     }
-    return new FileState(path, before == null ? -1 : before.mtime,
-        before == null ? -1 : before.size, null, keep, problem);
+    return new FileState(
+        path,
+        before == null ? -1 : before.mtime,
+        before == null ? -1 : before.size,
+        null,
+        keep,
+        problem);
   }
 
   /** The CRLs of one file: PEM {@code X509 CRL} blocks, or else one DER CRL. */
   static List<CrlEntry> parse(byte[] bytes, String source) throws CRLException {
     List<byte[]> ders = Pem.decode(bytes, "X509 CRL");
     if (ders.isEmpty()) {
-      if (new String(bytes, 0, Math.min(bytes.length, 4096), java.nio.charset.StandardCharsets
-          .ISO_8859_1).contains("-----BEGIN ")) {
+      if (new String(
+              bytes, 0, Math.min(bytes.length, 4096), java.nio.charset.StandardCharsets.ISO_8859_1)
+          .contains("-----BEGIN ")) {
         throw new CRLException("no X509 CRL block in PEM file");
       }
       ders = List.of(bytes);
@@ -545,18 +606,21 @@ public final class RevocationStore implements AutoCloseable {
     }
 
     boolean signedBy(PublicKey key) {
-      return signedBy.computeIfAbsent(ByteBuffer.wrap(key.getEncoded()), k -> {
-        try {
-          crl.verify(key);
-          return true;
-        } catch (GeneralSecurityException | RuntimeException e) {
-          return false;
-        }
-      });
+      return signedBy.computeIfAbsent(
+          ByteBuffer.wrap(key.getEncoded()),
+          k -> {
+            try {
+              crl.verify(key);
+              return true;
+            } catch (GeneralSecurityException | RuntimeException e) {
+              return false;
+            }
+          });
     }
 
     boolean currentAt(Instant now, Duration grace) {
-      return nextUpdate != null && !thisUpdate.isAfter(now.plus(grace))
+      return nextUpdate != null
+          && !thisUpdate.isAfter(now.plus(grace))
           && !now.isAfter(nextUpdate.plus(grace));
     }
   }
@@ -569,8 +633,8 @@ public final class RevocationStore implements AutoCloseable {
     final List<CrlEntry> crls;
     final String problem;
 
-    FileState(Path path, long mtime, long size, byte[] sha256, List<CrlEntry> crls,
-        String problem) {
+    FileState(
+        Path path, long mtime, long size, byte[] sha256, List<CrlEntry> crls, String problem) {
       this.path = path;
       this.mtime = mtime;
       this.size = size;

@@ -51,12 +51,17 @@ class RevocationStoreTest {
   static void pki() throws Exception {
     root = TestPki.rootCa("CRL Test Root");
     inter = TestPki.intermediateCa("CRL Test Intermediate", root);
-    leaf = TestPki.cert("crl-test-leaf").issuedBy(inter).key(TestPki.p256().getPublic()).notCa()
-        .build();
+    leaf =
+        TestPki.cert("crl-test-leaf")
+            .issuedBy(inter)
+            .key(TestPki.p256().getPublic())
+            .notCa()
+            .build();
     stranger = TestPki.rootCa("CRL Test Intermediate"); // same name as the intermediate, other key
     bundle = TrustBundle.of(List.of(root.cert()));
-    chains = ChainVerifier.verify(Cert.of(leaf), List.of(Cert.of(inter.cert())), bundle,
-        Date.from(NOW), Set.of());
+    chains =
+        ChainVerifier.verify(
+            Cert.of(leaf), List.of(Cert.of(inter.cert())), bundle, Date.from(NOW), Set.of());
   }
 
   private static BigInteger serial(X509Certificate c) {
@@ -74,8 +79,7 @@ class RevocationStoreTest {
   }
 
   private RevocationStore open(CrlMode mode, Duration grace, Path... files) throws Exception {
-    return RevocationStore.open("DevID", List.of(files), mode, grace, Duration.ZERO,
-        warnings::add);
+    return RevocationStore.open("DevID", List.of(files), mode, grace, Duration.ZERO, warnings::add);
   }
 
   private static byte[] rootCrl(BigInteger... revoked) {
@@ -88,8 +92,11 @@ class RevocationStoreTest {
 
   @Test
   void currentCrlsListingNothingAccept() throws Exception {
-    try (RevocationStore s = open(CrlMode.STRICT, Duration.ZERO,
-        pem("all.pem", rootCrl(BigInteger.valueOf(7)), interCrl(BigInteger.valueOf(8))))) {
+    try (RevocationStore s =
+        open(
+            CrlMode.STRICT,
+            Duration.ZERO,
+            pem("all.pem", rootCrl(BigInteger.valueOf(7)), interCrl(BigInteger.valueOf(8))))) {
       RevocationResult r = s.check(chains, bundle, NOW);
       assertEquals(new RevocationResult.Ok(List.of()), r);
       assertEquals(2, s.crlCount());
@@ -98,13 +105,21 @@ class RevocationStoreTest {
 
   @Test
   void revokedLeafIsRefusedNamingItsSerial() throws Exception {
-    try (RevocationStore s = open(CrlMode.STRICT, Duration.ZERO,
-        pem("all.pem", rootCrl(), interCrl(BigInteger.ONE, serial(leaf))))) {
+    try (RevocationStore s =
+        open(
+            CrlMode.STRICT,
+            Duration.ZERO,
+            pem("all.pem", rootCrl(), interCrl(BigInteger.ONE, serial(leaf))))) {
       RevocationResult.Revoked r =
           assertInstanceOf(RevocationResult.Revoked.class, s.check(chains, bundle, NOW));
       assertEquals(serial(leaf), r.serial());
-      assertTrue(r.message().startsWith("DevID certificate revoked: serial 0x"
-          + serial(leaf).toString(16) + " (issuer \"CN=CRL Test Intermediate\")"), r.message());
+      assertTrue(
+          r.message()
+              .startsWith(
+                  "DevID certificate revoked: serial 0x"
+                      + serial(leaf).toString(16)
+                      + " (issuer \"CN=CRL Test Intermediate\")"),
+          r.message());
       assertTrue(r.message().contains("reason KEY_COMPROMISE"), r.message());
     }
   }
@@ -112,47 +127,68 @@ class RevocationStoreTest {
   @Test
   void revokedIntermediateIsRefusedInBothModes() throws Exception {
     for (CrlMode mode : CrlMode.values()) {
-      try (RevocationStore s = open(mode, Duration.ZERO,
-          pem("all-" + mode + ".pem", rootCrl(serial(inter.cert())), interCrl()))) {
+      try (RevocationStore s =
+          open(
+              mode,
+              Duration.ZERO,
+              pem("all-" + mode + ".pem", rootCrl(serial(inter.cert())), interCrl()))) {
         RevocationResult.Revoked r =
             assertInstanceOf(RevocationResult.Revoked.class, s.check(chains, bundle, NOW));
         assertEquals(serial(inter.cert()), r.serial());
-        assertTrue(r.message().startsWith("DevID intermediate certificate revoked: serial 0x"
-            + serial(inter.cert()).toString(16)), r.message());
+        assertTrue(
+            r.message()
+                .startsWith(
+                    "DevID intermediate certificate revoked: serial 0x"
+                        + serial(inter.cert()).toString(16)),
+            r.message());
       }
     }
   }
 
   @Test
   void derFilesWorkAsWellAsPem() throws Exception {
-    try (RevocationStore s = open(CrlMode.STRICT, Duration.ZERO,
-        write("root.crl", rootCrl()), write("inter.crl", interCrl(serial(leaf))))) {
+    try (RevocationStore s =
+        open(
+            CrlMode.STRICT,
+            Duration.ZERO,
+            write("root.crl", rootCrl()),
+            write("inter.crl", interCrl(serial(leaf))))) {
       assertInstanceOf(RevocationResult.Revoked.class, s.check(chains, bundle, NOW));
     }
   }
 
   @Test
   void expiredCrlStrictRefusesBestEffortAcceptsWithAWarning() throws Exception {
-    byte[] expiredInter = TestPki.crl(inter, inter.key(), NOW.minus(Duration.ofDays(8)),
-        NOW.minus(Duration.ofHours(2)));
+    byte[] expiredInter =
+        TestPki.crl(
+            inter, inter.key(), NOW.minus(Duration.ofDays(8)), NOW.minus(Duration.ofHours(2)));
     Path f = pem("expired.pem", rootCrl(), expiredInter);
     try (RevocationStore s = open(CrlMode.STRICT, Duration.ZERO, f)) {
       RevocationResult.Unavailable u =
           assertInstanceOf(RevocationResult.Unavailable.class, s.check(chains, bundle, NOW));
-      assertTrue(u.message().contains("DevID certificate serial 0x" + serial(leaf).toString(16)),
+      assertTrue(
+          u.message().contains("DevID certificate serial 0x" + serial(leaf).toString(16)),
           u.message());
       assertTrue(u.message().contains("out of date"), u.message());
       assertTrue(u.message().endsWith("(CRL mode strict)"), u.message());
     }
     try (RevocationStore s = open(CrlMode.BEST_EFFORT, Duration.ZERO, f)) {
-      RevocationResult.Ok ok = assertInstanceOf(RevocationResult.Ok.class, s.check(chains, bundle, NOW));
+      RevocationResult.Ok ok =
+          assertInstanceOf(RevocationResult.Ok.class, s.check(chains, bundle, NOW));
       assertEquals(1, ok.notes().size(), ok.notes().toString());
       s.check(chains, bundle, NOW);
       // Another leaf of the same issuer: same problem, no second warning (not one per agent).
-      X509Certificate other = TestPki.cert("crl-test-other").issuedBy(inter)
-          .key(TestPki.p256().getPublic()).notCa().build();
-      s.check(ChainVerifier.verify(Cert.of(other), List.of(Cert.of(inter.cert())), bundle,
-          Date.from(NOW), Set.of()), bundle, NOW);
+      X509Certificate other =
+          TestPki.cert("crl-test-other")
+              .issuedBy(inter)
+              .key(TestPki.p256().getPublic())
+              .notCa()
+              .build();
+      s.check(
+          ChainVerifier.verify(
+              Cert.of(other), List.of(Cert.of(inter.cert())), bundle, Date.from(NOW), Set.of()),
+          bundle,
+          NOW);
       assertEquals(1, warnings.size(), "one warning per issuer and problem: " + warnings);
       assertTrue(warnings.get(0).contains("out of date"), warnings.get(0));
     }
@@ -164,10 +200,15 @@ class RevocationStoreTest {
 
   @Test
   void anExpiredCrlStillRevokesWhatItLists() throws Exception {
-    byte[] expiredInter = TestPki.crl(inter, inter.key(), NOW.minus(Duration.ofDays(8)),
-        NOW.minus(Duration.ofHours(2)), serial(leaf));
-    try (RevocationStore s = open(CrlMode.BEST_EFFORT, Duration.ZERO,
-        pem("expired.pem", rootCrl(), expiredInter))) {
+    byte[] expiredInter =
+        TestPki.crl(
+            inter,
+            inter.key(),
+            NOW.minus(Duration.ofDays(8)),
+            NOW.minus(Duration.ofHours(2)),
+            serial(leaf));
+    try (RevocationStore s =
+        open(CrlMode.BEST_EFFORT, Duration.ZERO, pem("expired.pem", rootCrl(), expiredInter))) {
       assertInstanceOf(RevocationResult.Revoked.class, s.check(chains, bundle, NOW));
     }
   }
@@ -183,7 +224,8 @@ class RevocationStoreTest {
       assertTrue(u.message().contains("not signed by the issuer's key"), u.message());
     }
     try (RevocationStore s = open(CrlMode.BEST_EFFORT, Duration.ZERO, f)) {
-      RevocationResult.Ok ok = assertInstanceOf(RevocationResult.Ok.class, s.check(chains, bundle, NOW));
+      RevocationResult.Ok ok =
+          assertInstanceOf(RevocationResult.Ok.class, s.check(chains, bundle, NOW));
       assertTrue(ok.notes().get(0).contains("not signed by the issuer's key"), ok.notes().get(0));
     }
   }
@@ -203,14 +245,24 @@ class RevocationStoreTest {
     Path missing = dir.resolve("missing.crl");
     Path delta = pem("delta.pem", TestPki.crl(inter, inter.key(), BEFORE, LATER, true));
     for (Path p : List.of(garbage, missing, delta)) {
-      RevocationStore.LoadException e = assertThrows(RevocationStore.LoadException.class,
-          () -> open(CrlMode.STRICT, Duration.ZERO, p));
+      RevocationStore.LoadException e =
+          assertThrows(
+              RevocationStore.LoadException.class, () -> open(CrlMode.STRICT, Duration.ZERO, p));
       assertTrue(e.getMessage().startsWith("CRL file " + p + ": "), e.getMessage());
     }
-    assertTrue(assertThrows(RevocationStore.LoadException.class,
-        () -> open(CrlMode.STRICT, Duration.ZERO, delta)).getMessage().contains("critical"));
-    try (RevocationStore s = open(CrlMode.BEST_EFFORT, Duration.ZERO, garbage, missing,
-        pem("ok.pem", rootCrl(), interCrl()))) {
+    assertTrue(
+        assertThrows(
+                RevocationStore.LoadException.class,
+                () -> open(CrlMode.STRICT, Duration.ZERO, delta))
+            .getMessage()
+            .contains("critical"));
+    try (RevocationStore s =
+        open(
+            CrlMode.BEST_EFFORT,
+            Duration.ZERO,
+            garbage,
+            missing,
+            pem("ok.pem", rootCrl(), interCrl()))) {
       assertEquals(2, warnings.size(), warnings.toString());
       assertEquals(new RevocationResult.Ok(List.of()), s.check(chains, bundle, NOW));
     }
@@ -220,18 +272,32 @@ class RevocationStoreTest {
   void replacedFileIsPickedUpAndABrokenReplacementKeepsThePreviousCrls() throws Exception {
     Path f = pem("live.pem", rootCrl(), interCrl());
     List<String> reloads = new CopyOnWriteArrayList<>();
-    try (RevocationStore s = RevocationStore.open("DevID", List.of(f), CrlMode.STRICT,
-        Duration.ZERO, Duration.ZERO, warnings::add, reloads::add)) {
+    try (RevocationStore s =
+        RevocationStore.open(
+            "DevID",
+            List.of(f),
+            CrlMode.STRICT,
+            Duration.ZERO,
+            Duration.ZERO,
+            warnings::add,
+            reloads::add)) {
       assertInstanceOf(RevocationResult.Ok.class, s.check(chains, bundle, NOW));
-      replace(f, TestPki.crlPem(rootCrl(), interCrl(serial(leaf))).getBytes(StandardCharsets.US_ASCII));
+      replace(
+          f, TestPki.crlPem(rootCrl(), interCrl(serial(leaf))).getBytes(StandardCharsets.US_ASCII));
       s.refresh();
       assertInstanceOf(RevocationResult.Revoked.class, s.check(chains, bundle, NOW));
       assertEquals(List.of("CRL file " + f + " reloaded: 2 CRLs"), reloads);
-      replace(f, "-----BEGIN X509 CRL-----\nAAAA\n-----END X509 CRL-----\n".getBytes(StandardCharsets.US_ASCII));
+      replace(
+          f,
+          "-----BEGIN X509 CRL-----\nAAAA\n-----END X509 CRL-----\n"
+              .getBytes(StandardCharsets.US_ASCII));
       s.refresh();
-      assertInstanceOf(RevocationResult.Revoked.class, s.check(chains, bundle, NOW),
+      assertInstanceOf(
+          RevocationResult.Revoked.class,
+          s.check(chains, bundle, NOW),
           "a broken file must not un-revoke");
-      assertTrue(warnings.stream().anyMatch(w -> w.contains("keeping its previous CRLs")),
+      assertTrue(
+          warnings.stream().anyMatch(w -> w.contains("keeping its previous CRLs")),
           warnings.toString());
       Files.delete(f);
       s.refresh();
@@ -241,8 +307,11 @@ class RevocationStoreTest {
 
   @Test
   void sameSizeSameMtimeRewriteIsFoundByTheHashCheck() throws Exception {
-    byte[] a = TestPki.crlPem(rootCrl(), interCrl(BigInteger.valueOf(1))).getBytes(StandardCharsets.US_ASCII);
-    byte[] b = TestPki.crlPem(rootCrl(), interCrl(serial(leaf))).getBytes(StandardCharsets.US_ASCII);
+    byte[] a =
+        TestPki.crlPem(rootCrl(), interCrl(BigInteger.valueOf(1)))
+            .getBytes(StandardCharsets.US_ASCII);
+    byte[] b =
+        TestPki.crlPem(rootCrl(), interCrl(serial(leaf))).getBytes(StandardCharsets.US_ASCII);
     // Same length (both list one serial); pad to be sure.
     int len = Math.max(a.length, b.length);
     a = java.util.Arrays.copyOf(a, len);
@@ -271,33 +340,43 @@ class RevocationStoreTest {
     AtomicBoolean stop = new AtomicBoolean();
     AtomicInteger revokedSeen = new AtomicInteger();
     AtomicInteger checks = new AtomicInteger();
-    try (RevocationStore s = RevocationStore.open("DevID", List.of(f), CrlMode.STRICT,
-        Duration.ZERO, Duration.ofMillis(50), warnings::add)) {
+    try (RevocationStore s =
+        RevocationStore.open(
+            "DevID",
+            List.of(f),
+            CrlMode.STRICT,
+            Duration.ZERO,
+            Duration.ofMillis(50),
+            warnings::add)) {
       List<Thread> readers = new ArrayList<>();
       for (int t = 0; t < 3; t++) {
-        Thread th = new Thread(() -> {
-          try {
-            boolean sawRevoked = false; // per thread: snapshots only move forward
-            while (!stop.get()) {
-              RevocationResult r = s.check(chains, bundle, NOW);
-              checks.incrementAndGet();
-              if (r instanceof RevocationResult.Revoked) {
-                sawRevoked = true;
-                revokedSeen.incrementAndGet();
-              } else if (!(r instanceof RevocationResult.Ok)) {
-                throw new AssertionError("unexpected " + r);
-              } else if (sawRevoked) {
-                throw new AssertionError("went back to Ok after this thread saw the revocation");
-              }
-            }
-          } catch (Throwable e) {
-            failure.compareAndSet(null, e);
-          }
-        });
+        Thread th =
+            new Thread(
+                () -> {
+                  try {
+                    boolean sawRevoked = false; // per thread: snapshots only move forward
+                    while (!stop.get()) {
+                      RevocationResult r = s.check(chains, bundle, NOW);
+                      checks.incrementAndGet();
+                      if (r instanceof RevocationResult.Revoked) {
+                        sawRevoked = true;
+                        revokedSeen.incrementAndGet();
+                      } else if (!(r instanceof RevocationResult.Ok)) {
+                        throw new AssertionError("unexpected " + r);
+                      } else if (sawRevoked) {
+                        throw new AssertionError(
+                            "went back to Ok after this thread saw the revocation");
+                      }
+                    }
+                  } catch (Throwable e) {
+                    failure.compareAndSet(null, e);
+                  }
+                });
         th.start();
         readers.add(th);
       }
-      replace(f, TestPki.crlPem(rootCrl(), interCrl(serial(leaf))).getBytes(StandardCharsets.US_ASCII));
+      replace(
+          f, TestPki.crlPem(rootCrl(), interCrl(serial(leaf))).getBytes(StandardCharsets.US_ASCII));
       long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
       while (revokedSeen.get() == 0 && System.nanoTime() < deadline && failure.get() == null) {
         Thread.sleep(20);
@@ -318,29 +397,49 @@ class RevocationStoreTest {
   void nonSelfIssuedAnchorIsCheckedAgainstItsIssuersCrl() throws Exception {
     // EK style: the intermediate is itself an anchor next to its root.
     TrustBundle both = TrustBundle.of(List.of(root.cert(), inter.cert()));
-    List<List<Cert>> ek = ChainVerifier.verify(Cert.of(leaf), List.of(), both, Date.from(NOW),
-        Set.of());
+    List<List<Cert>> ek =
+        ChainVerifier.verify(Cert.of(leaf), List.of(), both, Date.from(NOW), Set.of());
     assertEquals(2, ek.get(0).size());
-    try (RevocationStore s = RevocationStore.open("EK", List.of(pem("ek.pem",
-        rootCrl(serial(inter.cert())), interCrl())), CrlMode.STRICT, Duration.ZERO,
-        Duration.ZERO, warnings::add)) {
+    try (RevocationStore s =
+        RevocationStore.open(
+            "EK",
+            List.of(pem("ek.pem", rootCrl(serial(inter.cert())), interCrl())),
+            CrlMode.STRICT,
+            Duration.ZERO,
+            Duration.ZERO,
+            warnings::add)) {
       RevocationResult.Revoked r =
           assertInstanceOf(RevocationResult.Revoked.class, s.check(ek, both, NOW));
-      assertTrue(r.message().startsWith("EK CA certificate (trust anchor) revoked: serial 0x"
-          + serial(inter.cert()).toString(16)), r.message());
+      assertTrue(
+          r.message()
+              .startsWith(
+                  "EK CA certificate (trust anchor) revoked: serial 0x"
+                      + serial(inter.cert()).toString(16)),
+          r.message());
     }
     // Without the root in the bundle the anchor is trusted as configured, even in strict mode
     // (its issuer's CRL could not be verified), while the leaf is still checked.
     TrustBundle interOnly = TrustBundle.of(List.of(inter.cert()));
-    List<List<Cert>> short1 = ChainVerifier.verify(Cert.of(leaf), List.of(), interOnly,
-        Date.from(NOW), Set.of());
-    try (RevocationStore s = RevocationStore.open("EK", List.of(pem("ek2.pem",
-        rootCrl(serial(inter.cert())), interCrl())), CrlMode.STRICT, Duration.ZERO, Duration.ZERO,
-        warnings::add)) {
+    List<List<Cert>> short1 =
+        ChainVerifier.verify(Cert.of(leaf), List.of(), interOnly, Date.from(NOW), Set.of());
+    try (RevocationStore s =
+        RevocationStore.open(
+            "EK",
+            List.of(pem("ek2.pem", rootCrl(serial(inter.cert())), interCrl())),
+            CrlMode.STRICT,
+            Duration.ZERO,
+            Duration.ZERO,
+            warnings::add)) {
       assertEquals(new RevocationResult.Ok(List.of()), s.check(short1, interOnly, NOW));
     }
-    try (RevocationStore s = RevocationStore.open("EK", List.of(pem("ek3.pem", interCrl(
-        serial(leaf)))), CrlMode.STRICT, Duration.ZERO, Duration.ZERO, warnings::add)) {
+    try (RevocationStore s =
+        RevocationStore.open(
+            "EK",
+            List.of(pem("ek3.pem", interCrl(serial(leaf)))),
+            CrlMode.STRICT,
+            Duration.ZERO,
+            Duration.ZERO,
+            warnings::add)) {
       assertInstanceOf(RevocationResult.Revoked.class, s.check(short1, interOnly, NOW));
     }
   }
