@@ -126,9 +126,19 @@ print_version() {
   fi
 }
 
+# release_classpath ROOT : RELEASE_CLASSPATH (lib/a.jar:lib/b.jar:..., relative to the release root,
+# written by bin/release with the jars in Maven's class-path order) with each entry under ROOT.
+release_classpath() {
+  local root=$1 cp="" entry
+  local -a entries
+  IFS=: read -ra entries <<<"$RELEASE_CLASSPATH"
+  for entry in "${entries[@]}"; do cp+="${cp:+:}$root/$entry"; done
+  printf '%s\n' "$cp"
+}
+
 # plugin_main NAME CHECKOUT_JAR ARGS... : runs a plugin. In a release: verify the pins, then exec the
 # bundled runtime with the plugin's AppCDS archive. The archive was dumped with the class path
-# /proc/self/fd/9/lib/NAME.jar and fd 9 open on the release root, so it matches wherever the release
+# /proc/self/fd/9/lib/... (release_classpath) and fd 9 open on the release root, so it matches wherever the release
 # is unpacked (JDK 17 compares class paths literally). In a checkout: the jar the build made.
 plugin_main() {
   local name=$1 checkout_jar=$2
@@ -139,7 +149,8 @@ plugin_main() {
     verify_pins "$name"
     exec 9<"$TPM_DEVID_HOME"
     exec "$TPM_DEVID_HOME/runtime/bin/java" "${PLUGIN_JVM_FLAGS[@]}" \
-      -XX:SharedArchiveFile="$TPM_DEVID_HOME/lib/$name.jsa" -jar "/proc/self/fd/9/lib/$name.jar" "$@"
+      -XX:SharedArchiveFile="$TPM_DEVID_HOME/lib/$name.jsa" -cp "$(release_classpath /proc/self/fd/9)" \
+      "$RELEASE_MAIN" "$@"
   fi
   local jar
   jar=$(require_jar "$checkout_jar")

@@ -1,14 +1,14 @@
 package dev.tpmdevid.server;
 
+import com.google.protobuf.ByteString;
 import dev.tpmdevid.plugin.PluginLog;
+import dev.tpmdevid.proto.spire.server.nodeattestor.v1.AgentAttributes;
+import dev.tpmdevid.proto.spire.server.nodeattestor.v1.AttestRequest;
+import dev.tpmdevid.proto.spire.server.nodeattestor.v1.AttestResponse;
 import dev.tpmdevid.verifier.AttestationFailure;
 import dev.tpmdevid.verifier.AttestationVerifier;
 import dev.tpmdevid.verifier.AttestedNode;
 import dev.tpmdevid.verifier.TpmDevIdVerifier;
-import dev.tpmdevid.proto.spire.server.nodeattestor.v1.AgentAttributes;
-import dev.tpmdevid.proto.spire.server.nodeattestor.v1.AttestRequest;
-import dev.tpmdevid.proto.spire.server.nodeattestor.v1.AttestResponse;
-import com.google.protobuf.ByteString;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
@@ -17,15 +17,17 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One {@code Attest} stream (docs/plugin-protocol.md#attest-call, docs/protocol.md#server-checks steps 1 and 19): payload, exactly one
- * challenge, exactly one response, then {@code agent_attributes} and the stream is completed.
+ * One {@code Attest} stream (docs/plugin-protocol.md#attest-call, docs/protocol.md#server-checks
+ * steps 1 and 19): payload, exactly one challenge, exactly one response, then {@code
+ * agent_attributes} and the stream is completed.
  *
  * <p>The configuration snapshot is taken when the stream opens and kept to the end (atomic
- * reconfiguration). Protocol abuse (docs/security.md#a12-protocol-abuse) ends the stream with INVALID_ARGUMENT: a challenge
- * response before the payload, a second payload, a half-close before the result; a stream that
- * does not deliver the payload or the response within {@code challenge_timeout} ends with
- * DEADLINE_EXCEEDED. After the result or an error the stream is DONE: the pending secret and nonce
- * are dropped, the timer is cancelled and later messages are ignored. Nothing outlives the stream.
+ * reconfiguration). Protocol abuse (docs/security.md#a12-protocol-abuse) ends the stream with
+ * INVALID_ARGUMENT: a challenge response before the payload, a second payload, a half-close before
+ * the result; a stream that does not deliver the payload or the response within {@code
+ * challenge_timeout} ends with DEADLINE_EXCEEDED. After the result or an error the stream is DONE:
+ * the pending secret and nonce are dropped, the timer is cancelled and later messages are ignored.
+ * Nothing outlives the stream.
  *
  * <p>Any unexpected {@link RuntimeException} becomes INTERNAL "internal error" with the details
  * only in the log.
@@ -33,7 +35,11 @@ import java.util.concurrent.TimeUnit;
 final class AttestStream implements StreamObserver<AttestRequest> {
   private static final PluginLog LOG = PluginLog.get("tpm_devid");
 
-  private enum State { AWAITING_PAYLOAD, AWAITING_RESPONSE, DONE }
+  private enum State {
+    AWAITING_PAYLOAD,
+    AWAITING_RESPONSE,
+    DONE
+  }
 
   /** Largest challenge response accepted (a Go agent's is about 400 bytes). */
   static final int MAX_CHALLENGE_RESPONSE_BYTES = AttestationVerifier.MAX_CHALLENGE_RESPONSE_BYTES;
@@ -45,8 +51,8 @@ final class AttestStream implements StreamObserver<AttestRequest> {
   private TpmDevIdVerifier.Challenge pending;
   private ScheduledFuture<?> timer;
 
-  AttestStream(StreamObserver<AttestResponse> out, ServerConfig config,
-      ScheduledExecutorService timers) {
+  AttestStream(
+      StreamObserver<AttestResponse> out, ServerConfig config, ScheduledExecutorService timers) {
     this.out = out;
     this.config = config;
     this.timers = timers;
@@ -98,11 +104,13 @@ final class AttestStream implements StreamObserver<AttestRequest> {
     pending = c;
     state = State.AWAITING_RESPONSE;
     armTimer("no challenge response received within the challenge timeout");
-    out.onNext(AttestResponse.newBuilder().setChallenge(ByteString.copyFrom(c.challengeJson())).build());
+    out.onNext(
+        AttestResponse.newBuilder().setChallenge(ByteString.copyFrom(c.challengeJson())).build());
   }
 
   /** Steps 15-18, then 19: send the attributes and complete. */
-  private void onChallengeResponse(AttestRequest request) throws AttestationFailure, ProtocolViolation {
+  private void onChallengeResponse(AttestRequest request)
+      throws AttestationFailure, ProtocolViolation {
     if (request.getRequestCase() == AttestRequest.RequestCase.PAYLOAD) {
       throw ProtocolViolation.invalid("attestation payload received twice");
     }
@@ -118,12 +126,14 @@ final class AttestStream implements StreamObserver<AttestRequest> {
     AttestedNode node = c.complete(response.toByteArray());
     String spiffeId = node.agentId(config.trustDomain());
     LOG.info("agent attested", "spiffe_id", spiffeId);
-    out.onNext(AttestResponse.newBuilder()
-        .setAgentAttributes(AgentAttributes.newBuilder()
-            .setSpiffeId(spiffeId)
-            .addAllSelectorValues(node.selectors())
-            .setCanReattest(true))
-        .build());
+    out.onNext(
+        AttestResponse.newBuilder()
+            .setAgentAttributes(
+                AgentAttributes.newBuilder()
+                    .setSpiffeId(spiffeId)
+                    .addAllSelectorValues(node.selectors())
+                    .setCanReattest(true))
+            .build());
     out.onCompleted();
   }
 
@@ -164,8 +174,8 @@ final class AttestStream implements StreamObserver<AttestRequest> {
     if (timer != null) {
       timer.cancel(false);
     }
-    Duration d = config != null ? config.challengeTimeout()
-        : ServerConfigLoader.DEFAULT_CHALLENGE_TIMEOUT;
+    Duration d =
+        config != null ? config.challengeTimeout() : ServerConfigLoader.DEFAULT_CHALLENGE_TIMEOUT;
     timer = timers.schedule(() -> onTimeout(message), d.toMillis(), TimeUnit.MILLISECONDS);
   }
 

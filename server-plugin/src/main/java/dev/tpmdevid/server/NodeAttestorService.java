@@ -17,11 +17,14 @@ final class NodeAttestorService extends NodeAttestorGrpc.NodeAttestorImplBase {
 
   NodeAttestorService(ServerConfigHandler configs) {
     this.configs = configs;
-    ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1, r -> {
-      Thread th = new Thread(r, "tpm-devid-attest-timeout");
-      th.setDaemon(true);
-      return th;
-    });
+    ScheduledThreadPoolExecutor t =
+        new ScheduledThreadPoolExecutor(
+            1,
+            r -> {
+              Thread th = new Thread(r, "tpm-devid-attest-timeout");
+              th.setDaemon(true);
+              return th;
+            });
     t.setRemoveOnCancelPolicy(true); // cancelled timers do not pile up under load
     this.timers = t;
   }

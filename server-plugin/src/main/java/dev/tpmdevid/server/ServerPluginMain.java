@@ -13,6 +13,7 @@ public final class ServerPluginMain {
   public static void main(String[] args) {
     ServerConfigHandler configs = new ServerConfigHandler(Clock.systemUTC());
     NodeAttestorService service = new NodeAttestorService(configs);
-    new GoPluginServer("tpm_devid", "TPM_DEVID_PLUGIN_NETWORK").serve(PLUGIN_SERVICE, service, configs);
+    new GoPluginServer("tpm_devid", "TPM_DEVID_PLUGIN_NETWORK")
+        .serve(PLUGIN_SERVICE, service, configs);
   }
 }

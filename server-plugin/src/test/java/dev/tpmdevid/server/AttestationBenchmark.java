@@ -1,8 +1,8 @@
 package dev.tpmdevid.server;
 
+import dev.tpmdevid.labpki.KeyType;
 import dev.tpmdevid.verifier.AttestationVerifier;
 import dev.tpmdevid.verifier.testing.SoftwareAgent;
-import dev.tpmdevid.verifier.testing.SoftwareAgent.KeyType;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -29,9 +29,11 @@ public final class AttestationBenchmark {
     for (KeyType ek : new KeyType[] {KeyType.RSA, KeyType.ECC}) {
       SoftwareAgent agent = SoftwareAgent.of(ek, KeyType.RSA, KeyType.RSA);
       double[] r = run(agent, iterations);
-      System.out.printf("EK %s, AK RSA-2048, DevID RSA-2048 (leaf+intermediate, root anchor): "
-          + "%.0f us CPU/attestation (payload %.0f us + response %.0f us); wall %.0f us; "
-          + "%d iterations%n", ek, r[0] + r[1], r[0], r[1], r[2], iterations);
+      System.out.printf(
+          "EK %s, AK RSA-2048, DevID RSA-2048 (leaf+intermediate, root anchor): "
+              + "%.0f us CPU/attestation (payload %.0f us + response %.0f us); wall %.0f us; "
+              + "%d iterations%n",
+          ek, r[0] + r[1], r[0], r[1], r[2], iterations);
     }
   }
 
@@ -41,8 +43,8 @@ public final class AttestationBenchmark {
     ServerConfigHandler configs = new ServerConfigHandler(Clock.systemUTC());
     Path d = Files.writeString(dir.resolve("devid.pem"), agent.devIdBundlePem());
     Path e = Files.writeString(dir.resolve("ek.pem"), agent.ekBundlePem());
-    configs.configure("example.org",
-        "devid_ca_path = \"" + d + "\"\nendorsement_ca_path = \"" + e + "\"\n");
+    configs.configure(
+        "example.org", "devid_ca_path = \"" + d + "\"\nendorsement_ca_path = \"" + e + "\"\n");
     ServerConfig config = configs.current();
     AttestationVerifier verifier = new AttestationVerifier(new SecureRandom());
     byte[] payload = agent.payload();
@@ -69,7 +71,10 @@ public final class AttestationBenchmark {
         wallNanos += (w1 - w0) + (w3 - w2);
       }
     }
-    return new double[] {payloadNanos / 1e3 / iterations, responseNanos / 1e3 / iterations,
-        wallNanos / 1e3 / iterations};
+    return new double[] {
+      payloadNanos / 1e3 / iterations,
+      responseNanos / 1e3 / iterations,
+      wallNanos / 1e3 / iterations
+    };
   }
 }

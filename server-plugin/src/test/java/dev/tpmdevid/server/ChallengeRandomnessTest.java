@@ -15,7 +15,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The proof of residency rests on a secret the agent can only learn by activating the credential
  * with the EK: an agent that holds the DevID key but not the EK must not be able to guess it. Found
- * by PIT (docs/robustness.md): with the secret's random fill removed, every other test still passed.
+ * by PIT (docs/robustness.md): with the secret's random fill removed, every other test still
+ * passed.
  */
 class ChallengeRandomnessTest {
   private static SoftwareAgent agent;
@@ -34,17 +35,21 @@ class ChallengeRandomnessTest {
 
   @Test
   void guessedAllZeroSecretWithoutActivation_refused() throws Exception {
-    Outcome o = harness.attest(agent.payload(), ch -> {
-      try {
-        ChallengeRequest r = ChallengeRequest.fromJson(ch);
-        Signature s = Signature.getInstance("SHA256withRSA");
-        s.initSign(agent.devIdKey.getPrivate());
-        s.update(r.devId());
-        return new ChallengeResponse(s.sign(), new byte[32]).toJson(); // valid PoP, secret guessed
-      } catch (Exception e) {
-        throw new IllegalStateException(e);
-      }
-    });
+    Outcome o =
+        harness.attest(
+            agent.payload(),
+            ch -> {
+              try {
+                ChallengeRequest r = ChallengeRequest.fromJson(ch);
+                Signature s = Signature.getInstance("SHA256withRSA");
+                s.initSign(agent.devIdKey.getPrivate());
+                s.update(r.devId());
+                return new ChallengeResponse(s.sign(), new byte[32])
+                    .toJson(); // valid PoP, secret guessed
+              } catch (Exception e) {
+                throw new IllegalStateException(e);
+              }
+            });
     assertThat(o.ok()).as("a guessed secret must not pass the proof of residency").isFalse();
     assertThat(o.status().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
     assertThat(o.status().getDescription()).contains("credential activation failed");

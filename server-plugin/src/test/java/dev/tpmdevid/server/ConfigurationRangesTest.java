@@ -16,9 +16,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The configuration ranges of the server plugin (challenge_timeout, max_payload_bytes), each on
- * the value just inside and just outside the limit, asserting the loader's message. (The
- * verification checks' boundaries are in the verifier module's CheckBoundariesTest.)
+ * The configuration ranges of the server plugin (challenge_timeout, max_payload_bytes), each on the
+ * value just inside and just outside the limit, asserting the loader's message. (The verification
+ * checks' boundaries are in the verifier module's CheckBoundariesTest.)
  */
 class ConfigurationRangesTest {
   private static SoftwareAgent agent;
@@ -38,10 +38,12 @@ class ConfigurationRangesTest {
 
   private static void assertConfigRefused(String hcl, String message) {
     assertThatThrownBy(() -> ServerConfigLoader.load("example.org", hcl, Clock.systemUTC()))
-        .isInstanceOfSatisfying(StatusException.class, e -> {
-          assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
-          assertThat(e.getStatus().getDescription()).isEqualTo(message);
-        });
+        .isInstanceOfSatisfying(
+            StatusException.class,
+            e -> {
+              assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+              assertThat(e.getStatus().getDescription()).isEqualTo(message);
+            });
   }
 
   @Test
@@ -49,8 +51,10 @@ class ConfigurationRangesTest {
     String ok = paths();
     List<String> accepted = new ArrayList<>();
     for (String t : new String[] {"1s", "10m"}) {
-      ServerConfig c = ServerConfigLoader.load("example.org",
-          ok + "challenge_timeout = \"" + t + "\"\n", Clock.systemUTC()).config();
+      ServerConfig c =
+          ServerConfigLoader.load(
+                  "example.org", ok + "challenge_timeout = \"" + t + "\"\n", Clock.systemUTC())
+              .config();
       accepted.add(c.challengeTimeout().toString());
     }
     assertThat(accepted).containsExactly("PT1S", "PT10M");
@@ -58,8 +62,12 @@ class ConfigurationRangesTest {
     assertConfigRefused(ok + "challenge_timeout = \"999ms\"\n", timeout);
     assertConfigRefused(ok + "challenge_timeout = \"601s\"\n", timeout);
     for (int n : new int[] {8192, 4194304}) {
-      assertThat(ServerConfigLoader.load("example.org", ok + "max_payload_bytes = " + n + "\n",
-          Clock.systemUTC()).config().maxPayloadBytes()).isEqualTo(n);
+      assertThat(
+              ServerConfigLoader.load(
+                      "example.org", ok + "max_payload_bytes = " + n + "\n", Clock.systemUTC())
+                  .config()
+                  .maxPayloadBytes())
+          .isEqualTo(n);
     }
     String size = "invalid configuration: max_payload_bytes must be between 8192 and 4194304";
     assertConfigRefused(ok + "max_payload_bytes = 8191\n", size);

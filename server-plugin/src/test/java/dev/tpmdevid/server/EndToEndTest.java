@@ -2,13 +2,13 @@ package dev.tpmdevid.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tpmdevid.labpki.KeyType;
 import dev.tpmdevid.proto.spire.server.nodeattestor.v1.AgentAttributes;
 import dev.tpmdevid.verifier.testing.SoftwareAgent;
-import dev.tpmdevid.verifier.testing.SoftwareAgent.KeyType;
 import dev.tpmdevid.verifier.x509.Fingerprint;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.junit.jupiter.api.Test;
 
 /** Full attestations with the software stand-in agent through the gRPC service. */
 class EndToEndTest {
@@ -20,21 +20,27 @@ class EndToEndTest {
       PluginHarness.Outcome o = h.attest(agent);
       assertThat(o.status()).isNull();
       AgentAttributes a = o.result().getAgentAttributes();
-      assertThat(a.getSpiffeId()).isEqualTo("spiffe://example.org/spire/agent/tpm_devid/"
-          + Fingerprint.sha1Hex(agent.devIdCert.getEncoded()));
-      assertThat(a.getSelectorValuesList()).containsExactly(
-          "subject:cn:devid-leaf",
-          "issuer:cn:devid-intermediate",
-          "ca:fingerprint:" + Fingerprint.sha1Hex(agent.devIdIntermediate.cert().getEncoded()),
-          "ca:fingerprint:" + Fingerprint.sha1Hex(agent.devIdRoot.cert().getEncoded()));
+      assertThat(a.getSpiffeId())
+          .isEqualTo(
+              "spiffe://example.org/spire/agent/tpm_devid/"
+                  + Fingerprint.sha1Hex(agent.devIdCert.getEncoded()));
+      assertThat(a.getSelectorValuesList())
+          .containsExactly(
+              "subject:cn:devid-leaf",
+              "issuer:cn:devid-intermediate",
+              "ca:fingerprint:" + Fingerprint.sha1Hex(agent.devIdIntermediate.cert().getEncoded()),
+              "ca:fingerprint:" + Fingerprint.sha1Hex(agent.devIdRoot.cert().getEncoded()));
       assertThat(a.getCanReattest()).isTrue();
     }
   }
 
   @ParameterizedTest
-  @CsvSource({"ECC,RSA,RSA", "ECC_P384,RSA,RSA", "RSA,ECC,RSA", "RSA,RSA,ECC", "ECC,ECC,ECC"})
-  void eccKeys_attest(KeyType ek, KeyType ak, KeyType devId) throws Exception {
-    SoftwareAgent agent = SoftwareAgent.of(ek, ak, devId);
+  @CsvSource({"ECC,RSA,RSA", "P384,RSA,RSA", "RSA,ECC,RSA", "RSA,RSA,ECC", "ECC,ECC,ECC"})
+  void eccKeys_attest(String ek, KeyType ak, KeyType devId) throws Exception {
+    SoftwareAgent agent =
+        ek.equals("P384")
+            ? SoftwareAgent.withP384Ek(ak, devId)
+            : SoftwareAgent.of(KeyType.valueOf(ek), ak, devId);
     try (PluginHarness h = new PluginHarness(agent, null)) {
       PluginHarness.Outcome o = h.attest(agent);
       assertThat(o.status()).isNull();

@@ -1,11 +1,11 @@
 package dev.tpmdevid.server;
 
+import com.google.protobuf.ByteString;
 import dev.tpmdevid.plugin.BlockingBidiStream;
 import dev.tpmdevid.proto.spire.server.nodeattestor.v1.AttestRequest;
 import dev.tpmdevid.proto.spire.server.nodeattestor.v1.AttestResponse;
 import dev.tpmdevid.proto.spire.server.nodeattestor.v1.NodeAttestorGrpc;
 import dev.tpmdevid.verifier.testing.SoftwareAgent;
-import com.google.protobuf.ByteString;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.InsecureServerCredentials;
@@ -41,12 +41,15 @@ final class PluginHarness implements AutoCloseable {
     if (agent != null) {
       configs.configure(TRUST_DOMAIN, hcl(agent, extraHcl));
     }
-    server = Grpc.newServerBuilderForPort(0, InsecureServerCredentials.create())
-        .addService(new NodeAttestorService(configs))
-        .build()
-        .start();
-    channel = Grpc.newChannelBuilderForAddress("127.0.0.1", server.getPort(),
-        InsecureChannelCredentials.create()).build();
+    server =
+        Grpc.newServerBuilderForPort(0, InsecureServerCredentials.create())
+            .addService(new NodeAttestorService(configs))
+            .build()
+            .start();
+    channel =
+        Grpc.newChannelBuilderForAddress(
+                "127.0.0.1", server.getPort(), InsecureChannelCredentials.create())
+            .build();
   }
 
   /** HCL as SPIRE re-prints {@code plugin_data} for this agent's bundles. */
@@ -58,7 +61,11 @@ final class PluginHarness implements AutoCloseable {
   String hcl(String devIdPem, String ekPem, String extraHcl) throws Exception {
     Path devId = Files.writeString(dir.resolve("devid-ca.pem"), devIdPem);
     Path ek = Files.writeString(dir.resolve("endorsement-ca.pem"), ekPem);
-    return "devid_ca_path = \"" + devId + "\"\n\nendorsement_ca_path = \"" + ek + "\"\n"
+    return "devid_ca_path = \""
+        + devId
+        + "\"\n\nendorsement_ca_path = \""
+        + ek
+        + "\"\n"
         + (extraHcl == null ? "" : "\n" + extraHcl + "\n");
   }
 
@@ -116,8 +123,8 @@ final class PluginHarness implements AutoCloseable {
     }
 
     void sendResponse(byte[] response) {
-      stream.send(AttestRequest.newBuilder()
-          .setChallengeResponse(ByteString.copyFrom(response)).build());
+      stream.send(
+          AttestRequest.newBuilder().setChallengeResponse(ByteString.copyFrom(response)).build());
     }
 
     void halfClose() {

@@ -1,9 +1,9 @@
 package dev.tpmdevid.server;
 
-import dev.tpmdevid.verifier.AttestationVerifier;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tpmdevid.server.PluginHarness.Outcome;
+import dev.tpmdevid.verifier.AttestationVerifier;
 import dev.tpmdevid.verifier.testing.SoftwareAgent;
 import io.grpc.Status;
 import java.util.Arrays;
@@ -14,8 +14,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The plugin's two size limits through its Attest stream, on the sizes just inside and just
  * outside: the payload against {@code max_payload_bytes} (step 1) and the challenge response
- * against its fixed 16 KiB limit. Messages are padded with JSON whitespace, which Go's decoder
- * (and ours) accepts, so a message at the limit is otherwise the genuine one.
+ * against its fixed 16 KiB limit. Messages are padded with JSON whitespace, which Go's decoder (and
+ * ours) accepts, so a message at the limit is otherwise the genuine one.
  */
 class PluginSizeLimitsTest {
   private static final int LIMIT = 8192;
@@ -43,7 +43,9 @@ class PluginSizeLimitsTest {
   @Test
   void payload_atMostMaxPayloadBytes() throws Exception {
     Outcome atLimit = harness.attest(padded(agent.payload(), LIMIT), agent::respond);
-    assertThat(atLimit.ok()).as("payload of exactly max_payload_bytes: %s", atLimit.status()).isTrue();
+    assertThat(atLimit.ok())
+        .as("payload of exactly max_payload_bytes: %s", atLimit.status())
+        .isTrue();
     Outcome over = harness.attest(padded(agent.payload(), LIMIT + 1), agent::respond);
     assertThat(over.ok()).isFalse();
     assertThat(over.status().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);

@@ -30,10 +30,13 @@ class ServerConfigTest {
   }
 
   private static void assertInvalid(ThrowingRunnable r, String key) {
-    assertThatThrownBy(r::run).isInstanceOfSatisfying(StatusException.class, e -> {
-      assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
-      assertThat(e.getStatus().getDescription()).contains(key);
-    });
+    assertThatThrownBy(r::run)
+        .isInstanceOfSatisfying(
+            StatusException.class,
+            e -> {
+              assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+              assertThat(e.getStatus().getDescription()).contains(key);
+            });
   }
 
   interface ThrowingRunnable {
@@ -55,9 +58,11 @@ class ServerConfigTest {
   @Test
   void ourKeys_parsed_includingJsonStyleQuotedKeys() throws Exception {
     ServerConfigHandler h = new ServerConfigHandler(Clock.systemUTC());
-    h.configure("example.org", paths().replace("devid_ca_path =", "\"devid_ca_path\" =")
-        + "\n\"challenge_timeout\" = \"1m30s\"\n\nmax_payload_bytes = 16384\n\n"
-        + "allow_ecc_ek = false\n\nallow_ecc_ak = false\n");
+    h.configure(
+        "example.org",
+        paths().replace("devid_ca_path =", "\"devid_ca_path\" =")
+            + "\n\"challenge_timeout\" = \"1m30s\"\n\nmax_payload_bytes = 16384\n\n"
+            + "allow_ecc_ek = false\n\nallow_ecc_ak = false\n");
     ServerConfig c = h.current();
     assertThat(c.challengeTimeout()).isEqualTo(Duration.ofSeconds(90));
     assertThat(c.maxPayloadBytes()).isEqualTo(16384);
@@ -70,23 +75,28 @@ class ServerConfigTest {
     ServerConfigHandler h = new ServerConfigHandler(Clock.systemUTC());
     String ok = paths();
     assertInvalid(() -> h.configure("example.org", ""), "devid_ca_path is required");
-    assertInvalid(() -> h.configure("example.org", ok.substring(ok.indexOf("endorsement"))),
+    assertInvalid(
+        () -> h.configure("example.org", ok.substring(ok.indexOf("endorsement"))),
         "devid_ca_path is required");
-    assertInvalid(() -> h.configure("example.org", ok.substring(0, ok.indexOf("endorsement"))),
+    assertInvalid(
+        () -> h.configure("example.org", ok.substring(0, ok.indexOf("endorsement"))),
         "endorsement_ca_path is required");
-    assertInvalid(() -> h.configure("example.org", ok.replace("devid.pem", "missing.pem")),
+    assertInvalid(
+        () -> h.configure("example.org", ok.replace("devid.pem", "missing.pem")),
         "devid_ca_path: unable to load DevID trust bundle");
     Files.writeString(dir.resolve("empty.pem"), "no pem here");
-    assertInvalid(() -> h.configure("example.org", ok.replace("ek.pem", "empty.pem")),
+    assertInvalid(
+        () -> h.configure("example.org", ok.replace("ek.pem", "empty.pem")),
         "endorsement_ca_path: unable to load endorsement trust bundle: no certificates found in file");
-    assertInvalid(() -> h.configure("example.org", ok + "challenge_timeout = \"0s\"\n"),
+    assertInvalid(
+        () -> h.configure("example.org", ok + "challenge_timeout = \"0s\"\n"), "challenge_timeout");
+    assertInvalid(
+        () -> h.configure("example.org", ok + "challenge_timeout = \"soon\"\n"),
         "challenge_timeout");
-    assertInvalid(() -> h.configure("example.org", ok + "challenge_timeout = \"soon\"\n"),
-        "challenge_timeout");
-    assertInvalid(() -> h.configure("example.org", ok + "max_payload_bytes = 10\n"),
-        "max_payload_bytes");
-    assertInvalid(() -> h.configure("example.org", ok + "allow_ecc_ek = \"maybe\"\n"),
-        "allow_ecc_ek");
+    assertInvalid(
+        () -> h.configure("example.org", ok + "max_payload_bytes = 10\n"), "max_payload_bytes");
+    assertInvalid(
+        () -> h.configure("example.org", ok + "allow_ecc_ek = \"maybe\"\n"), "allow_ecc_ek");
     assertInvalid(() -> h.configure("", ok), "trust_domain");
     assertInvalid(() -> h.configure("example.org", "this is { not hcl"), "invalid configuration");
     assertThat(h.current()).isNull(); // nothing was applied
@@ -106,8 +116,8 @@ class ServerConfigTest {
     ServerConfigHandler h = new ServerConfigHandler(Clock.systemUTC());
     h.configure("example.org", paths());
     ServerConfig first = h.current();
-    assertInvalid(() -> h.configure("example.org", paths() + "max_payload_bytes = 1\n"),
-        "max_payload_bytes");
+    assertInvalid(
+        () -> h.configure("example.org", paths() + "max_payload_bytes = 1\n"), "max_payload_bytes");
     assertThat(h.current()).isSameAs(first);
     h.configure("other.org", paths());
     assertThat(h.current()).isNotSameAs(first);
@@ -119,8 +129,10 @@ class ServerConfigTest {
     try (PluginHarness h = new PluginHarness(agent, null)) {
       PluginHarness.Conversation c = h.open();
       c.sendPayload(agent.payload());
-      byte[] ch = ((dev.tpmdevid.proto.spire.server.nodeattestor.v1.AttestResponse) c.next())
-          .getChallenge().toByteArray();
+      byte[] ch =
+          ((dev.tpmdevid.proto.spire.server.nodeattestor.v1.AttestResponse) c.next())
+              .getChallenge()
+              .toByteArray();
       // swap in a configuration that trusts nothing this agent has
       SoftwareAgent other = SoftwareAgent.goLike();
       h.configs.configure("other.org", h.hcl(other, null));

@@ -29,17 +29,24 @@ class ServerPluginConfigTest {
     TpmDevIdVerifier.Challenge c = v.begin(agent.payload());
     assertThat(c.complete(agent.respond(c.challengeJson())).agentId("example.org"))
         .startsWith("spiffe://example.org/spire/agent/tpm_devid/");
-    assertThat(ServerPluginConfig.verifier("example.org", hcl + "max_payload_bytes = 9000\n",
-        Clock.systemUTC()).maxRequestBytes()).isEqualTo(9000);
+    assertThat(
+            ServerPluginConfig.verifier(
+                    "example.org", hcl + "max_payload_bytes = 9000\n", Clock.systemUTC())
+                .maxRequestBytes())
+        .isEqualTo(9000);
   }
 
   @Test
   void badConfiguration_refusedWithTheLoadersMessage() {
-    assertThatThrownBy(() -> ServerPluginConfig.verifier("example.org", "devid_ca_path = \"/x\"",
-        Clock.systemUTC())).isInstanceOf(IllegalArgumentException.class)
+    assertThatThrownBy(
+            () ->
+                ServerPluginConfig.verifier(
+                    "example.org", "devid_ca_path = \"/x\"", Clock.systemUTC()))
+        .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("endorsement_ca_path");
     assertThatThrownBy(() -> ServerPluginConfig.verifier("", "", Clock.systemUTC()))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("trust_domain is required");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("trust_domain is required");
     assertThatThrownBy(() -> ServerPluginConfig.verifier("Example.ORG", "", Clock.systemUTC()))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("trust_domain is not a SPIFFE trust domain name");

@@ -20,8 +20,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Regression tests for the verifier defects of docs/hardening.md, each through the plugin's gRPC
  * Attest stream as an agent (or attacker) reaches it. Payloads come from {@link Forgeries}: real
- * signatures by test CAs made here; the cases that need a structure no CA makes say "forged".
- * A refused payload must fail before any challenge (no TPM work) with INVALID_ARGUMENT and the
+ * signatures by test CAs made here; the cases that need a structure no CA makes say "forged". A
+ * refused payload must fail before any challenge (no TPM work) with INVALID_ARGUMENT and the
  * Go-like message; an accepted one must complete with the agent ID of the leaf as sent.
  */
 class VerifierDefectsTest {
@@ -43,8 +43,8 @@ class VerifierDefectsTest {
   private static void check(List<Case> cases) throws Exception {
     List<String> wrong = new ArrayList<>();
     for (Case c : cases) {
-      harness.configs.configure(PluginHarness.TRUST_DOMAIN,
-          harness.hcl(c.devIdBundlePem(), c.ekBundlePem(), null));
+      harness.configs.configure(
+          PluginHarness.TRUST_DOMAIN, harness.hcl(c.devIdBundlePem(), c.ekBundlePem(), null));
       String problem = c.accepted() ? acceptedProblem(c) : rejectedProblem(c);
       if (problem != null) {
         wrong.add(c.name() + ": " + problem);
@@ -63,7 +63,8 @@ class VerifierDefectsTest {
     }
     Status s = (Status) first;
     if (s.getCode() != Status.Code.INVALID_ARGUMENT
-        || s.getDescription() == null || !s.getDescription().startsWith(c.expectedError())) {
+        || s.getDescription() == null
+        || !s.getDescription().startsWith(c.expectedError())) {
       return "got " + s.getCode() + ": " + s.getDescription();
     }
     return null;
@@ -97,20 +98,20 @@ class VerifierDefectsTest {
   void defect1_nonCanonicalAnchor_refusedAtConfigure() throws Exception {
     // Go's bundle loader parses anchors with x509.ParseCertificate too: a re-encoded anchor is
     // a configuration error, not an anchor (configuration is SPIRE's Configure call).
-    dev.tpmdevid.verifier.testing.TestPki.Ca root =
-        dev.tpmdevid.verifier.testing.TestPki.rsaRootCa("devid-rsa-root");
-    byte[] reencoded = Forgeries.reencode(root.cert().getEncoded(),
-        Forgeries.Encoding.OUTER_AI_WITHOUT_NULL);
-    String pem = "-----BEGIN CERTIFICATE-----\n"
-        + java.util.Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(reencoded)
-        + "\n-----END CERTIFICATE-----\n";
+    dev.tpmdevid.labpki.TestPki.Ca root = dev.tpmdevid.labpki.TestPki.rsaRootCa("devid-rsa-root");
+    byte[] reencoded =
+        Forgeries.reencode(root.cert().getEncoded(), Forgeries.Encoding.OUTER_AI_WITHOUT_NULL);
+    String pem = dev.tpmdevid.core.pem.Pem.encode("CERTIFICATE", reencoded);
     try (PluginHarness h = new PluginHarness(null, null)) {
-      io.grpc.StatusException e = org.junit.jupiter.api.Assertions.assertThrows(
-          io.grpc.StatusException.class, () -> h.configs.configure(PluginHarness.TRUST_DOMAIN,
-              h.hcl(pem, agent.ekBundlePem(), null)));
+      io.grpc.StatusException e =
+          org.junit.jupiter.api.Assertions.assertThrows(
+              io.grpc.StatusException.class,
+              () ->
+                  h.configs.configure(
+                      PluginHarness.TRUST_DOMAIN, h.hcl(pem, agent.ekBundlePem(), null)));
       assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
-      assertThat(e.getStatus().getDescription()).contains(
-          "x509: inner and outer signature algorithm identifiers don't match");
+      assertThat(e.getStatus().getDescription())
+          .contains("x509: inner and outer signature algorithm identifiers don't match");
     }
   }
 

@@ -18,9 +18,13 @@ public final class TestData {
     String marker = "/testdata/" + name + "/PROVENANCE.md";
     URL url = TestData.class.getResource(marker);
     if (url == null || !"file".equals(url.getProtocol())) {
-      throw new AssertionError("test data missing: " + marker.substring(1)
-          + " is not on the test class path as a file (it lives in"
-          + " tpm-core/src/test/resources" + marker + ")");
+      throw new AssertionError(
+          "test data missing: "
+              + marker.substring(1)
+              + " is not on the test class path as a file (it lives in"
+              + " tpm-core/src/test/resources"
+              + marker
+              + ")");
     }
     try {
       return Path.of(url.toURI()).getParent();
@@ -33,8 +37,8 @@ public final class TestData {
   public static Path file(String name, String relative) {
     Path p = dir(name).resolve(relative);
     if (!Files.isReadable(p)) {
-      throw new AssertionError("test data missing: testdata/" + name + "/" + relative
-          + " (expected at " + p + ")");
+      throw new AssertionError(
+          "test data missing: testdata/" + name + "/" + relative + " (expected at " + p + ")");
     }
     return p;
   }

@@ -9,10 +9,10 @@ import java.util.Set;
 
 /**
  * The agent's SPIFFE ID and selector values, exactly as SPIRE's tpm_devid server builds them
- * (docs/protocol.md#spiffe-id): {@code spiffe://<td>/spire/agent/tpm_devid/<sha1 hex of the DevID leaf DER>}, then
- * {@code subject:cn:<CN>}, {@code issuer:cn:<CN>} (each only when non-empty; Go keeps the last CN
- * attribute) and {@code ca:fingerprint:<sha1 hex>} for every certificate after the leaf in every
- * verified chain, chain by chain, without duplicates.
+ * (docs/protocol.md#spiffe-id): {@code spiffe://<td>/spire/agent/tpm_devid/<sha1 hex of the DevID
+ * leaf DER>}, then {@code subject:cn:<CN>}, {@code issuer:cn:<CN>} (each only when non-empty; Go
+ * keeps the last CN attribute) and {@code ca:fingerprint:<sha1 hex>} for every certificate after
+ * the leaf in every verified chain, chain by chain, without duplicates.
  */
 public final class AgentIdentity {
   private AgentIdentity() {}

@@ -2,8 +2,8 @@ package dev.tpmdevid.verifier;
 
 import dev.tpmdevid.core.cred.CredentialBlob;
 import dev.tpmdevid.core.cred.MakeCredential;
-import dev.tpmdevid.core.tpm.ObjectAttribute;
 import dev.tpmdevid.core.tpm.KeyComparison;
+import dev.tpmdevid.core.tpm.ObjectAttribute;
 import dev.tpmdevid.core.tpm.ObjectAttributes;
 import dev.tpmdevid.core.tpm.TpmAlg;
 import dev.tpmdevid.core.tpm.TpmFormatException;
@@ -20,6 +20,8 @@ import dev.tpmdevid.verifier.AttestationFailure.Reason;
 import dev.tpmdevid.verifier.x509.Cert;
 import dev.tpmdevid.verifier.x509.ChainVerificationException;
 import dev.tpmdevid.verifier.x509.ChainVerifier;
+import dev.tpmdevid.verifier.x509.RevocationResult;
+import dev.tpmdevid.verifier.x509.RevocationStore;
 import dev.tpmdevid.verifier.x509.TrustBundle;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
@@ -29,15 +31,16 @@ import java.security.Signature;
 import java.security.cert.CertificateException;
 import java.security.interfaces.ECPublicKey;
 import java.security.interfaces.RSAPublicKey;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Date;
 import java.util.List;
 import java.util.Set;
 
 /**
- * The server half of tpm_devid: every verification step of docs/protocol.md#server-checks in the Go server's order,
- * one method per step (named after it, Javadoc citing it), plus the hardening of docs/security.md#binding as
- * separate steps placed next to the step they strengthen:
+ * The server half of tpm_devid: every verification step of docs/protocol.md#server-checks in the Go
+ * server's order, one method per step (named after it, Javadoc citing it), plus the hardening of
+ * docs/security.md#binding as separate steps placed next to the step they strengthen:
  *
  * <pre>
  *  payload:   2 decodeAttestationRequest   3 requireDevIdCertificate   4 parseDevIdCertificates
@@ -59,8 +62,10 @@ import java.util.Set;
 public final class AttestationVerifier {
   /** PoP nonce size (docs/protocol.md#server-checks step 6). */
   public static final int NONCE_SIZE = 32;
+
   /** Leaf plus intermediates an agent may send (Go has no limit; a Go agent sends a handful). */
   public static final int MAX_DEVID_CERTIFICATES = 16;
+
   /** Largest challenge response accepted (a Go agent's is about 400 bytes). */
   public static final int MAX_CHALLENGE_RESPONSE_BYTES = 16 * 1024;
 
@@ -72,19 +77,34 @@ public final class AttestationVerifier {
    * and signs with the ticket, so a restricted signing DevID works) and the Go server checks no
    * DevID attribute.
    */
-  public static final ObjectAttributes DEVID_REQUIRED = ObjectAttributes.of(
-      ObjectAttribute.FIXED_TPM, ObjectAttribute.FIXED_PARENT,
-      ObjectAttribute.SENSITIVE_DATA_ORIGIN, ObjectAttribute.SIGN);
-  public static final ObjectAttributes DEVID_FORBIDDEN = ObjectAttributes.of(ObjectAttribute.DECRYPT);
+  public static final ObjectAttributes DEVID_REQUIRED =
+      ObjectAttributes.of(
+          ObjectAttribute.FIXED_TPM, ObjectAttribute.FIXED_PARENT,
+          ObjectAttribute.SENSITIVE_DATA_ORIGIN, ObjectAttribute.SIGN);
+
+  public static final ObjectAttributes DEVID_FORBIDDEN =
+      ObjectAttributes.of(ObjectAttribute.DECRYPT);
+
   /** AK: restricted signing key (docs/security.md#go-gaps; the Go agent's AK is 0x00050072). */
-  public static final ObjectAttributes AK_REQUIRED = ObjectAttributes.of(
-      ObjectAttribute.FIXED_TPM, ObjectAttribute.FIXED_PARENT,
-      ObjectAttribute.SENSITIVE_DATA_ORIGIN, ObjectAttribute.RESTRICTED, ObjectAttribute.SIGN);
+  public static final ObjectAttributes AK_REQUIRED =
+      ObjectAttributes.of(
+          ObjectAttribute.FIXED_TPM,
+          ObjectAttribute.FIXED_PARENT,
+          ObjectAttribute.SENSITIVE_DATA_ORIGIN,
+          ObjectAttribute.RESTRICTED,
+          ObjectAttribute.SIGN);
+
   public static final ObjectAttributes AK_FORBIDDEN = ObjectAttributes.of(ObjectAttribute.DECRYPT);
+
   /** EK: restricted decryption (storage-type) key as in the TCG EK templates. */
-  public static final ObjectAttributes EK_REQUIRED = ObjectAttributes.of(
-      ObjectAttribute.FIXED_TPM, ObjectAttribute.FIXED_PARENT,
-      ObjectAttribute.SENSITIVE_DATA_ORIGIN, ObjectAttribute.RESTRICTED, ObjectAttribute.DECRYPT);
+  public static final ObjectAttributes EK_REQUIRED =
+      ObjectAttributes.of(
+          ObjectAttribute.FIXED_TPM,
+          ObjectAttribute.FIXED_PARENT,
+          ObjectAttribute.SENSITIVE_DATA_ORIGIN,
+          ObjectAttribute.RESTRICTED,
+          ObjectAttribute.DECRYPT);
+
   public static final ObjectAttributes EK_FORBIDDEN = ObjectAttributes.of(ObjectAttribute.SIGN);
 
   static {
@@ -105,8 +125,8 @@ public final class AttestationVerifier {
     public final byte[] secret;
     public final byte[] challenge;
 
-    public Pending(Cert devIdLeaf, List<List<Cert>> chains, byte[] nonce, byte[] secret,
-        byte[] challenge) {
+    public Pending(
+        Cert devIdLeaf, List<List<Cert>> chains, byte[] nonce, byte[] secret, byte[] challenge) {
       this.devIdLeaf = devIdLeaf;
       this.devIdChains = chains;
       this.nonce = nonce;
@@ -121,8 +141,13 @@ public final class AttestationVerifier {
   }
 
   /** The three TPM public areas of a payload, decoded, with their keys. */
-  public record TpmPublics(TpmtPublic devIdPub, PublicKey devIdKey, TpmtPublic akPub, PublicKey akKey,
-      TpmtPublic ekPub, PublicKey ekKey) {}
+  public record TpmPublics(
+      TpmtPublic devIdPub,
+      PublicKey devIdKey,
+      TpmtPublic akPub,
+      PublicKey akKey,
+      TpmtPublic ekPub,
+      PublicKey ekKey) {}
 
   /** A payload that passed steps 2-12: what the challenge and the response checks need. */
   public record Evidence(Cert devIdLeaf, List<List<Cert>> devIdChains, TpmPublics pubs) {}
@@ -130,7 +155,8 @@ public final class AttestationVerifier {
   // ---------------------------------------------------------------- payload: steps 2 to 14
 
   /** Steps 2-14: verifies the payload and builds the one challenge. */
-  public Pending verifyPayload(VerificationPolicy config, byte[] payload) throws AttestationFailure {
+  public Pending verifyPayload(VerificationPolicy config, byte[] payload)
+      throws AttestationFailure {
     Evidence ev = checkPayload(config, payload);
     byte[] nonce = generatePopNonce();
     TpmPublics pubs = ev.pubs();
@@ -171,20 +197,24 @@ public final class AttestationVerifier {
    * credential secret: the payload checks again ({@link #checkPayload}), then the sizes of nonce
    * and secret. The challenge bytes are not part of the state (an empty array).
    */
-  public static Pending restore(VerificationPolicy config, byte[] payload, byte[] nonce,
-      byte[] secret) throws AttestationFailure {
+  public static Pending restore(
+      VerificationPolicy config, byte[] payload, byte[] nonce, byte[] secret)
+      throws AttestationFailure {
     Evidence ev = checkPayload(config, payload);
     if (nonce == null || nonce.length != NONCE_SIZE) {
-      throw fail(Reason.CHALLENGE_STATE, "proof-of-possession nonce in the state has the wrong size");
+      throw fail(
+          Reason.CHALLENGE_STATE, "proof-of-possession nonce in the state has the wrong size");
     }
     if (secret == null || secret.length != TpmAlg.digestSize(ev.pubs().ekPub().nameAlg())) {
       throw fail(Reason.CHALLENGE_STATE, "credential secret in the state has the wrong size");
     }
-    return new Pending(ev.devIdLeaf(), ev.devIdChains(), nonce.clone(), secret.clone(), new byte[0]);
+    return new Pending(
+        ev.devIdLeaf(), ev.devIdChains(), nonce.clone(), secret.clone(), new byte[0]);
   }
 
   /** Step 2: JSON-decode the AttestationRequest with Go's decoder semantics. */
-  public static AttestationRequest decodeAttestationRequest(byte[] payload) throws AttestationFailure {
+  public static AttestationRequest decodeAttestationRequest(byte[] payload)
+      throws AttestationFailure {
     try {
       return AttestationRequest.fromJson(payload);
     } catch (WireFormatException e) {
@@ -197,13 +227,16 @@ public final class AttestationVerifier {
   }
 
   /** Step 3: at least one DevID certificate (and, our limit, not more than 16). */
-  public static List<byte[]> requireDevIdCertificate(AttestationRequest req) throws AttestationFailure {
+  public static List<byte[]> requireDevIdCertificate(AttestationRequest req)
+      throws AttestationFailure {
     List<byte[]> certs = req.devIdCert();
     if (certs == null || certs.isEmpty()) {
       throw fail(Reason.DEVID_CERTIFICATE, "no DevID certificate to attest");
     }
     if (certs.size() > MAX_DEVID_CERTIFICATES) {
-      throw fail(Reason.DEVID_CERTIFICATE, "too many DevID certificates (at most " + MAX_DEVID_CERTIFICATES + ")");
+      throw fail(
+          Reason.DEVID_CERTIFICATE,
+          "too many DevID certificates (at most " + MAX_DEVID_CERTIFICATES + ")");
     }
     return certs;
   }
@@ -215,22 +248,65 @@ public final class AttestationVerifier {
       try {
         out.add(Cert.parse(ders.get(i)));
       } catch (CertificateException e) {
-        throw fail(Reason.DEVID_CERTIFICATE, i == 0
-            ? "unable to parse DevID certificate: " + e.getMessage()
-            : "unable to parse DevID intermediate certificate " + (i - 1) + ": " + e.getMessage());
+        throw fail(
+            Reason.DEVID_CERTIFICATE,
+            i == 0
+                ? "unable to parse DevID certificate: " + e.getMessage()
+                : "unable to parse DevID intermediate certificate "
+                    + (i - 1)
+                    + ": "
+                    + e.getMessage());
       }
     }
     return out;
   }
 
-  /** Step 5: DevID chain to the {@code devid_ca_path} anchors with Go semantics, all chains. */
+  /**
+   * Step 5: DevID chain to the {@code devid_ca_path} anchors with Go semantics, all chains; then,
+   * when the policy has DevID CRLs, their revocation ({@link #checkRevocation}).
+   */
   public static List<List<Cert>> verifyDevIdChain(VerificationPolicy config, List<Cert> devIdCerts)
       throws AttestationFailure {
+    Instant now = config.clock().instant();
+    List<List<Cert>> chains;
     try {
-      return ChainVerifier.verify(devIdCerts.get(0), devIdCerts.subList(1, devIdCerts.size()),
-          config.devIdRoots(), Date.from(config.clock().instant()), Set.of());
+      chains =
+          ChainVerifier.verify(
+              devIdCerts.get(0),
+              devIdCerts.subList(1, devIdCerts.size()),
+              config.devIdRoots(),
+              Date.from(now),
+              Set.of());
     } catch (ChainVerificationException e) {
-      throw fail(Reason.DEVID_CHAIN, "unable to verify DevID signature: verification failed: " + e.getMessage());
+      throw fail(
+          Reason.DEVID_CHAIN,
+          "unable to verify DevID signature: verification failed: " + e.getMessage());
+    }
+    checkRevocation(
+        config.devIdRevocation(), chains, config.devIdRoots(), now, Reason.DEVID_REVOKED);
+    return chains;
+  }
+
+  /**
+   * Steps 5 and 11 with {@code devid_crl_path} / {@code endorsement_crl_path}: every certificate of
+   * the verified chains against the CRLs of its issuer (server-plugin/README.md#revocation-crls).
+   */
+  static void checkRevocation(
+      RevocationStore crls,
+      List<List<Cert>> chains,
+      TrustBundle anchors,
+      Instant now,
+      Reason revoked)
+      throws AttestationFailure {
+    if (crls == null) {
+      return;
+    }
+    RevocationResult r = crls.check(chains, anchors, now);
+    if (r instanceof RevocationResult.Revoked rv) {
+      throw fail(revoked, rv.message());
+    }
+    if (r instanceof RevocationResult.Unavailable u) {
+      throw fail(Reason.REVOCATION_UNAVAILABLE, u.message());
     }
   }
 
@@ -268,7 +344,8 @@ public final class AttestationVerifier {
 
   /**
    * Step 9: decode DevIDPub, AKPub and EKPub as TPMT_PUBLIC (strict: no trailing bytes) and their
-   * keys (RSA; ECC points are checked to be on the curve before any use, docs/security.md#a7-invalid-ecc-point).
+   * keys (RSA; ECC points are checked to be on the curve before any use,
+   * docs/security.md#a7-invalid-ecc-point).
    */
   public static TpmPublics decodeTpmPublics(AttestationRequest req) throws AttestationFailure {
     TpmtPublic devId;
@@ -299,21 +376,24 @@ public final class AttestationVerifier {
   }
 
   /**
-   * Hardening H1 (docs/security.md#go-gaps gap 1, docs/security.md#a2-stolen-devid): the DevID certificate's key must be the key of
-   * DevIDPub, so the key the TPM certified is the key the certificate names.
+   * Hardening H1 (docs/security.md#go-gaps gap 1, docs/security.md#a2-stolen-devid): the DevID
+   * certificate's key must be the key of DevIDPub, so the key the TPM certified is the key the
+   * certificate names.
    */
-  public static void checkDevIdKeyBinding(Cert devIdLeaf, TpmPublics pubs) throws AttestationFailure {
+  public static void checkDevIdKeyBinding(Cert devIdLeaf, TpmPublics pubs)
+      throws AttestationFailure {
     String diff = KeyComparison.difference(devIdLeaf.x509().getPublicKey(), pubs.devIdKey());
     if (diff != null) {
-      throw fail(Reason.DEVID_KEY, "DevID certificate key differs from DevID key public blob: " + diff);
+      throw fail(
+          Reason.DEVID_KEY, "DevID certificate key differs from DevID key public blob: " + diff);
     }
   }
 
   /**
-   * Hardening H2 (docs/security.md#a3-exportable-devid): DevIDPub is a non-exportable TPM-generated signing key: fixedTPM,
-   * fixedParent, sensitiveDataOrigin and sign set; decrypt clear; restricted either way (a
-   * restricted signing DevID is what SPIRE's Go agent can use too); a digest nameAlg of at least
-   * SHA-256.
+   * Hardening H2 (docs/security.md#a3-exportable-devid): DevIDPub is a non-exportable TPM-generated
+   * signing key: fixedTPM, fixedParent, sensitiveDataOrigin and sign set; decrypt clear; restricted
+   * either way (a restricted signing DevID is what SPIRE's Go agent can use too); a digest nameAlg
+   * of at least SHA-256.
    */
   public static void checkDevIdKeyAttributes(TpmtPublic devId) throws AttestationFailure {
     String problem = attributeProblem(devId.objectAttributes(), DEVID_REQUIRED, DEVID_FORBIDDEN);
@@ -331,16 +411,19 @@ public final class AttestationVerifier {
    */
   public static void verifyEkKeyMatch(VerificationPolicy config, Cert ekCert, TpmPublics pubs)
       throws AttestationFailure {
-    String prefix = "public key in EK certificate differs from public key created via EK template: ";
+    String prefix =
+        "public key in EK certificate differs from public key created via EK template: ";
     PublicKey certKey = ekCert.x509().getPublicKey();
     boolean eccAllowed = config.allowEccEk();
     if (!(certKey instanceof RSAPublicKey) && !(eccAllowed && certKey instanceof ECPublicKey)) {
-      throw fail(Reason.EK_KEY_MATCH, prefix + "key from certificate is not an RSA" + (eccAllowed ? " or ECC" : "")
-          + " key");
+      throw fail(
+          Reason.EK_KEY_MATCH,
+          prefix + "key from certificate is not an RSA" + (eccAllowed ? " or ECC" : "") + " key");
     }
     if (!pubs.ekPub().isRsa() && !(eccAllowed && pubs.ekPub().isEcc())) {
-      throw fail(Reason.EK_KEY_MATCH, prefix + "key from template is not an RSA" + (eccAllowed ? " or ECC" : "")
-          + " key");
+      throw fail(
+          Reason.EK_KEY_MATCH,
+          prefix + "key from template is not an RSA" + (eccAllowed ? " or ECC" : "") + " key");
     }
     String diff = KeyComparison.difference(certKey, pubs.ekKey());
     if (diff != null) {
@@ -349,14 +432,15 @@ public final class AttestationVerifier {
   }
 
   /**
-   * Hardening H3 (docs/security.md#binding): restricted decryption key, fixedTPM,
-   * fixedParent, sensitiveDataOrigin, not sign; AES-128/256-CFB symmetric; SHA-256/384 nameAlg.
+   * Hardening H3 (docs/security.md#binding): restricted decryption key, fixedTPM, fixedParent,
+   * sensitiveDataOrigin, not sign; AES-128/256-CFB symmetric; SHA-256/384 nameAlg.
    */
   public static void checkEkAttributes(TpmtPublic ek) throws AttestationFailure {
     String problem = attributeProblem(ek.objectAttributes(), EK_REQUIRED, EK_FORBIDDEN);
     if (problem == null) {
       TpmtPublic.Symmetric sym = ek.symmetric();
-      if (sym.algorithm() != TpmAlg.AES || sym.mode() != TpmAlg.CFB
+      if (sym.algorithm() != TpmAlg.AES
+          || sym.mode() != TpmAlg.CFB
           || (sym.keyBits() != 128 && sym.keyBits() != 256)) {
         problem = "symmetric algorithm must be AES-128-CFB or AES-256-CFB";
       } else if (ek.nameAlg() != TpmAlg.SHA256 && ek.nameAlg() != TpmAlg.SHA384) {
@@ -373,7 +457,8 @@ public final class AttestationVerifier {
   /**
    * Step 11: EK certificate chain to the {@code endorsement_ca_path} anchors, no intermediates from
    * the agent, with the TCG SAN of the EK leaf handled explicitly (and only there). Also refuses an
-   * EK certificate that is itself a CA (docs/security.md#a8-chain-shortcuts).
+   * EK certificate that is itself a CA (docs/security.md#a8-chain-shortcuts). Then, when the policy
+   * has EK CRLs, the revocation of the EK certificate and its CAs ({@link #checkRevocation}).
    */
   public static List<List<Cert>> verifyEkChain(VerificationPolicy config, Cert ekCert)
       throws AttestationFailure {
@@ -382,20 +467,25 @@ public final class AttestationVerifier {
       throw fail(Reason.EK_CHAIN, prefix + "endorsement certificate is a CA certificate");
     }
     TrustBundle roots = config.endorsementRoots();
+    Instant now = config.clock().instant();
+    List<List<Cert>> chains;
     try {
-      return ChainVerifier.verify(ekCert, List.of(), roots, Date.from(config.clock().instant()),
-          EK_LEAF_HANDLED);
+      chains = ChainVerifier.verify(ekCert, List.of(), roots, Date.from(now), EK_LEAF_HANDLED);
     } catch (ChainVerificationException e) {
       throw fail(Reason.EK_CHAIN, prefix + e.getMessage());
     }
+    checkRevocation(config.endorsementRevocation(), chains, roots, now, Reason.EK_REVOKED);
+    return chains;
   }
 
   /**
-   * Hardening H4 (docs/security.md#go-gaps gap 2, docs/security.md#a1-software-ak): the AK is a restricted TPM signing key (sign,
-   * restricted, fixedTPM, fixedParent, sensitiveDataOrigin; not decrypt), nameAlg SHA-256, RSA of
-   * at least 2048 bits or (with {@code allow_ecc_ak}) ECC P-256/P-384, with a signing scheme.
+   * Hardening H4 (docs/security.md#go-gaps gap 2, docs/security.md#a1-software-ak): the AK is a
+   * restricted TPM signing key (sign, restricted, fixedTPM, fixedParent, sensitiveDataOrigin; not
+   * decrypt), nameAlg SHA-256, RSA of at least 2048 bits or (with {@code allow_ecc_ak}) ECC
+   * P-256/P-384, with a signing scheme.
    */
-  public static void checkAkAttributes(VerificationPolicy config, TpmtPublic ak) throws AttestationFailure {
+  public static void checkAkAttributes(VerificationPolicy config, TpmtPublic ak)
+      throws AttestationFailure {
     String problem = attributeProblem(ak.objectAttributes(), AK_REQUIRED, AK_FORBIDDEN);
     if (problem == null) {
       if (ak.nameAlg() != TpmAlg.SHA256) {
@@ -414,8 +504,10 @@ public final class AttestationVerifier {
           problem = "signing scheme must be ECDSA";
         }
       } else {
-        problem = ak.isEcc() ? "ECC attestation keys are disabled (allow_ecc_ak)"
-            : "key type must be RSA or ECC";
+        problem =
+            ak.isEcc()
+                ? "ECC attestation keys are disabled (allow_ecc_ak)"
+                : "key type must be RSA or ECC";
       }
       if (problem == null && !strongNameAlg(ak.scheme().hashAlg())) {
         problem = "signing scheme hash must be SHA-256 or stronger";
@@ -432,18 +524,21 @@ public final class AttestationVerifier {
    * TPM_GENERATED_VALUE, type CERTIFY and no trailing bytes; the certified Name has DevIDPub's
    * nameAlg and its digest equals H(DevIDPub) (constant-time).
    */
-  public static void verifyCertify(TpmPublics pubs, byte[] certifiedDevId, byte[] certificationSignature)
+  public static void verifyCertify(
+      TpmPublics pubs, byte[] certifiedDevId, byte[] certificationSignature)
       throws AttestationFailure {
     String prefix = "cannot verify that DevID is in the same TPM than AK: ";
     TpmtSignature sig;
     try {
       sig = TpmtSignature.parse(nullToEmpty(certificationSignature));
     } catch (TpmFormatException e) {
-      throw fail(Reason.CERTIFY, prefix + "cannot decode certification signature: " + e.getMessage());
+      throw fail(
+          Reason.CERTIFY, prefix + "cannot decode certification signature: " + e.getMessage());
     }
     TpmtPublic.Scheme scheme = pubs.akPub().scheme();
     if (sig.sigAlg() != scheme.algorithm() || sig.hashAlg() != scheme.hashAlg()) {
-      throw fail(Reason.CERTIFY, prefix + "signature scheme differs from the attestation key scheme");
+      throw fail(
+          Reason.CERTIFY, prefix + "signature scheme differs from the attestation key scheme");
     }
     byte[] attestBytes = nullToEmpty(certifiedDevId);
     if (!sig.verify(pubs.akKey(), attestBytes)) {
@@ -457,11 +552,15 @@ public final class AttestationVerifier {
     }
     TpmName certified = attest.certifiedName();
     if (!certified.isDigest() || certified.nameAlg() != pubs.devIdPub().nameAlg()) {
-      throw fail(Reason.CERTIFY, prefix + "certified name algorithm differs from the DevID key name algorithm");
+      throw fail(
+          Reason.CERTIFY,
+          prefix + "certified name algorithm differs from the DevID key name algorithm");
     }
     TpmName expected = TpmName.compute(pubs.devIdPub().nameAlg(), pubs.devIdPub().encode());
     if (!certified.matches(expected)) {
-      throw fail(Reason.CERTIFY, prefix + "certify failed: certified name differs from the DevID key name");
+      throw fail(
+          Reason.CERTIFY,
+          prefix + "certify failed: certified name differs from the DevID key name");
     }
   }
 
@@ -469,11 +568,18 @@ public final class AttestationVerifier {
    * Step 13: MakeCredential to the EK for Name(AKPub) with a fresh secret of the EK nameAlg digest
    * size: RSA-OAEP or (ECC EK) ECDH + KDFe seed, KDFa, AES-CFB, HMAC (docs/protocol.md#credential).
    */
-  public static CredentialBlob makeCredentialChallenge(TpmtPublic ekPub, PublicKey ekKey, byte[] akName,
-      byte[] secret, SecureRandom rng) throws AttestationFailure {
+  public static CredentialBlob makeCredentialChallenge(
+      TpmtPublic ekPub, PublicKey ekKey, byte[] akName, byte[] secret, SecureRandom rng)
+      throws AttestationFailure {
     try {
-      return MakeCredential.make(ekKey, ekPub.nameAlg(), ekPub.symmetric().algorithm(),
-          ekPub.symmetric().keyBits(), akName, secret, rng);
+      return MakeCredential.make(
+          ekKey,
+          ekPub.nameAlg(),
+          ekPub.symmetric().algorithm(),
+          ekPub.symmetric().keyBits(),
+          akName,
+          secret,
+          rng);
     } catch (GeneralSecurityException | RuntimeException e) {
       throw fail(Reason.CREDENTIAL, "cannot generate credential activation challenge");
     }
@@ -481,7 +587,8 @@ public final class AttestationVerifier {
 
   /** Step 14: the ChallengeRequest JSON {@code {"DevID":nonce,"CredActivation":{...}}}. */
   public static byte[] marshalChallenge(byte[] nonce, CredentialBlob blob) {
-    return new ChallengeRequest(nonce, new CredActivation(blob.credential(), blob.encryptedSecret()))
+    return new ChallengeRequest(
+            nonce, new CredActivation(blob.credential(), blob.encryptedSecret()))
         .toJson();
   }
 
@@ -497,22 +604,27 @@ public final class AttestationVerifier {
   }
 
   /** Step 15: JSON-decode the ChallengeResponse (size-limited before parsing). */
-  public static ChallengeResponse decodeChallengeResponse(byte[] response) throws AttestationFailure {
+  public static ChallengeResponse decodeChallengeResponse(byte[] response)
+      throws AttestationFailure {
     if (response.length > MAX_CHALLENGE_RESPONSE_BYTES) {
-      throw fail(Reason.DECODE_RESPONSE, "unable to unmarshall challenges response: response too large");
+      throw fail(
+          Reason.DECODE_RESPONSE, "unable to unmarshall challenges response: response too large");
     }
     try {
       return ChallengeResponse.fromJson(response);
     } catch (WireFormatException e) {
-      throw fail(Reason.DECODE_RESPONSE, "unable to unmarshall challenges response: " + e.getMessage());
+      throw fail(
+          Reason.DECODE_RESPONSE, "unable to unmarshall challenges response: " + e.getMessage());
     } catch (RuntimeException e) {
-      throw fail(Reason.DECODE_RESPONSE, "unable to unmarshall challenges response: malformed JSON"); // see above
+      throw fail(
+          Reason.DECODE_RESPONSE,
+          "unable to unmarshall challenges response: malformed JSON"); // see above
     }
   }
 
   /**
-   * Step 16: proof of possession: the DevID <em>certificate</em> key signed the nonce with
-   * SHA-256 (RSASSA-PKCS1-v1_5, or ECDSA with a strict DER signature).
+   * Step 16: proof of possession: the DevID <em>certificate</em> key signed the nonce with SHA-256
+   * (RSASSA-PKCS1-v1_5, or ECDSA with a strict DER signature).
    */
   public static void verifyProofOfPossession(Pending pending, byte[] signature)
       throws AttestationFailure {
@@ -530,13 +642,17 @@ public final class AttestationVerifier {
         TpmtSignature strict = TpmtSignature.fromDerEcdsa(TpmAlg.SHA256, sig, size);
         ok = strict.verify(key, pending.nonce);
       } else {
-        throw fail(Reason.PROOF_OF_POSSESSION, "devID challenge verification failed: unsupported key type");
+        throw fail(
+            Reason.PROOF_OF_POSSESSION,
+            "devID challenge verification failed: unsupported key type");
       }
     } catch (TpmFormatException | GeneralSecurityException | RuntimeException e) {
       ok = false;
     }
     if (!ok) {
-      throw fail(Reason.PROOF_OF_POSSESSION, "devID challenge verification failed: signature verification failed");
+      throw fail(
+          Reason.PROOF_OF_POSSESSION,
+          "devID challenge verification failed: signature verification failed");
     }
   }
 
@@ -550,8 +666,8 @@ public final class AttestationVerifier {
 
   /** Step 18: the agent's identity: DevID leaf and selector values (docs/protocol.md#spiffe-id). */
   public static AttestedNode buildAgentAttributes(Pending pending) {
-    return new AttestedNode(pending.devIdLeaf,
-        AgentIdentity.selectorValues(pending.devIdLeaf, pending.devIdChains));
+    return new AttestedNode(
+        pending.devIdLeaf, AgentIdentity.selectorValues(pending.devIdLeaf, pending.devIdChains));
   }
 
   // ---------------------------------------------------------------- helpers
@@ -565,8 +681,8 @@ public final class AttestationVerifier {
   }
 
   /** Null when all of {@code required} and none of {@code forbidden} are set. */
-  public static String attributeProblem(ObjectAttributes attrs, ObjectAttributes required,
-      ObjectAttributes forbidden) {
+  public static String attributeProblem(
+      ObjectAttributes attrs, ObjectAttributes required, ObjectAttributes forbidden) {
     for (ObjectAttribute a : required.asSet()) {
       if (!attrs.contains(a)) {
         return a.specName() + " not set";

@@ -31,8 +31,10 @@ public final class AttestedNode {
   public String agentId(String trustDomain) {
     Objects.requireNonNull(trustDomain, "trustDomain");
     if (!isTrustDomainName(trustDomain)) {
-      throw new IllegalArgumentException("not a trust domain name (lower case letters, digits,"
-          + " '.', '-', '_'): " + trustDomain);
+      throw new IllegalArgumentException(
+          "not a trust domain name (lower case letters, digits,"
+              + " '.', '-', '_'): "
+              + trustDomain);
     }
     return AgentIdentity.spiffeId(trustDomain, devIdLeaf);
   }

@@ -18,8 +18,8 @@ import org.bouncycastle.jce.provider.BouncyCastleProvider;
 /**
  * The one place the server chooses a crypto provider: ECDSA <em>verification</em> (P-256/P-384 with
  * SHA-256/384/512) by Bouncy Castle, several times faster than the JDK 17 SunEC provider (see
- * docs/performance.md). Installed once, first in the provider list, so that every ECDSA verify of the
- * server uses it: the DevID and EK chains (the JDK's PKIX validator looks up {@code
+ * docs/performance.md). Installed once, first in the provider list, so that every ECDSA verify of
+ * the server uses it: the DevID and EK chains (the JDK's PKIX validator looks up {@code
  * SHA256withECDSA} by name), TPM2_Certify and the proof of possession.
  *
  * <p>Only verification, whose inputs are all public, moves: the service takes EC public keys only,
@@ -53,13 +53,20 @@ final class EcdsaVerification {
     VerifyProvider() {
       super(NAME, "1.0", "ECDSA verification by Bouncy Castle (public keys only)");
       for (String alg : List.of("SHA256withECDSA", "SHA384withECDSA", "SHA512withECDSA")) {
-        putService(new Provider.Service(this, "Signature", alg, VerifyOnly.class.getName(), List.of(),
-            Map.of("SupportedKeyClasses", ECPublicKey.class.getName())) {
-          @Override
-          public Object newInstance(Object constructorParameter) throws NoSuchAlgorithmException {
-            return new VerifyOnly(Signature.getInstance(alg, Bc.PROVIDER));
-          }
-        });
+        putService(
+            new Provider.Service(
+                this,
+                "Signature",
+                alg,
+                VerifyOnly.class.getName(),
+                List.of(),
+                Map.of("SupportedKeyClasses", ECPublicKey.class.getName())) {
+              @Override
+              public Object newInstance(Object constructorParameter)
+                  throws NoSuchAlgorithmException {
+                return new VerifyOnly(Signature.getInstance(alg, Bc.PROVIDER));
+              }
+            });
       }
     }
   }

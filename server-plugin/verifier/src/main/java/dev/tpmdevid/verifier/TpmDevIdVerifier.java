@@ -2,6 +2,7 @@ package dev.tpmdevid.verifier;
 
 import dev.tpmdevid.verifier.AttestationFailure.Reason;
 import dev.tpmdevid.verifier.x509.Cert;
+import dev.tpmdevid.verifier.x509.RevocationStore;
 import dev.tpmdevid.verifier.x509.TrustBundle;
 import java.security.SecureRandom;
 import java.security.cert.CertificateException;
@@ -46,16 +47,30 @@ public final class TpmDevIdVerifier {
   private final int maxRequestBytes;
 
   private TpmDevIdVerifier(Builder b) throws CertificateException {
-    this.policy = new Policy(TrustBundle.of(b.devIdRoots), TrustBundle.of(b.endorsementRoots),
-        b.allowEccEk, b.allowEccAk, b.clock);
+    this.policy =
+        new Policy(
+            TrustBundle.of(b.devIdRoots),
+            TrustBundle.of(b.endorsementRoots),
+            b.allowEccEk,
+            b.allowEccAk,
+            b.clock,
+            b.devIdRevocation,
+            b.endorsementRevocation);
     this.random = b.random != null ? b.random : new SecureRandom();
     this.pipeline = new AttestationVerifier(random);
     this.maxRequestBytes = b.maxRequestBytes;
   }
 
   /** What the pipeline reads; not exposed, so the verifier stays immutable. */
-  private record Policy(TrustBundle devIdRoots, TrustBundle endorsementRoots, boolean allowEccEk,
-      boolean allowEccAk, Clock clock) implements VerificationPolicy {}
+  private record Policy(
+      TrustBundle devIdRoots,
+      TrustBundle endorsementRoots,
+      boolean allowEccEk,
+      boolean allowEccAk,
+      Clock clock,
+      RevocationStore devIdRevocation,
+      RevocationStore endorsementRevocation)
+      implements VerificationPolicy {}
 
   public static Builder builder() {
     return new Builder();
@@ -78,9 +93,9 @@ public final class TpmDevIdVerifier {
   /**
    * A challenge from its exported {@link Challenge.State} (for tools that keep the state in a file
    * between the two steps, or to check a transcript recorded from another implementation whose
-   * nonce and secret are known). The payload checks run again, exactly as in {@link #begin}; no
-   * new randomness is drawn. The restored challenge is single use too, but the state itself can
-   * be restored again: keeping it single use across processes is the caller's job.
+   * nonce and secret are known). The payload checks run again, exactly as in {@link #begin}; no new
+   * randomness is drawn. The restored challenge is single use too, but the state itself can be
+   * restored again: keeping it single use across processes is the caller's job.
    *
    * @throws AttestationFailure a payload check refused, or ({@link Reason#CHALLENGE_STATE}) the
    *     nonce or secret does not have the size this payload implies
@@ -88,15 +103,16 @@ public final class TpmDevIdVerifier {
   public Challenge restore(Challenge.State state) throws AttestationFailure {
     Objects.requireNonNull(state, "state");
     checkSize(state.attestationRequest());
-    AttestationVerifier.Pending p = AttestationVerifier.restore(policy, state.attestationRequest(),
-        state.nonce(), state.credentialSecret());
+    AttestationVerifier.Pending p =
+        AttestationVerifier.restore(
+            policy, state.attestationRequest(), state.nonce(), state.credentialSecret());
     return new Challenge(state.attestationRequest(), p);
   }
 
   /**
-   * The EK certificate checks alone (steps 8 and 11: strict DER, not a CA, chain to the
-   * endorsement roots without intermediates from the agent, validity at the verifier's clock):
-   * every verified path, EK first, root last.
+   * The EK certificate checks alone (steps 8 and 11: strict DER, not a CA, chain to the endorsement
+   * roots without intermediates from the agent, validity at the verifier's clock, and with {@link
+   * Builder#endorsementRevocation} the EK CRLs): every verified path, EK first, root last.
    */
   public List<List<X509Certificate>> verifyEndorsementCertificate(byte[] ekCertificateDer)
       throws AttestationFailure {
@@ -114,16 +130,23 @@ public final class TpmDevIdVerifier {
       throws AttestationFailure {
     Policy p;
     try {
-      p = new Policy(TrustBundle.of(List.of()), TrustBundle.of(List.copyOf(endorsementRoots)),
-          true, true, Clock.fixed(time, ZoneOffset.UTC));
+      p =
+          new Policy(
+              TrustBundle.of(List.of()),
+              TrustBundle.of(List.copyOf(endorsementRoots)),
+              true,
+              true,
+              Clock.fixed(time, ZoneOffset.UTC),
+              null,
+              null);
     } catch (CertificateException e) {
       throw new IllegalArgumentException("root certificate refused: " + e.getMessage(), e);
     }
     return verifyEndorsementCertificate(p, ekCertificateDer);
   }
 
-  private static List<List<X509Certificate>> verifyEndorsementCertificate(Policy policy,
-      byte[] ekCertificateDer) throws AttestationFailure {
+  private static List<List<X509Certificate>> verifyEndorsementCertificate(
+      Policy policy, byte[] ekCertificateDer) throws AttestationFailure {
     Cert ek = AttestationVerifier.parseEkCertificate(Objects.requireNonNull(ekCertificateDer));
     List<List<X509Certificate>> out = new ArrayList<>();
     for (List<Cert> chain : AttestationVerifier.verifyEkChain(policy, ek)) {
@@ -142,16 +165,17 @@ public final class TpmDevIdVerifier {
       throw new AttestationFailure(Reason.DECODE_REQUEST, "missing attestation payload");
     }
     if (request.length > maxRequestBytes) {
-      throw new AttestationFailure(Reason.DECODE_REQUEST,
+      throw new AttestationFailure(
+          Reason.DECODE_REQUEST,
           "attestation payload too large (at most " + maxRequestBytes + " bytes)");
     }
   }
 
   /**
    * One attestation between {@link #begin} and {@link #complete}: the challenge to send and what
-   * checking the answer needs. Single use: {@link #complete} succeeds or fails once, then the
-   * nonce and secret are erased and every further call fails with {@link
-   * Reason#CHALLENGE_STATE}. Thread-safe.
+   * checking the answer needs. Single use: {@link #complete} succeeds or fails once, then the nonce
+   * and secret are erased and every further call fails with {@link Reason#CHALLENGE_STATE}.
+   * Thread-safe.
    */
   public final class Challenge {
     private final byte[] request;
@@ -179,10 +203,9 @@ public final class TpmDevIdVerifier {
     }
 
     /**
-     * Checks the agent's ChallengeResponse JSON (steps 15-17: proof of possession of the DevID
-     * key, proof of residency of the AK in the TPM of the EK) and returns the attested node.
-     * Single use: a second call fails with {@link Reason#CHALLENGE_STATE}, whatever the outcome
-     * of the first.
+     * Checks the agent's ChallengeResponse JSON (steps 15-17: proof of possession of the DevID key,
+     * proof of residency of the AK in the TPM of the EK) and returns the attested node. Single use:
+     * a second call fails with {@link Reason#CHALLENGE_STATE}, whatever the outcome of the first.
      */
     public AttestedNode complete(byte[] challengeResponseJson) throws AttestationFailure {
       AttestationVerifier.Pending p;
@@ -194,8 +217,8 @@ public final class TpmDevIdVerifier {
         throw new AttestationFailure(Reason.CHALLENGE_STATE, "challenge already completed");
       }
       try {
-        return AttestationVerifier.verifyResponse(p,
-            challengeResponseJson == null ? new byte[0] : challengeResponseJson);
+        return AttestationVerifier.verifyResponse(
+            p, challengeResponseJson == null ? new byte[0] : challengeResponseJson);
       } finally {
         Arrays.fill(p.nonce, (byte) 0);
         Arrays.fill(p.secret, (byte) 0);
@@ -204,8 +227,8 @@ public final class TpmDevIdVerifier {
 
     /**
      * The state a later {@link TpmDevIdVerifier#restore} needs: request, nonce and credential
-     * secret (copies). Secret material: store it like a private key (e.g. mode 0600) and only
-     * until the response arrives.
+     * secret (copies). Secret material: store it like a private key (e.g. mode 0600) and only until
+     * the response arrives.
      *
      * @throws IllegalStateException after {@link #complete}
      */
@@ -223,12 +246,13 @@ public final class TpmDevIdVerifier {
 
     /**
      * The exported state of a challenge: the AttestationRequest JSON, the 32-byte
-     * proof-of-possession nonce and the credential secret (as long as the EK's name digest).
-     * The arrays are copied in and out. {@link #toString} shows no secret.
+     * proof-of-possession nonce and the credential secret (as long as the EK's name digest). The
+     * arrays are copied in and out. {@link #toString} shows no secret.
      */
     public record State(byte[] attestationRequest, byte[] nonce, byte[] credentialSecret) {
       public State {
-        attestationRequest = Objects.requireNonNull(attestationRequest, "attestationRequest").clone();
+        attestationRequest =
+            Objects.requireNonNull(attestationRequest, "attestationRequest").clone();
         nonce = Objects.requireNonNull(nonce, "nonce").clone();
         credentialSecret = Objects.requireNonNull(credentialSecret, "credentialSecret").clone();
       }
@@ -250,7 +274,8 @@ public final class TpmDevIdVerifier {
 
       @Override
       public boolean equals(Object o) {
-        return o instanceof State s && Arrays.equals(attestationRequest, s.attestationRequest)
+        return o instanceof State s
+            && Arrays.equals(attestationRequest, s.attestationRequest)
             && java.security.MessageDigest.isEqual(nonce, s.nonce)
             && java.security.MessageDigest.isEqual(credentialSecret, s.credentialSecret);
       }
@@ -268,8 +293,8 @@ public final class TpmDevIdVerifier {
   }
 
   /**
-   * Builds an immutable {@link TpmDevIdVerifier}. Not thread-safe; {@link #build} copies
-   * everything it keeps.
+   * Builds an immutable {@link TpmDevIdVerifier}. Not thread-safe; {@link #build} copies everything
+   * it keeps.
    */
   public static final class Builder {
     private List<X509Certificate> devIdRoots;
@@ -279,8 +304,8 @@ public final class TpmDevIdVerifier {
     private boolean allowEccAk = true;
     private SecureRandom random;
     private int maxRequestBytes = DEFAULT_MAX_REQUEST_BYTES;
-    // Revocation options (CRLs for the DevID and EK chains) belong here; the chains are checked in
-    // AttestationVerifier.verifyDevIdChain and verifyEkChain, one method per chain.
+    private RevocationStore devIdRevocation;
+    private RevocationStore endorsementRevocation;
 
     private Builder() {}
 
@@ -309,8 +334,8 @@ public final class TpmDevIdVerifier {
     }
 
     /**
-     * Accept ECC (NIST P-256/P-384) endorsement keys (credential via ECDH + KDFe). Default:
-     * {@code true}, as the plugin's {@code allow_ecc_ek}; SPIRE's Go server supports RSA EKs only.
+     * Accept ECC (NIST P-256/P-384) endorsement keys (credential via ECDH + KDFe). Default: {@code
+     * true}, as the plugin's {@code allow_ecc_ek}; SPIRE's Go server supports RSA EKs only.
      */
     public Builder allowEccEndorsementKey(boolean allow) {
       this.allowEccEk = allow;
@@ -318,8 +343,8 @@ public final class TpmDevIdVerifier {
     }
 
     /**
-     * Accept ECC (NIST P-256/P-384) attestation keys (ECDSA Certify). Default: {@code true}, as
-     * the plugin's {@code allow_ecc_ak}; SPIRE's Go server supports RSA AKs only.
+     * Accept ECC (NIST P-256/P-384) attestation keys (ECDSA Certify). Default: {@code true}, as the
+     * plugin's {@code allow_ecc_ak}; SPIRE's Go server supports RSA AKs only.
      */
     public Builder allowEccAttestationKey(boolean allow) {
       this.allowEccAk = allow;
@@ -341,6 +366,32 @@ public final class TpmDevIdVerifier {
         throw new IllegalArgumentException("maxRequestBytes must be at least 1");
       }
       this.maxRequestBytes = max;
+      return this;
+    }
+
+    /**
+     * CRLs for the DevID chain (SPIRE has no such option; the plugin's {@code devid_crl_path}):
+     * after the chain verifies (step 5), every certificate of each verified chain but a self-issued
+     * root is checked against the CRLs of its issuer in {@code store}. A listed serial fails with
+     * {@link Reason#DEVID_REVOKED}; a certificate no current CRL covers fails with {@link
+     * Reason#REVOCATION_UNAVAILABLE} when the store's mode is {@link
+     * dev.tpmdevid.verifier.x509.CrlMode#STRICT} and passes in best-effort mode. Open the store
+     * with {@link RevocationStore#open}; it re-reads its files when they change, so one verifier
+     * can keep it. The verifier does not own it: close it when the verifier is no longer used.
+     * Default: null, no revocation check (as SPIRE's Go server).
+     */
+    public Builder devIdRevocation(RevocationStore store) {
+      this.devIdRevocation = store;
+      return this;
+    }
+
+    /**
+     * CRLs for the EK chain (the plugin's {@code endorsement_crl_path}), as {@link
+     * #devIdRevocation} after step 11: a listed serial fails with {@link Reason#EK_REVOKED}.
+     * Default: null, no revocation check.
+     */
+    public Builder endorsementRevocation(RevocationStore store) {
+      this.endorsementRevocation = store;
       return this;
     }
 

@@ -1,5 +1,6 @@
 package dev.tpmdevid.verifier;
 
+import dev.tpmdevid.verifier.x509.RevocationStore;
 import dev.tpmdevid.verifier.x509.TrustBundle;
 import java.time.Clock;
 
@@ -23,4 +24,20 @@ public interface VerificationPolicy {
 
   /** Time source for certificate validity. */
   Clock clock();
+
+  /**
+   * CRLs checked against the verified DevID chains ({@code devid_crl_path}); null (the default): no
+   * revocation check.
+   */
+  default RevocationStore devIdRevocation() {
+    return null;
+  }
+
+  /**
+   * CRLs checked against the verified EK chain ({@code endorsement_crl_path}); null (the default):
+   * no revocation check.
+   */
+  default RevocationStore endorsementRevocation() {
+    return null;
+  }
 }

@@ -8,9 +8,9 @@ import dev.tpmdevid.core.tpm.KeyComparison;
 import dev.tpmdevid.core.tpm.ObjectAttributes;
 import dev.tpmdevid.core.tpm.TpmAlg;
 import dev.tpmdevid.core.tpm.TpmtPublic;
+import dev.tpmdevid.labpki.KeyType;
+import dev.tpmdevid.labpki.TestPki;
 import dev.tpmdevid.verifier.testing.SoftwareAgent;
-import dev.tpmdevid.verifier.testing.SoftwareAgent.KeyType;
-import dev.tpmdevid.verifier.testing.TestPki;
 import dev.tpmdevid.verifier.x509.TrustBundle;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
@@ -31,10 +31,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The edges of the server's own checks (docs/security.md#stricter-than-go hardening H1-H4, the
- * size limits, the configuration ranges), each on the value just inside and just outside the
- * limit, asserting the check's message. Called directly on the check so one property is varied at
- * a time (through the plugin, an earlier check would often answer first).
+ * The edges of the server's own checks (docs/security.md#stricter-than-go hardening H1-H4, the size
+ * limits, the configuration ranges), each on the value just inside and just outside the limit,
+ * asserting the check's message. Called directly on the check so one property is varied at a time
+ * (through the plugin, an earlier check would often answer first).
  */
 class CheckBoundariesTest {
   private static SoftwareAgent agent;
@@ -47,14 +47,21 @@ class CheckBoundariesTest {
   }
 
   /** The policy the server plugin builds from the agent's CA bundles (allow_ecc_ek = true). */
-  private record Policy(TrustBundle devIdRoots, TrustBundle endorsementRoots, boolean allowEccEk,
-      boolean allowEccAk, Clock clock) implements VerificationPolicy {}
+  private record Policy(
+      TrustBundle devIdRoots,
+      TrustBundle endorsementRoots,
+      boolean allowEccEk,
+      boolean allowEccAk,
+      Clock clock)
+      implements VerificationPolicy {}
 
   private static VerificationPolicy config(boolean allowEccAk) throws Exception {
     return new Policy(
         TrustBundle.fromPem(agent.devIdBundlePem().getBytes(StandardCharsets.US_ASCII)),
         TrustBundle.fromPem(agent.ekBundlePem().getBytes(StandardCharsets.US_ASCII)),
-        true, allowEccAk, Clock.systemUTC());
+        true,
+        allowEccAk,
+        Clock.systemUTC());
   }
 
   private interface Check {
@@ -62,12 +69,17 @@ class CheckBoundariesTest {
   }
 
   private static void assertRefused(Check c, String message) {
-    assertThatThrownBy(c::run).isInstanceOfSatisfying(AttestationFailure.class, e -> {
-      // the server maps every reason except CREDENTIAL/CHALLENGE_STATE to INVALID_ARGUMENT
-      assertThat(e.reason()).isNotIn(AttestationFailure.Reason.CREDENTIAL,
-          AttestationFailure.Reason.CHALLENGE_STATE);
-      assertThat(e.getMessage()).isEqualTo(message);
-    });
+    assertThatThrownBy(c::run)
+        .isInstanceOfSatisfying(
+            AttestationFailure.class,
+            e -> {
+              // the server maps every reason but CREDENTIAL/CHALLENGE_STATE to INVALID_ARGUMENT
+              assertThat(e.reason())
+                  .isNotIn(
+                      AttestationFailure.Reason.CREDENTIAL,
+                      AttestationFailure.Reason.CHALLENGE_STATE);
+              assertThat(e.getMessage()).isEqualTo(message);
+            });
   }
 
   private static void assertAccepted(Check c) {
@@ -87,38 +99,64 @@ class CheckBoundariesTest {
     TpmtPublic ak = agent.akPub;
     String p = "attestation key attributes check failed: ";
     assertAccepted(() -> AttestationVerifier.checkAkAttributes(config, ak));
-    assertRefused(() -> AttestationVerifier.checkAkAttributes(config,
-        ak.toBuilder().nameAlg(TpmAlg.SHA384).build()), p + "name algorithm must be SHA-256");
-    assertRefused(() -> AttestationVerifier.checkAkAttributes(config,
-        ak.toBuilder().rsaKeyBits(1024).rsaModulus(modulus1024()).build()),
+    assertRefused(
+        () ->
+            AttestationVerifier.checkAkAttributes(
+                config, ak.toBuilder().nameAlg(TpmAlg.SHA384).build()),
+        p + "name algorithm must be SHA-256");
+    assertRefused(
+        () ->
+            AttestationVerifier.checkAkAttributes(
+                config, ak.toBuilder().rsaKeyBits(1024).rsaModulus(modulus1024()).build()),
         p + "RSA key smaller than 2048 bits");
-    assertRefused(() -> AttestationVerifier.checkAkAttributes(config,
-        ak.toBuilder().scheme(TpmtPublic.Scheme.NULL).build()),
+    assertRefused(
+        () ->
+            AttestationVerifier.checkAkAttributes(
+                config, ak.toBuilder().scheme(TpmtPublic.Scheme.NULL).build()),
         p + "signing scheme must be RSASSA or RSAPSS");
-    assertAccepted(() -> AttestationVerifier.checkAkAttributes(config,
-        ak.toBuilder().scheme(TpmtPublic.Scheme.RSAPSS_SHA256).build()));
+    assertAccepted(
+        () ->
+            AttestationVerifier.checkAkAttributes(
+                config, ak.toBuilder().scheme(TpmtPublic.Scheme.RSAPSS_SHA256).build()));
     // the scheme's hash: SHA-256, -384, -512 pass, SHA-1 does not
     for (int h : new int[] {TpmAlg.SHA384, TpmAlg.SHA512}) {
-      assertAccepted(() -> AttestationVerifier.checkAkAttributes(config,
-          ak.toBuilder().scheme(new TpmtPublic.Scheme(TpmAlg.RSASSA, h)).build()));
+      assertAccepted(
+          () ->
+              AttestationVerifier.checkAkAttributes(
+                  config, ak.toBuilder().scheme(new TpmtPublic.Scheme(TpmAlg.RSASSA, h)).build()));
     }
-    assertRefused(() -> AttestationVerifier.checkAkAttributes(config,
-        ak.toBuilder().scheme(new TpmtPublic.Scheme(TpmAlg.RSASSA, TpmAlg.SHA1)).build()),
+    assertRefused(
+        () ->
+            AttestationVerifier.checkAkAttributes(
+                config,
+                ak.toBuilder().scheme(new TpmtPublic.Scheme(TpmAlg.RSASSA, TpmAlg.SHA1)).build()),
         p + "signing scheme hash must be SHA-256 or stronger");
 
     TpmtPublic eccAk = SoftwareAgent.of(KeyType.RSA, KeyType.ECC, KeyType.RSA).akPub;
     assertAccepted(() -> AttestationVerifier.checkAkAttributes(config, eccAk));
-    assertRefused(() -> AttestationVerifier.checkAkAttributes(config(false), eccAk),
+    assertRefused(
+        () -> AttestationVerifier.checkAkAttributes(config(false), eccAk),
         p + "ECC attestation keys are disabled (allow_ecc_ak)");
     assertAccepted(() -> AttestationVerifier.checkAkAttributes(config(false), ak));
-    assertRefused(() -> AttestationVerifier.checkAkAttributes(config,
-        eccAk.toBuilder().curveId(TpmAlg.ECC_NIST_P521).eccPoint(new byte[0], new byte[0]).build()),
+    assertRefused(
+        () ->
+            AttestationVerifier.checkAkAttributes(
+                config,
+                eccAk.toBuilder()
+                    .curveId(TpmAlg.ECC_NIST_P521)
+                    .eccPoint(new byte[0], new byte[0])
+                    .build()),
         p + "curve must be NIST P-256 or P-384");
-    assertRefused(() -> AttestationVerifier.checkAkAttributes(config,
-        eccAk.toBuilder().scheme(TpmtPublic.Scheme.NULL).build()),
+    assertRefused(
+        () ->
+            AttestationVerifier.checkAkAttributes(
+                config, eccAk.toBuilder().scheme(TpmtPublic.Scheme.NULL).build()),
         p + "signing scheme must be ECDSA");
-    assertRefused(() -> AttestationVerifier.checkAkAttributes(config,
-        eccAk.toBuilder().scheme(new TpmtPublic.Scheme(TpmAlg.ECDSA, TpmAlg.SHA1)).build()),
+    assertRefused(
+        () ->
+            AttestationVerifier.checkAkAttributes(
+                config,
+                eccAk.toBuilder().scheme(new TpmtPublic.Scheme(TpmAlg.ECDSA, TpmAlg.SHA1)).build()),
         p + "signing scheme hash must be SHA-256 or stronger");
   }
 
@@ -130,20 +168,33 @@ class CheckBoundariesTest {
     String p = "DevID key attributes check failed: ";
     assertAccepted(() -> AttestationVerifier.checkDevIdKeyAttributes(d));
     for (int alg : new int[] {TpmAlg.SHA384, TpmAlg.SHA512}) {
-      assertAccepted(() -> AttestationVerifier.checkDevIdKeyAttributes(
-          d.toBuilder().nameAlg(alg).build()));
+      assertAccepted(
+          () -> AttestationVerifier.checkDevIdKeyAttributes(d.toBuilder().nameAlg(alg).build()));
     }
-    assertRefused(() -> AttestationVerifier.checkDevIdKeyAttributes(
-        d.toBuilder().nameAlg(TpmAlg.SHA1).build()), p + "name algorithm must be SHA-256 or stronger");
+    assertRefused(
+        () ->
+            AttestationVerifier.checkDevIdKeyAttributes(d.toBuilder().nameAlg(TpmAlg.SHA1).build()),
+        p + "name algorithm must be SHA-256 or stronger");
     // a restricted signing DevID: accepted, as SPIRE's Go agent signs with one and Go accepts it
-    assertAccepted(() -> AttestationVerifier.checkDevIdKeyAttributes(
-        d.toBuilder().attributes(ObjectAttributes.fromBits(SoftwareAgent.GO_DEVID_ATTRIBUTES
-            | 0x00010000)).build()));
-    assertRefused(() -> AttestationVerifier.checkDevIdKeyAttributes(
-        d.toBuilder().attributes(ObjectAttributes.fromBits(SoftwareAgent.GO_DEVID_ATTRIBUTES
-            | 0x00020000)).build()), p + "decrypt must not be set");
-    assertRefused(() -> AttestationVerifier.checkDevIdKeyAttributes(
-        d.toBuilder().attributes(ObjectAttributes.fromBits(0x00000072)).build()),
+    assertAccepted(
+        () ->
+            AttestationVerifier.checkDevIdKeyAttributes(
+                d.toBuilder()
+                    .attributes(
+                        ObjectAttributes.fromBits(SoftwareAgent.GO_DEVID_ATTRIBUTES | 0x00010000))
+                    .build()));
+    assertRefused(
+        () ->
+            AttestationVerifier.checkDevIdKeyAttributes(
+                d.toBuilder()
+                    .attributes(
+                        ObjectAttributes.fromBits(SoftwareAgent.GO_DEVID_ATTRIBUTES | 0x00020000))
+                    .build()),
+        p + "decrypt must not be set");
+    assertRefused(
+        () ->
+            AttestationVerifier.checkDevIdKeyAttributes(
+                d.toBuilder().attributes(ObjectAttributes.fromBits(0x00000072)).build()),
         p + "sign not set");
   }
 
@@ -154,24 +205,41 @@ class CheckBoundariesTest {
     TpmtPublic ek = agent.ekPub;
     String p = "endorsement key attributes check failed: ";
     assertAccepted(() -> AttestationVerifier.checkEkAttributes(ek));
-    assertAccepted(() -> AttestationVerifier.checkEkAttributes(
-        ek.toBuilder().symmetric(TpmtPublic.Symmetric.AES_256_CFB).build()));
-    assertAccepted(() -> AttestationVerifier.checkEkAttributes(
-        ek.toBuilder().nameAlg(TpmAlg.SHA384).authPolicy(new byte[0]).build()));
-    for (TpmtPublic.Symmetric s : List.of(TpmtPublic.Symmetric.NULL,
-        new TpmtPublic.Symmetric(TpmAlg.AES, 192, TpmAlg.CFB),
-        new TpmtPublic.Symmetric(TpmAlg.AES, 128, TpmAlg.CTR))) {
-      assertRefused(() -> AttestationVerifier.checkEkAttributes(ek.toBuilder().symmetric(s).build()),
+    assertAccepted(
+        () ->
+            AttestationVerifier.checkEkAttributes(
+                ek.toBuilder().symmetric(TpmtPublic.Symmetric.AES_256_CFB).build()));
+    assertAccepted(
+        () ->
+            AttestationVerifier.checkEkAttributes(
+                ek.toBuilder().nameAlg(TpmAlg.SHA384).authPolicy(new byte[0]).build()));
+    for (TpmtPublic.Symmetric s :
+        List.of(
+            TpmtPublic.Symmetric.NULL,
+            new TpmtPublic.Symmetric(TpmAlg.AES, 192, TpmAlg.CFB),
+            new TpmtPublic.Symmetric(TpmAlg.AES, 128, TpmAlg.CTR))) {
+      assertRefused(
+          () -> AttestationVerifier.checkEkAttributes(ek.toBuilder().symmetric(s).build()),
           p + "symmetric algorithm must be AES-128-CFB or AES-256-CFB");
     }
     for (int alg : new int[] {TpmAlg.SHA1, TpmAlg.SHA512}) {
-      assertRefused(() -> AttestationVerifier.checkEkAttributes(ek.toBuilder().nameAlg(alg).authPolicy(new byte[0]).build()),
+      assertRefused(
+          () ->
+              AttestationVerifier.checkEkAttributes(
+                  ek.toBuilder().nameAlg(alg).authPolicy(new byte[0]).build()),
           p + "name algorithm must be SHA-256 or SHA-384");
     }
-    assertRefused(() -> AttestationVerifier.checkEkAttributes(ek.toBuilder().rsaKeyBits(1024).rsaModulus(modulus1024()).build()),
+    assertRefused(
+        () ->
+            AttestationVerifier.checkEkAttributes(
+                ek.toBuilder().rsaKeyBits(1024).rsaModulus(modulus1024()).build()),
         p + "RSA key smaller than 2048 bits");
-    assertRefused(() -> AttestationVerifier.checkEkAttributes(ek.toBuilder()
-        .attributes(ObjectAttributes.fromBits(SoftwareAgent.EK_ATTRIBUTES | 0x00040000)).build()),
+    assertRefused(
+        () ->
+            AttestationVerifier.checkEkAttributes(
+                ek.toBuilder()
+                    .attributes(ObjectAttributes.fromBits(SoftwareAgent.EK_ATTRIBUTES | 0x00040000))
+                    .build()),
         p + "sign must not be set");
     TpmtPublic eccEk = SoftwareAgent.of(KeyType.ECC, KeyType.RSA, KeyType.RSA).ekPub;
     assertAccepted(() -> AttestationVerifier.checkEkAttributes(eccEk));
@@ -180,31 +248,43 @@ class CheckBoundariesTest {
   @Test
   void ekCertificateThatIsACa_refusedWhateverItsPathLen() throws Exception {
     for (Integer pathLen : new Integer[] {null, 0, 1}) {
-      java.security.cert.X509Certificate ca = TestPki.cert("EK CA " + pathLen).issuedBy(agent.ekCa)
-          .key(agent.ekKey.getPublic()).ca(pathLen).tcgEkSan().build();
-      assertRefused(() -> AttestationVerifier.verifyEkChain(config, dev.tpmdevid.verifier.x509.Cert.of(ca)),
+      java.security.cert.X509Certificate ca =
+          TestPki.cert("EK CA " + pathLen)
+              .issuedBy(agent.ekCa)
+              .key(agent.ekKey.getPublic())
+              .ca(pathLen)
+              .tcgEkSan()
+              .build();
+      assertRefused(
+          () -> AttestationVerifier.verifyEkChain(config, dev.tpmdevid.verifier.x509.Cert.of(ca)),
           "cannot verify EK signature: endorsement certificate verification failed: "
               + "endorsement certificate is a CA certificate");
     }
-    assertAccepted(() -> AttestationVerifier.verifyEkChain(config,
-        dev.tpmdevid.verifier.x509.Cert.of(agent.ekCert)));
+    assertAccepted(
+        () ->
+            AttestationVerifier.verifyEkChain(
+                config, dev.tpmdevid.verifier.x509.Cert.of(agent.ekCert)));
   }
 
   // ---------------------------------------------------------------- H1/step 10: key equality
 
   private static ECPublicKey ecKey(ECPublicKey base, BigInteger x, BigInteger y) throws Exception {
-    return (ECPublicKey) KeyFactory.getInstance("EC")
-        .generatePublic(new ECPublicKeySpec(new ECPoint(x, y), base.getParams()));
+    return (ECPublicKey)
+        KeyFactory.getInstance("EC")
+            .generatePublic(new ECPublicKeySpec(new ECPoint(x, y), base.getParams()));
   }
 
   @Test
   void keyComparison_namesThePartThatDiffers() throws Exception {
     RSAPublicKey rsa = (RSAPublicKey) TestPki.rsa().getPublic();
     KeyFactory rf = KeyFactory.getInstance("RSA");
-    PublicKey sameRsa = rf.generatePublic(new RSAPublicKeySpec(rsa.getModulus(), rsa.getPublicExponent()));
-    PublicKey otherExp = rf.generatePublic(new RSAPublicKeySpec(rsa.getModulus(), BigInteger.valueOf(3)));
-    PublicKey otherMod = rf.generatePublic(new RSAPublicKeySpec(
-        rsa.getModulus().add(BigInteger.TWO), rsa.getPublicExponent()));
+    PublicKey sameRsa =
+        rf.generatePublic(new RSAPublicKeySpec(rsa.getModulus(), rsa.getPublicExponent()));
+    PublicKey otherExp =
+        rf.generatePublic(new RSAPublicKeySpec(rsa.getModulus(), BigInteger.valueOf(3)));
+    PublicKey otherMod =
+        rf.generatePublic(
+            new RSAPublicKeySpec(rsa.getModulus().add(BigInteger.TWO), rsa.getPublicExponent()));
     assertThat(KeyComparison.difference(rsa, sameRsa)).isNull();
     assertThat(KeyComparison.difference(rsa, otherExp)).isEqualTo("exponent mismatch");
     assertThat(KeyComparison.difference(rsa, otherMod)).isEqualTo("modulus mismatch");
@@ -215,7 +295,8 @@ class CheckBoundariesTest {
     BigInteger y = ec.getW().getAffineY();
     assertThat(KeyComparison.difference(ec, ecKey(ec, x, y))).isNull();
     // the negated point (x, p - y) is on the curve: same X, other Y
-    assertThat(KeyComparison.difference(ec, ecKey(ec, x, p.subtract(y)))).isEqualTo("point mismatch");
+    assertThat(KeyComparison.difference(ec, ecKey(ec, x, p.subtract(y))))
+        .isEqualTo("point mismatch");
     ECPublicKey other = (ECPublicKey) TestPki.p256().getPublic();
     assertThat(KeyComparison.difference(ec, other)).isEqualTo("point mismatch");
     ECPublicKey p384 = (ECPublicKey) TestPki.ec("secp384r1").getPublic();
@@ -231,20 +312,32 @@ class CheckBoundariesTest {
   void devIdCertificateCount_atMost16() throws Exception {
     byte[] leaf = agent.devIdCert.getEncoded();
     List<byte[]> sixteen = Collections.nCopies(AttestationVerifier.MAX_DEVID_CERTIFICATES, leaf);
-    List<byte[]> seventeen = Collections.nCopies(AttestationVerifier.MAX_DEVID_CERTIFICATES + 1, leaf);
+    List<byte[]> seventeen =
+        Collections.nCopies(AttestationVerifier.MAX_DEVID_CERTIFICATES + 1, leaf);
     assertThat(AttestationVerifier.requireDevIdCertificate(request(sixteen))).hasSize(16);
-    assertRefused(() -> AttestationVerifier.requireDevIdCertificate(request(seventeen)),
+    assertRefused(
+        () -> AttestationVerifier.requireDevIdCertificate(request(seventeen)),
         "too many DevID certificates (at most 16)");
-    assertRefused(() -> AttestationVerifier.requireDevIdCertificate(request(List.of())),
+    assertRefused(
+        () -> AttestationVerifier.requireDevIdCertificate(request(List.of())),
         "no DevID certificate to attest");
-    assertRefused(() -> AttestationVerifier.requireDevIdCertificate(request(null)),
+    assertRefused(
+        () -> AttestationVerifier.requireDevIdCertificate(request(null)),
         "no DevID certificate to attest");
   }
 
   private static dev.tpmdevid.core.wire.AttestationRequest request(List<byte[]> devIdCerts) {
     dev.tpmdevid.core.wire.AttestationRequest r = agent.attestationRequest();
-    byte[] json = new dev.tpmdevid.core.wire.AttestationRequest(devIdCerts, r.devIdPub(), r.ekCert(),
-        r.ekPub(), r.akPub(), r.certifiedDevId(), r.certificationSignature()).toJson();
+    byte[] json =
+        new dev.tpmdevid.core.wire.AttestationRequest(
+                devIdCerts,
+                r.devIdPub(),
+                r.ekCert(),
+                r.ekPub(),
+                r.akPub(),
+                r.certifiedDevId(),
+                r.certificationSignature())
+            .toJson();
     try {
       return dev.tpmdevid.core.wire.AttestationRequest.fromJson(json);
     } catch (Exception e) {
@@ -267,7 +360,8 @@ class CheckBoundariesTest {
 
   @Test
   void challengeResponseSize_atMost16KiB() throws Exception {
-    byte[] json = new dev.tpmdevid.core.wire.ChallengeResponse(new byte[] {1}, new byte[] {2}).toJson();
+    byte[] json =
+        new dev.tpmdevid.core.wire.ChallengeResponse(new byte[] {1}, new byte[] {2}).toJson();
     int max = AttestationVerifier.MAX_CHALLENGE_RESPONSE_BYTES;
     byte[] exact = Arrays.copyOf(json, max);
     Arrays.fill(exact, json.length, max, (byte) ' ');
@@ -275,7 +369,8 @@ class CheckBoundariesTest {
         .containsExactly(2);
     byte[] over = Arrays.copyOf(exact, max + 1);
     over[max] = ' ';
-    assertRefused(() -> AttestationVerifier.decodeChallengeResponse(over),
+    assertRefused(
+        () -> AttestationVerifier.decodeChallengeResponse(over),
         "unable to unmarshall challenges response: response too large");
   }
 

@@ -3,7 +3,7 @@ package dev.tpmdevid.verifier;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.tpmdevid.verifier.testing.TestPki;
+import dev.tpmdevid.labpki.TestPki;
 import java.security.KeyPair;
 import java.security.Signature;
 import java.security.SignatureException;
@@ -11,7 +11,9 @@ import java.util.Arrays;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** The server's ECDSA verification provider: first for verify, absent for signing, same verdicts. */
+/**
+ * The server's ECDSA verification provider: first for verify, absent for signing, same verdicts.
+ */
 class EcdsaVerificationTest {
   static final byte[] DATA = "nonce".getBytes();
 
@@ -68,11 +70,15 @@ class EcdsaVerificationTest {
 
   @Test
   void refusesToSign() {
-    assertThatThrownBy(() -> {
-      Signature s = Signature.getInstance("SHA256withECDSA", java.security.Security.getProvider(
-          EcdsaVerification.NAME));
-      s.initSign(TestPki.p256().getPrivate());
-    }).isInstanceOf(java.security.InvalidKeyException.class);
+    assertThatThrownBy(
+            () -> {
+              Signature s =
+                  Signature.getInstance(
+                      "SHA256withECDSA",
+                      java.security.Security.getProvider(EcdsaVerification.NAME));
+              s.initSign(TestPki.p256().getPrivate());
+            })
+        .isInstanceOf(java.security.InvalidKeyException.class);
   }
 
   static boolean verifyOrThrow(KeyPair kp, byte[] sig) throws Exception {

@@ -41,12 +41,17 @@ class LibraryExampleTest {
    * One attestation: {@code agent} stands for the transport to the node (it takes the
    * ChallengeRequest JSON and returns the ChallengeResponse JSON).
    */
-  static String attest(Path devIdCaPem, Path endorsementCaPem, byte[] attestationRequestJson,
-      UnaryOperator<byte[]> agent) throws IOException, GeneralSecurityException {
-    TpmDevIdVerifier verifier = TpmDevIdVerifier.builder()   // build once, share across threads
-        .devIdRoots(readPem(devIdCaPem))
-        .endorsementRoots(readPem(endorsementCaPem))
-        .build();
+  static String attest(
+      Path devIdCaPem,
+      Path endorsementCaPem,
+      byte[] attestationRequestJson,
+      UnaryOperator<byte[]> agent)
+      throws IOException, GeneralSecurityException {
+    TpmDevIdVerifier verifier =
+        TpmDevIdVerifier.builder() // build once, share across threads
+            .devIdRoots(readPem(devIdCaPem))
+            .endorsementRoots(readPem(endorsementCaPem))
+            .build();
     try {
       TpmDevIdVerifier.Challenge challenge = verifier.begin(attestationRequestJson);
       byte[] response = agent.apply(challenge.challengeJson());
@@ -56,6 +61,7 @@ class LibraryExampleTest {
       return "refused at " + e.reason() + ": " + e.getMessage();
     }
   }
+
   // [/example]
 
   @Test
@@ -65,7 +71,8 @@ class LibraryExampleTest {
     Path ekCa = Files.writeString(dir.resolve("endorsement-ca.pem"), agent.ekBundlePem());
 
     String attested = attest(devIdCa, ekCa, agent.payload(), agent::respond);
-    assertThat(attested).startsWith("spiffe://example.org/spire/agent/tpm_devid/")
+    assertThat(attested)
+        .startsWith("spiffe://example.org/spire/agent/tpm_devid/")
         .contains("[subject:cn:", "ca:fingerprint:");
 
     SoftwareAgent stranger = SoftwareAgent.goLike();

@@ -17,9 +17,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Seeded mutations of a genuine payload's binary members (bit flips, truncation, extension,
- * length-field damage, byte replacement), each run through a whole attestation ({@code begin},
- * then {@code complete} with the genuine agent's answer): no mutation of a security-relevant field
- * may be accepted (docs/security.md#a11-hostile-input), and every refusal is an {@link
+ * length-field damage, byte replacement), each run through a whole attestation ({@code begin}, then
+ * {@code complete} with the genuine agent's answer): no mutation of a security-relevant field may
+ * be accepted (docs/security.md#a11-hostile-input), and every refusal is an {@link
  * AttestationFailure} blaming the evidence, never another exception.
  *
  * <p>The one region the server does not use is EKPub's authPolicy (the credential depends on the
@@ -28,16 +28,25 @@ import org.junit.jupiter.api.Test;
  * anything else fails the test.
  */
 class PayloadMutationTest {
-  private static final String[] MEMBERS = {"DevIDPub", "EKCert", "EKPub", "AKPub", "CertifiedDevID",
-      "CertificationSignature", "DevIDCert[0]", "DevIDCert[1]"};
+  private static final String[] MEMBERS = {
+    "DevIDPub",
+    "EKCert",
+    "EKPub",
+    "AKPub",
+    "CertifiedDevID",
+    "CertificationSignature",
+    "DevIDCert[0]",
+    "DevIDCert[1]"
+  };
 
   @Test
   void noSecurityRelevantMutationAccepted() throws Exception {
     SoftwareAgent agent = SoftwareAgent.goLike();
-    TpmDevIdVerifier v = TpmDevIdVerifier.builder()
-        .devIdRoots(List.of(agent.devIdRoot.cert()))
-        .endorsementRoots(List.of(agent.ekCa.cert()))
-        .build();
+    TpmDevIdVerifier v =
+        TpmDevIdVerifier.builder()
+            .devIdRoots(List.of(agent.devIdRoot.cert()))
+            .endorsementRoots(List.of(agent.ekCa.cert()))
+            .build();
     AttestationRequest g = agent.attestationRequest();
     Random rnd = new Random(20261129L);
     List<String> acceptedHarmless = new ArrayList<>();
@@ -47,8 +56,16 @@ class PayloadMutationTest {
     int mutations = 0;
     for (int i = 0; i < 1500; i++) {
       List<byte[]> certs = new ArrayList<>(g.devIdCert());
-      byte[][] f = {g.devIdPub(), g.ekCert(), g.ekPub(), g.akPub(), g.certifiedDevId(),
-          g.certificationSignature(), certs.get(0), certs.get(1)};
+      byte[][] f = {
+        g.devIdPub(),
+        g.ekCert(),
+        g.ekPub(),
+        g.akPub(),
+        g.certifiedDevId(),
+        g.certificationSignature(),
+        certs.get(0),
+        certs.get(1)
+      };
       int which = rnd.nextInt(f.length);
       byte[] original = f[which];
       f[which] = mutate(original, rnd);
@@ -71,13 +88,18 @@ class PayloadMutationTest {
           acceptedRelevant.add(entry);
         }
       } catch (AttestationFailure e) {
-        assertThat(e.reason()).as("%s: %s", what, e.getMessage())
+        assertThat(e.reason())
+            .as("%s: %s", what, e.getMessage())
             .isNotIn(Reason.CREDENTIAL, Reason.CHALLENGE_STATE);
         refusedBy.merge(e.reason(), 1, Integer::sum);
       }
     }
-    String summary = mutations + " mutations; refused by " + refusedBy + "; accepted (harmless): "
-        + acceptedHarmless;
+    String summary =
+        mutations
+            + " mutations; refused by "
+            + refusedBy
+            + "; accepted (harmless): "
+            + acceptedHarmless;
     System.out.println("PayloadMutationTest: " + summary);
     assertThat(acceptedRelevant).as(summary).isEmpty();
     // the run exercised every member and the refusals came from many different checks

@@ -11,8 +11,8 @@ import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * A unix-socket relay in front of swtpm's command socket that counts TPM commands: each command is a
- * 10-byte header (tag, size, code) and its body, answered by one response of the same framing.
+ * A unix-socket relay in front of swtpm's command socket that counts TPM commands: each command is
+ * a 10-byte header (tag, size, code) and its body, answered by one response of the same framing.
  * Handles any number of connections (SPIRE's Go agent reconnects per command; ours keeps one).
  * Bytes are relayed unchanged and never logged.
  */
@@ -50,7 +50,8 @@ final class CountingTpmProxy implements AutoCloseable {
   }
 
   private void relay(SocketChannel client) {
-    try (client; SocketChannel tpm = SocketChannel.open(UnixDomainSocketAddress.of(upstream))) {
+    try (client;
+        SocketChannel tpm = SocketChannel.open(UnixDomainSocketAddress.of(upstream))) {
       while (true) {
         ByteBuffer cmd = frame(client);
         if (cmd == null) {

@@ -1,14 +1,14 @@
 package dev.tpmdevid.bench;
 
+import dev.tpmdevid.labpki.KeyType;
 import dev.tpmdevid.server.InProcessServer;
-import dev.tpmdevid.verifier.testing.SoftwareAgent;
-import dev.tpmdevid.verifier.testing.SoftwareAgent.KeyType;
 import dev.tpmdevid.testbed.host.AgentSide;
 import dev.tpmdevid.testbed.host.AttestationOutcome;
 import dev.tpmdevid.testbed.host.AttestationRelay;
 import dev.tpmdevid.testbed.host.PluginCommands;
 import dev.tpmdevid.testbed.host.PluginHost;
 import dev.tpmdevid.testbed.host.PluginKind;
+import dev.tpmdevid.verifier.testing.SoftwareAgent;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -21,25 +21,25 @@ import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Our server plugin against SPIRE's Go server plugin through the real plugin interface: both binaries
- * ({@code bin/tpm-devid-server-plugin} and {@code go-tpm-devid-server-plugin}) loaded by the same
- * {@link PluginHost}, configured with the same trust bundles, and driven by the same software agent
- * (all RSA-2048, what the Go server accepts) over N concurrent Attest streams, {@code count}
- * attestations per N. Reports attestations/s, p50/p99 latency, the plugin process's CPU per
- * attestation (utime+stime from /proc, independent of the driver's own CPU) and its peak RSS
- * (VmHWM); and the same driver against our pipeline called in-process.
+ * Our server plugin against SPIRE's Go server plugin through the real plugin interface: both
+ * binaries ({@code bin/tpm-devid-server-plugin} and {@code go-tpm-devid-server-plugin}) loaded by
+ * the same {@link PluginHost}, configured with the same trust bundles, and driven by the same
+ * software agent (all RSA-2048, what the Go server accepts) over N concurrent Attest streams,
+ * {@code count} attestations per N. Reports attestations/s, p50/p99 latency, the plugin process's
+ * CPU per attestation (utime+stime from /proc, independent of the driver's own CPU) and its peak
+ * RSS (VmHWM); and the same driver against our pipeline called in-process.
  *
  * <p>The driver's agent work (an RSA-2048 signature and an OAEP decryption per attestation) runs in
  * this JVM, on the same cores as the plugin: the rates are those of the whole rig, the CPU per
  * attestation is the plugin's alone. Prints {@code ratio server-java-vs-go} (rate at N = 8).
  *
  * <p>Before the measured runs each plugin gets a warm-up of {@code max(200, count)} attestations at
- * N = 8 (the JIT of a long-lived server plugin; Go's plugin gets the same). The plugin CPU is also split:
- * {@code jit_ms} is the part spent in the JVM's compiler threads (still compiling after the warm-up),
- * {@code app_ms} the rest (gRPC, the pipeline, GC).
+ * N = 8 (the JIT of a long-lived server plugin; Go's plugin gets the same). The plugin CPU is also
+ * split: {@code jit_ms} is the part spent in the JVM's compiler threads (still compiling after the
+ * warm-up), {@code app_ms} the rest (gRPC, the pipeline, GC).
  *
- * <p>A third row, {@code java-c1}, runs our plugin jar with the launcher's common flags plus the agent
- * plugin's C1-only compilation ({@link #c1Only}), the server's flags before they got C2.
+ * <p>A third row, {@code java-c1}, runs our plugin jar with the launcher's common flags plus the
+ * agent plugin's C1-only compilation ({@link #c1Only}), the server's flags before they got C2.
  *
  * <p>Usage: {@code ServerLoad [count]}.
  */
@@ -49,12 +49,21 @@ public final class ServerLoad {
 
   private ServerLoad() {}
 
-  record Result(String impl, int n, int count, double rate, double p50, double p99, double cpuMsPerAtt,
-      long hwmKib, double jitMsPerAtt) {}
+  record Result(
+      String impl,
+      int n,
+      int count,
+      double rate,
+      double p50,
+      double p99,
+      double cpuMsPerAtt,
+      long hwmKib,
+      double jitMsPerAtt) {}
 
   public static void main(String[] args) throws Exception {
     int count = args.length > 0 ? Integer.parseInt(args[0]) : 1000;
-    SoftwareAgent agent = SoftwareAgent.of(KeyType.RSA, KeyType.RSA, KeyType.RSA, KeyType.RSA, KeyType.RSA);
+    SoftwareAgent agent =
+        SoftwareAgent.of(KeyType.RSA, KeyType.RSA, KeyType.RSA, KeyType.RSA, KeyType.RSA);
     Path dir = Files.createTempDirectory("tdbench");
     Path devIdCa = Files.writeString(dir.resolve("devid.pem"), agent.devIdBundlePem());
     Path ekCa = Files.writeString(dir.resolve("ek.pem"), agent.ekBundlePem());
@@ -63,12 +72,14 @@ public final class ServerLoad {
 
     List<Result> results = new ArrayList<>();
     for (String impl : new String[] {"java", "java-c1", "go"}) {
-      List<String> cmd = switch (impl) {
-        case "java" -> PluginCommands.server();
-        case "java-c1" -> c1Only();
-        default -> PluginCommands.go(PluginKind.SERVER);
-      };
-      // -Dbench.jfr=FILE: a JFR recording of our plugin over the measured runs (jcmd, launcher flags kept)
+      List<String> cmd =
+          switch (impl) {
+            case "java" -> PluginCommands.server();
+            case "java-c1" -> c1Only();
+            default -> PluginCommands.go(PluginKind.SERVER);
+          };
+      // -Dbench.jfr=FILE: a JFR recording of our plugin over the measured runs (jcmd, launcher
+      // flags kept)
       String jfr = impl.equals("java") ? System.getProperty("bench.jfr") : null;
       PluginHost.Builder builder = PluginHost.builder(PluginKind.SERVER, cmd);
       try (PluginHost server = builder.start()) {
@@ -82,9 +93,19 @@ public final class ServerLoad {
           long jit0 = compilerTicks(server.pid());
           Result r = run(server, agent, payload, n, count);
           long ticks = cpuTicks(server.pid()) - cpu0;
-          long jit = Math.max(0, compilerTicks(server.pid()) - jit0); // a compiler thread may have ended
-          results.add(new Result(impl, n, count, r.rate, r.p50, r.p99,
-              ticks * 1000.0 / CLK_TCK / count, hwm(server.pid()), jit * 1000.0 / CLK_TCK / count));
+          long jit =
+              Math.max(0, compilerTicks(server.pid()) - jit0); // a compiler thread may have ended
+          results.add(
+              new Result(
+                  impl,
+                  n,
+                  count,
+                  r.rate,
+                  r.p50,
+                  r.p99,
+                  ticks * 1000.0 / CLK_TCK / count,
+                  hwm(server.pid()),
+                  jit * 1000.0 / CLK_TCK / count));
         }
         if (jfr != null) {
           jcmd(server.pid(), "JFR.stop", "name=bench", "filename=" + jfr);
@@ -97,16 +118,39 @@ public final class ServerLoad {
         runLocal(local, agent, payload, 8, Math.max(200, count)); // the same warm-up as the plugins
       }
       Result r = runLocal(local, agent, payload, n, count);
-      results.add(new Result("java-in-process", n, count, r.rate, r.p50, r.p99, Double.NaN, 0, Double.NaN));
+      results.add(
+          new Result("java-in-process", n, count, r.rate, r.p50, r.p99, Double.NaN, 0, Double.NaN));
     }
 
     System.out.println();
-    System.out.println("Server plugins through gRPC (all-RSA payload, software agent in the driver JVM)");
-    System.out.printf(Locale.ROOT, "%-16s %4s %6s %10s %9s %9s %13s %8s %8s %12s%n", "impl", "N", "count",
-        "att/s", "p50_ms", "p99_ms", "plugin_cpu_ms", "jit_ms", "app_ms", "peak_rss_MiB");
+    System.out.println(
+        "Server plugins through gRPC (all-RSA payload, software agent in the driver JVM)");
+    System.out.printf(
+        Locale.ROOT,
+        "%-16s %4s %6s %10s %9s %9s %13s %8s %8s %12s%n",
+        "impl",
+        "N",
+        "count",
+        "att/s",
+        "p50_ms",
+        "p99_ms",
+        "plugin_cpu_ms",
+        "jit_ms",
+        "app_ms",
+        "peak_rss_MiB");
     for (Result r : results) {
-      System.out.printf(Locale.ROOT, "%-16s %4d %6d %10.1f %9.2f %9.2f %13.3f %8.3f %8.3f %12.1f%n", r.impl, r.n,
-          r.count, r.rate, r.p50, r.p99, r.cpuMsPerAtt, r.jitMsPerAtt, r.cpuMsPerAtt - r.jitMsPerAtt,
+      System.out.printf(
+          Locale.ROOT,
+          "%-16s %4d %6d %10.1f %9.2f %9.2f %13.3f %8.3f %8.3f %12.1f%n",
+          r.impl,
+          r.n,
+          r.count,
+          r.rate,
+          r.p50,
+          r.p99,
+          r.cpuMsPerAtt,
+          r.jitMsPerAtt,
+          r.cpuMsPerAtt - r.jitMsPerAtt,
           r.hwmKib / 1024.0);
     }
     double minVsGo = Double.MAX_VALUE;
@@ -118,39 +162,66 @@ public final class ServerLoad {
       Result c1 = find(results, "java-c1", n);
       minVsGo = Math.min(minVsGo, j.rate / g.rate);
       minVsLocal = Math.min(minVsLocal, j.rate / l.rate);
-      System.out.printf(Locale.ROOT, "N=%-3d java/go rate %.2f  java/go plugin CPU %.2f (without JIT %.2f)"
-          + "  java-grpc/in-process %.2f  java-c1/go rate %.2f  java-c1/go plugin CPU %.2f%n", n, j.rate / g.rate,
-          j.cpuMsPerAtt / g.cpuMsPerAtt, (j.cpuMsPerAtt - j.jitMsPerAtt) / g.cpuMsPerAtt, j.rate / l.rate,
-          c1.rate / g.rate, c1.cpuMsPerAtt / g.cpuMsPerAtt);
+      System.out.printf(
+          Locale.ROOT,
+          "N=%-3d java/go rate %.2f  java/go plugin CPU %.2f (without JIT %.2f)"
+              + "  java-grpc/in-process %.2f  java-c1/go rate %.2f  java-c1/go plugin CPU %.2f%n",
+          n,
+          j.rate / g.rate,
+          j.cpuMsPerAtt / g.cpuMsPerAtt,
+          (j.cpuMsPerAtt - j.jitMsPerAtt) / g.cpuMsPerAtt,
+          j.rate / l.rate,
+          c1.rate / g.rate,
+          c1.cpuMsPerAtt / g.cpuMsPerAtt);
     }
     Result j8 = find(results, "java", 8);
     Result g8 = find(results, "go", 8);
-    System.out.printf(Locale.ROOT, "summary min-over-N java/go rate %.2f, min java-grpc/in-process %.2f%n",
-        minVsGo, minVsLocal);
+    System.out.printf(
+        Locale.ROOT,
+        "summary min-over-N java/go rate %.2f, min java-grpc/in-process %.2f%n",
+        minVsGo,
+        minVsLocal);
     System.out.printf(Locale.ROOT, "ratio server-java-vs-go %.2f%n", j8.rate / g8.rate);
-    System.out.printf(Locale.ROOT, "ratio server-cpu-java-vs-go %.2f%n", j8.cpuMsPerAtt / g8.cpuMsPerAtt);
-    System.out.printf(Locale.ROOT, "ratio server-rss-java-vs-go %.2f%n", (double) j8.hwmKib / g8.hwmKib);
+    System.out.printf(
+        Locale.ROOT, "ratio server-cpu-java-vs-go %.2f%n", j8.cpuMsPerAtt / g8.cpuMsPerAtt);
+    System.out.printf(
+        Locale.ROOT, "ratio server-rss-java-vs-go %.2f%n", (double) j8.hwmKib / g8.hwmKib);
   }
 
   /**
-   * Our server plugin jar with the launchers' common flags and the agent plugin's C1-only compilation
-   * ({@code -XX:TieredStopAtLevel=1 -XX:CICompilerCount=1}, bin/lib.sh), to show what C1-only costs a busy
-   * server: the BigInteger intrinsics of RSA are C2's.
+   * Our server plugin jar with the launchers' common flags and the agent plugin's C1-only
+   * compilation ({@code -XX:TieredStopAtLevel=1 -XX:CICompilerCount=1}, bin/lib.sh), to show what
+   * C1-only costs a busy server: the BigInteger intrinsics of RSA are C2's.
    */
   static List<String> c1Only() {
     Path home = PluginCommands.home().orElseThrow();
-    return List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xlog:disable",
-        "-Xlog:all=warning:stderr", "-XX:+DisplayVMOutputToStderr", "-XX:+UseSerialGC", "-Xshare:auto", "-Xms8m",
-        "-XX:TieredStopAtLevel=1", "-XX:CICompilerCount=1", "-XX:ReservedCodeCacheSize=32m", "-jar",
+    return List.of(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-Xlog:disable",
+        "-Xlog:all=warning:stderr",
+        "-XX:+DisplayVMOutputToStderr",
+        "-XX:+UseSerialGC",
+        "-Xshare:auto",
+        "-Xms8m",
+        "-XX:TieredStopAtLevel=1",
+        "-XX:CICompilerCount=1",
+        "-XX:ReservedCodeCacheSize=32m",
+        "-jar",
         home.resolve("server-plugin/target/tpm-devid-server-plugin.jar").toString());
   }
 
   static void jcmd(long pid, String... args) throws Exception {
-    List<String> c = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
-        Long.toString(pid)));
+    List<String> c =
+        new ArrayList<>(
+            List.of(
+                Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+                Long.toString(pid)));
     c.addAll(List.of(args));
-    Process p = new ProcessBuilder(c).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD)
-        .start();
+    Process p =
+        new ProcessBuilder(c)
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+            .start();
     if (p.waitFor() != 0) {
       throw new IllegalStateException("jcmd " + String.join(" ", args) + " failed");
     }
@@ -164,18 +235,24 @@ public final class ServerLoad {
     void run() throws Exception;
   }
 
-  static Result run(PluginHost server, SoftwareAgent agent, byte[] payload, int n, int count) throws Exception {
-    AttestationRelay relay = new AttestationRelay(() -> new SoftwareSide(agent, payload), "tpm_devid", server,
-        "example.org");
-    return drive(n, count, () -> {
-      AttestationOutcome o = relay.attest();
-      if (!o.succeeded()) {
-        throw new IllegalStateException("attestation failed: " + o.operatorView());
-      }
-    });
+  static Result run(PluginHost server, SoftwareAgent agent, byte[] payload, int n, int count)
+      throws Exception {
+    AttestationRelay relay =
+        new AttestationRelay(
+            () -> new SoftwareSide(agent, payload), "tpm_devid", server, "example.org");
+    return drive(
+        n,
+        count,
+        () -> {
+          AttestationOutcome o = relay.attest();
+          if (!o.succeeded()) {
+            throw new IllegalStateException("attestation failed: " + o.operatorView());
+          }
+        });
   }
 
-  static Result runLocal(InProcessServer local, SoftwareAgent agent, byte[] payload, int n, int count)
+  static Result runLocal(
+      InProcessServer local, SoftwareAgent agent, byte[] payload, int n, int count)
       throws Exception {
     return drive(n, count, () -> local.attest(agent, payload));
   }
@@ -189,14 +266,16 @@ public final class ServerLoad {
     try {
       List<Future<?>> fs = new ArrayList<>();
       for (int t = 0; t < n; t++) {
-        fs.add(pool.submit(() -> {
-          for (int i = next.getAndIncrement(); i < count; i = next.getAndIncrement()) {
-            long s = System.nanoTime();
-            a.run();
-            lat[i] = System.nanoTime() - s;
-          }
-          return null;
-        }));
+        fs.add(
+            pool.submit(
+                () -> {
+                  for (int i = next.getAndIncrement(); i < count; i = next.getAndIncrement()) {
+                    long s = System.nanoTime();
+                    a.run();
+                    lat[i] = System.nanoTime() - s;
+                  }
+                  return null;
+                }));
       }
       for (Future<?> f : fs) {
         f.get();
@@ -206,10 +285,14 @@ public final class ServerLoad {
     }
     double secs = (System.nanoTime() - t0) / 1e9;
     Arrays.sort(lat);
-    return new Result("", n, count, count / secs, lat[count / 2] / 1e6, lat[(int) (count * 0.99)] / 1e6, 0, 0, 0);
+    return new Result(
+        "", n, count, count / secs, lat[count / 2] / 1e6, lat[(int) (count * 0.99)] / 1e6, 0, 0, 0);
   }
 
-  /** The software agent as the relay's agent half (same payload every time, fresh answer per challenge). */
+  /**
+   * The software agent as the relay's agent half (same payload every time, fresh answer per
+   * challenge).
+   */
   record SoftwareSide(SoftwareAgent agent, byte[] payload) implements AgentSide {
     @Override
     public byte[] payload() {
@@ -232,7 +315,10 @@ public final class ServerLoad {
     return Long.parseLong(f[11]) + Long.parseLong(f[12]);
   }
 
-  /** utime + stime of the JVM's JIT compiler threads ("C1 CompilerThre", "C2 CompilerThre") of a process. */
+  /**
+   * utime + stime of the JVM's JIT compiler threads ("C1 CompilerThre", "C2 CompilerThre") of a
+   * process.
+   */
   static long compilerTicks(long pid) throws Exception {
     long sum = 0;
     try (var tasks = Files.newDirectoryStream(Path.of("/proc/" + pid + "/task"))) {

@@ -17,16 +17,16 @@ import java.util.stream.Stream;
 /**
  * Start-up and footprint: time from exec of {@code bin/tpm-devid-{agent,server}-plugin} (as the
  * launchers are, with their JVM flags) and of SPIRE's Go plugin binaries to the go-plugin handshake
- * line ({@link PluginHost#handshakeTime()}), the CPU the process (and the launcher's children) used up
- * to that line, and the resident set of the loaded, idle plugin process ({@code VmRSS} after its init
- * and 1 s idle). Median of {@code runs}.
+ * line ({@link PluginHost#handshakeTime()}), the CPU the process (and the launcher's children) used
+ * up to that line, and the resident set of the loaded, idle plugin process ({@code VmRSS} after its
+ * init and 1 s idle). Median of {@code runs}.
  *
  * <p>Two builds of ours: the launchers of the source checkout (the jar the build made, no AppCDS
  * archive) and, when {@code bin/release} has made {@code target/dist/tpm-devid-*.tar.gz} ({@code
- * bin/test} does), the launchers of that bundle unpacked into a temporary folder: its own runtime, its
- * AppCDS archives and the launcher's check of every pinned file, what an operator runs. Prints {@code
- * ratio handshake-java-vs-go} and {@code ratio rss-java-vs-go} (agent and server summed) for the release
- * bundle when there is one, else for the checkout.
+ * bin/test} does), the launchers of that bundle unpacked into a temporary folder: its own runtime,
+ * its AppCDS archives and the launcher's check of every pinned file, what an operator runs. Prints
+ * {@code ratio handshake-java-vs-go} and {@code ratio rss-java-vs-go} (agent and server summed) for
+ * the release bundle when there is one, else for the checkout.
  *
  * <p>The CPU column is robust to a loaded machine (waiting for a core costs none); the wall-clock
  * handshake is not.
@@ -40,7 +40,9 @@ public final class Startup {
 
   public static void main(String[] args) throws Exception {
     int runs = args.length > 0 ? Integer.parseInt(args[0]) : 9;
-    Path home = PluginCommands.home().orElseThrow(() -> new IllegalStateException("no tpm-devid checkout found"));
+    Path home =
+        PluginCommands.home()
+            .orElseThrow(() -> new IllegalStateException("no tpm-devid checkout found"));
     Optional<Path> tarball = releaseTarball(home);
     Path unpacked = tarball.isPresent() ? unpack(tarball.get()) : null;
     List<Row> rows = new ArrayList<>();
@@ -49,8 +51,12 @@ public final class Startup {
         String k = kind == PluginKind.AGENT ? "agent" : "server";
         rows.add(measure("java " + k + " (checkout)", PluginCommands.of(kind), kind, runs));
         if (unpacked != null) {
-          rows.add(measure("java " + k + " (release)",
-              List.of(unpacked.resolve("bin/tpm-devid-" + k + "-plugin").toString()), kind, runs));
+          rows.add(
+              measure(
+                  "java " + k + " (release)",
+                  List.of(unpacked.resolve("bin/tpm-devid-" + k + "-plugin").toString()),
+                  kind,
+                  runs));
         }
         rows.add(measure("go " + k, PluginCommands.go(kind), kind, runs));
       }
@@ -60,15 +66,21 @@ public final class Startup {
       }
     }
     System.out.println();
-    System.out.printf(Locale.ROOT, "Start-up (median of %d): exec to handshake line, CPU to it, idle RSS%n", runs);
+    System.out.printf(
+        Locale.ROOT,
+        "Start-up (median of %d): exec to handshake line, CPU to it, idle RSS%n",
+        runs);
     if (tarball.isEmpty()) {
-      System.out.println("(no release bundle under target/dist: run bin/release for the release rows)");
+      System.out.println(
+          "(no release bundle under target/dist: run bin/release for the release rows)");
     } else {
       System.out.println("release bundle: " + home.relativize(tarball.get()));
     }
-    System.out.printf(Locale.ROOT, "%-24s %14s %14s %14s%n", "plugin", "handshake_ms", "cpu_ms", "idle_rss_MiB");
+    System.out.printf(
+        Locale.ROOT, "%-24s %14s %14s %14s%n", "plugin", "handshake_ms", "cpu_ms", "idle_rss_MiB");
     for (Row r : rows) {
-      System.out.printf(Locale.ROOT, "%-24s %14.1f %14.0f %14.1f%n", r.name, r.handshakeMs, r.cpuMs, r.rssMib);
+      System.out.printf(
+          Locale.ROOT, "%-24s %14.1f %14.0f %14.1f%n", r.name, r.handshakeMs, r.cpuMs, r.rssMib);
     }
     String ours = unpacked != null ? "(release)" : "(checkout)";
     Row ja = find(rows, "java agent " + ours);
@@ -76,9 +88,14 @@ public final class Startup {
     Row ga = find(rows, "go agent");
     Row gs = find(rows, "go server");
     System.out.printf(Locale.ROOT, "ours = %s launchers%n", ours);
-    System.out.printf(Locale.ROOT, "ratio handshake-java-vs-go %.2f%n",
+    System.out.printf(
+        Locale.ROOT,
+        "ratio handshake-java-vs-go %.2f%n",
         (ja.handshakeMs + js.handshakeMs) / (ga.handshakeMs + gs.handshakeMs));
-    System.out.printf(Locale.ROOT, "ratio rss-java-vs-go %.2f%n", (ja.rssMib + js.rssMib) / (ga.rssMib + gs.rssMib));
+    System.out.printf(
+        Locale.ROOT,
+        "ratio rss-java-vs-go %.2f%n",
+        (ja.rssMib + js.rssMib) / (ga.rssMib + gs.rssMib));
   }
 
   static Row find(List<Row> rows, String name) {
@@ -92,7 +109,8 @@ public final class Startup {
       return Optional.empty();
     }
     try (Stream<Path> s = Files.list(dist)) {
-      return s.filter(p -> p.getFileName().toString().matches("tpm-devid-.*-linux-x86_64\\.tar\\.gz"))
+      return s.filter(
+              p -> p.getFileName().toString().matches("tpm-devid-.*-linux-x86_64\\.tar\\.gz"))
           .max(Comparator.comparing(p -> p.toFile().lastModified()));
     }
   }
@@ -100,8 +118,10 @@ public final class Startup {
   /** Unpacks the bundle into a fresh temporary folder; returns its single top-level directory. */
   static Path unpack(Path tarball) throws Exception {
     Path dir = Files.createTempDirectory("tdrel");
-    Process p = new ProcessBuilder("tar", "-xzf", tarball.toString(), "-C", dir.toString())
-        .redirectErrorStream(true).start();
+    Process p =
+        new ProcessBuilder("tar", "-xzf", tarball.toString(), "-C", dir.toString())
+            .redirectErrorStream(true)
+            .start();
     String out = new String(p.getInputStream().readAllBytes());
     if (p.waitFor() != 0) {
       throw new IllegalStateException("cannot unpack " + tarball + ": " + out);
@@ -146,7 +166,10 @@ public final class Startup {
   static long cpuWithChildrenTicks(long pid) throws IOException {
     String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
     String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-    return Long.parseLong(f[11]) + Long.parseLong(f[12]) + Long.parseLong(f[13]) + Long.parseLong(f[14]);
+    return Long.parseLong(f[11])
+        + Long.parseLong(f[12])
+        + Long.parseLong(f[13])
+        + Long.parseLong(f[14]);
   }
 
   static double median(List<Double> xs) {

@@ -9,10 +9,10 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 
 /**
- * Thread CPU time of the measured calls, as JMH secondary results {@code cpuNanos} and {@code calls}
- * (bin/bench divides them): on a shared, loaded machine the wall-clock score also counts time the
- * thread waited for a core, CPU time does not. Reading the clock costs well under 1 us per call,
- * against the hundreds of microseconds measured.
+ * Thread CPU time of the measured calls, as JMH secondary results {@code cpuNanos} and {@code
+ * calls} (bin/bench divides them): on a shared, loaded machine the wall-clock score also counts
+ * time the thread waited for a core, CPU time does not. Reading the clock costs well under 1 us per
+ * call, against the hundreds of microseconds measured.
  */
 @State(Scope.Thread)
 @AuxCounters(AuxCounters.Type.EVENTS)

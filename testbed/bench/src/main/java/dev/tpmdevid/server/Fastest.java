@@ -4,12 +4,12 @@ import java.security.Provider;
 import java.security.Security;
 
 /**
- * The fastest provider per primitive, as measured by {@link PrimitivesBench} on the benchmark machine
- * (see docs/performance.md): the floor must not be slowed by a slow provider. One exception: ECDH
- * with the server's secret ephemeral scalar stays on SunEC, the fastest <em>constant-time</em> one
- * (Bouncy Castle's variable-base multiplication is wNAF, its timing depends on the scalar); the
- * ephemeral key generation is Bouncy Castle's fixed-base comb, regular in the scalar, as in
- * tpm-core's MakeCredential.
+ * The fastest provider per primitive, as measured by {@link PrimitivesBench} on the benchmark
+ * machine (see docs/performance.md): the floor must not be slowed by a slow provider. One
+ * exception: ECDH with the server's secret ephemeral scalar stays on SunEC, the fastest
+ * <em>constant-time</em> one (Bouncy Castle's variable-base multiplication is wNAF, its timing
+ * depends on the scalar); the ephemeral key generation is Bouncy Castle's fixed-base comb, regular
+ * in the scalar, as in tpm-core's MakeCredential.
  */
 final class Fastest {
   static final Provider SUN_EC = Security.getProvider("SunEC");

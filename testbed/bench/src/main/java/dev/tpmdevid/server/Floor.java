@@ -1,6 +1,5 @@
 package dev.tpmdevid.server;
 
-import dev.tpmdevid.verifier.AttestationVerifier;
 import dev.tpmdevid.verifier.testing.SoftwareAgent;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
@@ -76,13 +75,14 @@ final class Floor {
     byte[] akSig = sign(agent.akKey, attest);
     byte[] nonce = new byte[32];
     byte[] pop = sign(agent.devIdKey, nonce);
-    verifies = new Verify[] {
-      certVerify(leaf, mid.getPublicKey()),
-      certVerify(mid, root.getPublicKey()),
-      certVerify(ek, agent.ekCa.cert().getPublicKey()),
-      new Verify(verifier(agent.akKey.getPublic()), attest, akSig),
-      new Verify(verifier(agent.devIdKey.getPublic()), nonce, pop),
-    };
+    verifies =
+        new Verify[] {
+          certVerify(leaf, mid.getPublicKey()),
+          certVerify(mid, root.getPublicKey()),
+          certVerify(ek, agent.ekCa.cert().getPublicKey()),
+          new Verify(verifier(agent.akKey.getPublic()), attest, akSig),
+          new Verify(verifier(agent.devIdKey.getPublic()), nonce, pop),
+        };
     ekKey = agent.ekKey.getPublic();
     if (ekKey instanceof ECPublicKey) {
       oaep = null;
@@ -91,8 +91,15 @@ final class Floor {
       ecdh = KeyAgreement.getInstance("ECDH", Fastest.ECDH);
     } else {
       oaep = Cipher.getInstance("RSA/ECB/OAEPPadding", Fastest.RSA_OAEP);
-      oaep.init(Cipher.ENCRYPT_MODE, ekKey, new OAEPParameterSpec("SHA-256", "MGF1",
-          MGF1ParameterSpec.SHA256, new PSource.PSpecified("IDENTITY\0".getBytes())), rng);
+      oaep.init(
+          Cipher.ENCRYPT_MODE,
+          ekKey,
+          new OAEPParameterSpec(
+              "SHA-256",
+              "MGF1",
+              MGF1ParameterSpec.SHA256,
+              new PSource.PSpecified("IDENTITY\0".getBytes())),
+          rng);
       ephemeral = null;
       ecdh = null;
     }
@@ -112,8 +119,9 @@ final class Floor {
   }
 
   private static Signature verifier(PublicKey key) throws Exception {
-    Signature s = Signature.getInstance(
-        key instanceof ECPublicKey ? "SHA256withECDSA" : "SHA256withRSA", provider(key));
+    Signature s =
+        Signature.getInstance(
+            key instanceof ECPublicKey ? "SHA256withECDSA" : "SHA256withRSA", provider(key));
     s.initVerify(key);
     return s;
   }
@@ -123,8 +131,9 @@ final class Floor {
   }
 
   private static byte[] sign(KeyPair kp, byte[] data) throws Exception {
-    Signature s = Signature.getInstance(
-        kp.getPublic() instanceof ECPublicKey ? "SHA256withECDSA" : "SHA256withRSA");
+    Signature s =
+        Signature.getInstance(
+            kp.getPublic() instanceof ECPublicKey ? "SHA256withECDSA" : "SHA256withRSA");
     s.initSign(kp.getPrivate());
     s.update(data);
     return s.sign();
@@ -149,7 +158,9 @@ final class Floor {
     hmac.init(new SecretKeySpec(z, 0, 16, "HmacSHA256"));
     byte[] symKey = hmac.doFinal(devIdPub); // KDFa(STORAGE)
     byte[] hmacKey = hmac.doFinal(akPub); // KDFa(INTEGRITY)
-    aes.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(symKey, 0, 16, "AES"),
+    aes.init(
+        Cipher.ENCRYPT_MODE,
+        new SecretKeySpec(symKey, 0, 16, "AES"),
         new IvParameterSpec(new byte[16]));
     byte[] enc = aes.doFinal(secret);
     hmac.init(new SecretKeySpec(hmacKey, "HmacSHA256"));

@@ -6,7 +6,8 @@ import dev.tpmdevid.verifier.testing.SoftwareAgent;
 /** Our server pipeline called directly (no gRPC, no process): the in-process reference rate. */
 public final class InProcessServer {
   private final ServerConfig config;
-  private final AttestationVerifier verifier = new AttestationVerifier(new java.security.SecureRandom());
+  private final AttestationVerifier verifier =
+      new AttestationVerifier(new java.security.SecureRandom());
 
   public InProcessServer(SoftwareAgent agent) throws Exception {
     config = ServerCpuBench.configure(agent);

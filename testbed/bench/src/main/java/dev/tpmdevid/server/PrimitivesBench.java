@@ -22,8 +22,8 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 
 /**
- * The JDK's providers (SunEC, SunRsaSign, SunJCE) against Bouncy Castle for each public-key primitive
- * of an attestation: which one {@link Fastest} and the server should use.
+ * The JDK's providers (SunEC, SunRsaSign, SunJCE) against Bouncy Castle for each public-key
+ * primitive of an attestation: which one {@link Fastest} and the server should use.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -70,8 +70,15 @@ public class PrimitivesBench {
     ecGen.initialize(new ECGenParameterSpec("secp256r1"), rng);
     ecdh = KeyAgreement.getInstance("ECDH", ec);
     oaep = Cipher.getInstance("RSA/ECB/OAEPPadding", bc ? Floor.BC : Fastest.SUN_JCE);
-    oaep.init(Cipher.ENCRYPT_MODE, rsaKey.getPublic(), new OAEPParameterSpec("SHA-256", "MGF1",
-        MGF1ParameterSpec.SHA256, new PSource.PSpecified("IDENTITY\0".getBytes())), rng);
+    oaep.init(
+        Cipher.ENCRYPT_MODE,
+        rsaKey.getPublic(),
+        new OAEPParameterSpec(
+            "SHA-256",
+            "MGF1",
+            MGF1ParameterSpec.SHA256,
+            new PSource.PSpecified("IDENTITY\0".getBytes())),
+        rng);
   }
 
   @Benchmark

@@ -3,10 +3,10 @@ package dev.tpmdevid.server;
 import java.security.SecureRandom;
 
 /**
- * A <b>benchmark-only</b> random source that repeats the same byte stream after each {@link #reset}:
- * the server then issues the same challenge (nonce, credential seed or ephemeral key) on every
- * iteration, so the agent's answer can be computed once, outside the timed code. Never for production
- * (the point of the nonce and seed is that they are fresh).
+ * A <b>benchmark-only</b> random source that repeats the same byte stream after each {@link
+ * #reset}: the server then issues the same challenge (nonce, credential seed or ephemeral key) on
+ * every iteration, so the agent's answer can be computed once, outside the timed code. Never for
+ * production (the point of the nonce and seed is that they are fresh).
  */
 final class ReplayRandom extends SecureRandom {
   private static final long serialVersionUID = 1L;

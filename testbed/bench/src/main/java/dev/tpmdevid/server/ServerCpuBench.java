@@ -1,8 +1,8 @@
 package dev.tpmdevid.server;
 
+import dev.tpmdevid.labpki.KeyType;
 import dev.tpmdevid.verifier.AttestationVerifier;
 import dev.tpmdevid.verifier.testing.SoftwareAgent;
-import dev.tpmdevid.verifier.testing.SoftwareAgent.KeyType;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -17,18 +17,18 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 
 /**
- * Server work per attestation against its floor, in the same JMH run: {@code pipeline} is
- * {@link AttestationVerifier#verifyPayload} (steps 2-14) plus {@link
- * AttestationVerifier#verifyResponse} (15-18), no gRPC; {@code floor} is {@link Floor}: only the
- * primitive operations that pipeline cannot avoid for the same key mix, on the fastest provider.
+ * Server work per attestation against its floor, in the same JMH run: {@code pipeline} is {@link
+ * AttestationVerifier#verifyPayload} (steps 2-14) plus {@link AttestationVerifier#verifyResponse}
+ * (15-18), no gRPC; {@code floor} is {@link Floor}: only the primitive operations that pipeline
+ * cannot avoid for the same key mix, on the fastest provider.
  *
  * <p>The server draws its nonce, credential seed and ephemeral key from a {@link ReplayRandom}
  * reset before every call, so the challenge is the same each time and the software agent's answer
  * (its RSA/ECDSA signing and credential activation, which are agent work) is computed once in
  * {@link #setUp}. Key mixes (the CAs follow the key they certify: DevID root and intermediate the
- * DevID's type, the EK CA the EK's; the AK follows the EK as in our agent's default):
- * {@code RSA} all RSA-2048; {@code ECC_DEVID} P-256 DevID + RSA EK/AK; {@code ECC_EK} RSA DevID +
- * P-256 EK/AK; {@code ECC} all P-256.
+ * DevID's type, the EK CA the EK's; the AK follows the EK as in our agent's default): {@code RSA}
+ * all RSA-2048; {@code ECC_DEVID} P-256 DevID + RSA EK/AK; {@code ECC_EK} RSA DevID + P-256 EK/AK;
+ * {@code ECC} all P-256.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -84,8 +84,8 @@ public class ServerCpuBench {
     ServerConfigHandler configs = new ServerConfigHandler(Clock.systemUTC());
     Path d = Files.writeString(dir.resolve("devid.pem"), agent.devIdBundlePem());
     Path e = Files.writeString(dir.resolve("ek.pem"), agent.ekBundlePem());
-    configs.configure("example.org",
-        "devid_ca_path = \"" + d + "\"\nendorsement_ca_path = \"" + e + "\"\n");
+    configs.configure(
+        "example.org", "devid_ca_path = \"" + d + "\"\nendorsement_ca_path = \"" + e + "\"\n");
     return configs.current();
   }
 

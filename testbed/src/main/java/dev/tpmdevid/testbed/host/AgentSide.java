@@ -12,32 +12,33 @@ import java.util.function.UnaryOperator;
  * {@code nodeattestor(<name>): } prefix (the relay adds it).
  */
 public interface AgentSide extends AutoCloseable {
-    /** The attestation payload (non-empty). */
-    byte[] payload() throws StatusException;
+  /** The attestation payload (non-empty). */
+  byte[] payload() throws StatusException;
 
-    /** The response to one challenge (non-empty). */
-    byte[] answer(byte[] challenge) throws StatusException;
+  /** The response to one challenge (non-empty). */
+  byte[] answer(byte[] challenge) throws StatusException;
 
-    /** Ends the attestation (spire-agent cancels the plugin stream). */
-    @Override
-    void close();
+  /** Ends the attestation (spire-agent cancels the plugin stream). */
+  @Override
+  void close();
 
-    /** A scripted agent (a software stand-in): a fixed payload, and {@code answer} for each challenge. */
-    static AgentSide scripted(byte[] payload, UnaryOperator<byte[]> answer) {
-        return new AgentSide() {
-            @Override
-            public byte[] payload() {
-                return payload;
-            }
+  /**
+   * A scripted agent (a software stand-in): a fixed payload, and {@code answer} for each challenge.
+   */
+  static AgentSide scripted(byte[] payload, UnaryOperator<byte[]> answer) {
+    return new AgentSide() {
+      @Override
+      public byte[] payload() {
+        return payload;
+      }
 
-            @Override
-            public byte[] answer(byte[] challenge) {
-                return answer.apply(challenge);
-            }
+      @Override
+      public byte[] answer(byte[] challenge) {
+        return answer.apply(challenge);
+      }
 
-            @Override
-            public void close() {
-            }
-        };
-    }
+      @Override
+      public void close() {}
+    };
+  }
 }

@@ -9,23 +9,23 @@ import org.junit.jupiter.api.BeforeAll;
  * (through the SPIRE-like host), and every test's swtpm is stopped after the test.
  */
 abstract class E2eLabTest {
-    static E2eLab lab;
+  static E2eLab lab;
 
-    @BeforeAll
-    static void loadPlugins() throws Exception {
-        lab = E2eLab.start();
-    }
+  @BeforeAll
+  static void loadPlugins() throws Exception {
+    lab = E2eLab.start();
+  }
 
-    @AfterAll
-    static void unloadPlugins() {
-        if (lab != null) {
-            lab.close();
-            lab = null;
-        }
+  @AfterAll
+  static void unloadPlugins() {
+    if (lab != null) {
+      lab.close();
+      lab = null;
     }
+  }
 
-    @AfterEach
-    void stopTpm() {
-        lab.stopTpms();
-    }
+  @AfterEach
+  void stopTpm() {
+    lab.stopTpms();
+  }
 }

@@ -5,12 +5,18 @@ import java.util.List;
 
 /** Command lines that launch {@link StandInPlugin} in a fresh JVM with the test class path. */
 final class StandIns {
-    private StandIns() {
-    }
+  private StandIns() {}
 
-    static List<String> command(String mode) {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        return List.of(java, "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xshare:auto",
-                "-cp", System.getProperty("java.class.path"), StandInPlugin.class.getName(), mode);
-    }
+  static List<String> command(String mode) {
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    return List.of(
+        java,
+        "-XX:TieredStopAtLevel=1",
+        "-XX:+UseSerialGC",
+        "-Xshare:auto",
+        "-cp",
+        System.getProperty("java.class.path"),
+        StandInPlugin.class.getName(),
+        mode);
+  }
 }

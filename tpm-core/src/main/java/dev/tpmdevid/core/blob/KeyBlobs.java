@@ -10,7 +10,8 @@ import java.util.Arrays;
 import java.util.Objects;
 
 /**
- * A DevID key's public and private blobs, loaded from files in either format (docs/tpm-access.md#key-files):
+ * A DevID key's public and private blobs, loaded from files in either format
+ * (docs/tpm-access.md#key-files):
  *
  * <ul>
  *   <li>{@link Format#SPIRE_RAW}: SPIRE's {@code devid_pub_path} / {@code devid_priv_path} — a
@@ -26,8 +27,8 @@ import java.util.Objects;
  * is a digest size; both cannot hold at once.
  *
  * <p>{@link #publicArea()} is what the agent sends as {@code DevIDPub}: the file bytes verbatim in
- * SPIRE format, the bytes after the 2-byte size for tpm2-tools files (the Name the TPM certifies
- * is over those bytes, so both give the same Name).
+ * SPIRE format, the bytes after the 2-byte size for tpm2-tools files (the Name the TPM certifies is
+ * over those bytes, so both give the same Name).
  */
 public final class KeyBlobs {
   /** Larger files are rejected before reading (TPM2B contents are at most 65535 bytes). */
@@ -48,7 +49,10 @@ public final class KeyBlobs {
   private final Format privateFormat;
 
   private KeyBlobs(
-      byte[] publicArea, TpmtPublic publicKey, Format publicFormat, byte[] privateBlob,
+      byte[] publicArea,
+      TpmtPublic publicKey,
+      Format publicFormat,
+      byte[] privateBlob,
       Format privateFormat) {
     this.publicArea = publicArea;
     this.publicKey = publicKey;
@@ -102,9 +106,11 @@ public final class KeyBlobs {
       privFormat = Format.TPM2_TOOLS_TPM2B;
     } else {
       throw new TpmFormatException(
-          privName + ": neither a TPM2B_PRIVATE body (u16 integrity HMAC size 20/32/48/64 then"
+          privName
+              + ": neither a TPM2B_PRIVATE body (u16 integrity HMAC size 20/32/48/64 then"
               + " data) nor a tpm2-tools TPM2B_PRIVATE (u16 size = file length - 2); "
-              + priv.length + " bytes");
+              + priv.length
+              + " bytes");
     }
     return new KeyBlobs(area, key, pubFormat, body, privFormat);
   }
@@ -197,7 +203,14 @@ public final class KeyBlobs {
 
   @Override
   public String toString() {
-    return "KeyBlobs{public=" + publicArea.length + " bytes " + publicFormat + ", private="
-        + privateBlob.length + " bytes " + privateFormat + "}";
+    return "KeyBlobs{public="
+        + publicArea.length
+        + " bytes "
+        + publicFormat
+        + ", private="
+        + privateBlob.length
+        + " bytes "
+        + privateFormat
+        + "}";
   }
 }

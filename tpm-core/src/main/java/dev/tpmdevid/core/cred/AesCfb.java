@@ -6,9 +6,9 @@ import javax.crypto.spec.IvParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
- * The symmetric half of credential protection (Part 1 §24.4): AES in full-block CFB mode
- * (CFB-128, TPM_ALG_CFB) with an all-zero IV and no padding, so the ciphertext is as long as the
- * plaintext. Only the EK symmetric definitions TCG profiles use are accepted: AES-128 and AES-256.
+ * The symmetric half of credential protection (Part 1 §24.4): AES in full-block CFB mode (CFB-128,
+ * TPM_ALG_CFB) with an all-zero IV and no padding, so the ciphertext is as long as the plaintext.
+ * Only the EK symmetric definitions TCG profiles use are accepted: AES-128 and AES-256.
  */
 final class AesCfb {
 

@@ -9,8 +9,8 @@ import java.util.Objects;
  * The output of MakeCredential as it travels in SPIRE's {@code CredActivation}: {@link
  * #credential()} is the body of a TPM2B_ID_OBJECT ({@code u16 len(integrity) || integrity ||
  * encIdentity}) and {@link #encryptedSecret()} the body of a TPM2B_ENCRYPTED_SECRET (the RSA-OAEP
- * ciphertext, or {@code TPM2B(x) || TPM2B(y)} of the ephemeral ECC point). Neither carries its
- * own TPM2B size, exactly like the Go {@code Credential}/{@code Secret} members.
+ * ciphertext, or {@code TPM2B(x) || TPM2B(y)} of the ephemeral ECC point). Neither carries its own
+ * TPM2B size, exactly like the Go {@code Credential}/{@code Secret} members.
  *
  * <p>Immutable; accessors return copies.
  */
@@ -112,7 +112,10 @@ public final class CredentialBlob {
 
   @Override
   public String toString() {
-    return "CredentialBlob{credential=" + credential.length + " B, encryptedSecret="
-        + encryptedSecret.length + " B}";
+    return "CredentialBlob{credential="
+        + credential.length
+        + " B, encryptedSecret="
+        + encryptedSecret.length
+        + " B}";
   }
 }

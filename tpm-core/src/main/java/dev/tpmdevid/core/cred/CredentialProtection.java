@@ -8,8 +8,8 @@ import java.util.Arrays;
 import javax.crypto.Mac;
 
 /**
- * The seed-keyed part of credential protection (TPM 2.0 Part 1 §24, "Credential Protection";
- * Part 4 SecretToCredential / CredentialToSecret): everything after the seed is known, so it is
+ * The seed-keyed part of credential protection (TPM 2.0 Part 1 §24, "Credential Protection"; Part 4
+ * SecretToCredential / CredentialToSecret): everything after the seed is known, so it is
  * deterministic and shared by {@link MakeCredential} and {@link SoftwareActivation}.
  *
  * <pre>
@@ -50,8 +50,8 @@ final class CredentialProtection {
   }
 
   /**
-   * The credential value must fit the EK nameAlg digest (Part 3 §12.6, TPM2_MakeCredential
-   * returns TPM_RC_SIZE otherwise) and must not be empty.
+   * The credential value must fit the EK nameAlg digest (Part 3 §12.6, TPM2_MakeCredential returns
+   * TPM_RC_SIZE otherwise) and must not be empty.
    */
   static void checkCredentialValue(HashAlg nameAlg, byte[] cv) throws GeneralSecurityException {
     if (cv == null || cv.length == 0 || cv.length > nameAlg.digestSize()) {
@@ -83,8 +83,8 @@ final class CredentialProtection {
   }
 
   /**
-   * CredentialToSecret: checks the integrity HMAC in constant time, then decrypts and returns
-   * the credential value. Any tampering ends in one {@link GeneralSecurityException}.
+   * CredentialToSecret: checks the integrity HMAC in constant time, then decrypts and returns the
+   * credential value. Any tampering ends in one {@link GeneralSecurityException}.
    */
   static byte[] credentialToSecret(
       HashAlg nameAlg, int symKeyBits, byte[] seed, byte[] objectName, byte[] credential)
@@ -138,8 +138,7 @@ final class CredentialProtection {
     }
   }
 
-  private static byte[] integrityKey(HashAlg nameAlg, byte[] seed)
-      throws GeneralSecurityException {
+  private static byte[] integrityKey(HashAlg nameAlg, byte[] seed) throws GeneralSecurityException {
     return Kdf.kdfa(
         nameAlg.tpmAlgId(), seed, LABEL_INTEGRITY, EMPTY, EMPTY, 8 * nameAlg.digestSize());
   }

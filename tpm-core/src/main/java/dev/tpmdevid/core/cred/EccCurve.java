@@ -21,8 +21,8 @@ import org.bouncycastle.crypto.ec.CustomNamedCurves;
 import org.bouncycastle.math.ec.FixedPointCombMultiplier;
 
 /**
- * The NIST prime curves an ECC EK may use (TPM_ECC_CURVE, Part 2 §6.4), with the point checks
- * and the ECDH the credential seed needs (Part 1 §11.4.10.3, Part 4 CryptEccGetSecret).
+ * The NIST prime curves an ECC EK may use (TPM_ECC_CURVE, Part 2 §6.4), with the point checks and
+ * the ECDH the credential seed needs (Part 1 §11.4.10.3, Part 4 CryptEccGetSecret).
  *
  * <p>Points are handled in TPMS_ECC_POINT form: x and y as unsigned big-endian integers of exactly
  * the curve's coordinate size. Every point from outside is validated (length, range, curve
@@ -59,8 +59,7 @@ enum EccCurve {
         return c;
       }
     }
-    throw new GeneralSecurityException(
-        String.format("unsupported ECC curve 0x%04X", id & 0xFFFF));
+    throw new GeneralSecurityException(String.format("unsupported ECC curve 0x%04X", id & 0xFFFF));
   }
 
   /** Identifies a curve by its full domain parameters (not by name, which a key may not carry). */
@@ -112,8 +111,7 @@ enum EccCurve {
     }
     ECPoint w = new ECPoint(new BigInteger(1, x), new BigInteger(1, y));
     checkOnCurve(w);
-    return (ECPublicKey)
-        KeyFactory.getInstance("EC").generatePublic(new ECPublicKeySpec(w, spec));
+    return (ECPublicKey) KeyFactory.getInstance("EC").generatePublic(new ECPublicKeySpec(w, spec));
   }
 
   /** Checks that a JCA public key is a valid point of this curve. */
@@ -159,8 +157,8 @@ enum EccCurve {
   }
 
   /**
-   * A private scalar drawn from {@code rng} by rejection sampling: {@link #coordinateSize()}
-   * bytes read as an unsigned integer, accepted when {@code 1 <= d < n}.
+   * A private scalar drawn from {@code rng} by rejection sampling: {@link #coordinateSize()} bytes
+   * read as an unsigned integer, accepted when {@code 1 <= d < n}.
    */
   BigInteger randomScalar(SecureRandom rng) throws GeneralSecurityException {
     BigInteger n = spec.getOrder();
@@ -183,8 +181,7 @@ enum EccCurve {
   ECPoint multiplyBase(BigInteger d) {
     org.bouncycastle.math.ec.ECPoint q =
         new FixedPointCombMultiplier().multiply(bcParams.getG(), d).normalize();
-    return new ECPoint(
-        q.getAffineXCoord().toBigInteger(), q.getAffineYCoord().toBigInteger());
+    return new ECPoint(q.getAffineXCoord().toBigInteger(), q.getAffineYCoord().toBigInteger());
   }
 
   ECPrivateKey privateKey(BigInteger d) throws GeneralSecurityException {

@@ -23,7 +23,12 @@ enum HashAlg {
   private final MGF1ParameterSpec mgf1Spec;
   private final int digestSize;
 
-  HashAlg(int tpmAlgId, String digestName, String hmacName, MGF1ParameterSpec mgf1Spec, int digestSize) {
+  HashAlg(
+      int tpmAlgId,
+      String digestName,
+      String hmacName,
+      MGF1ParameterSpec mgf1Spec,
+      int digestSize) {
     this.tpmAlgId = tpmAlgId;
     this.digestName = digestName;
     this.hmacName = hmacName;

@@ -12,10 +12,10 @@ import javax.crypto.Mac;
  * The two TPM key derivation functions (TPM 2.0 Part 1 §11.4.10).
  *
  * <p>Both take the hash as a TPM_ALG_ID (SHA-1 0x0004, SHA-256 0x000B, SHA-384 0x000C, SHA-512
- * 0x000D) and a label given as a string without a terminator: the functions append the single
- * 0x00 octet that the TPM puts after every label. The result is {@code ceil(bits/8)} bytes; when
- * {@code bits} is not a multiple of 8 the unused high-order bits of the first octet are cleared,
- * as the TPM reference implementation does.
+ * 0x000D) and a label given as a string without a terminator: the functions append the single 0x00
+ * octet that the TPM puts after every label. The result is {@code ceil(bits/8)} bytes; when {@code
+ * bits} is not a multiple of 8 the unused high-order bits of the first octet are cleared, as the
+ * TPM reference implementation does.
  */
 public final class Kdf {
 
@@ -25,8 +25,8 @@ public final class Kdf {
   private Kdf() {}
 
   /**
-   * KDFa (Part 1 §11.4.10.2): SP800-108 counter-mode KDF with HMAC as PRF. Block {@code i}
-   * (from 1) is {@code HMAC(key, u32 i || label || 0x00 || contextU || contextV || u32 bits)}.
+   * KDFa (Part 1 §11.4.10.2): SP800-108 counter-mode KDF with HMAC as PRF. Block {@code i} (from 1)
+   * is {@code HMAC(key, u32 i || label || 0x00 || contextU || contextV || u32 bits)}.
    *
    * @param hashAlg TPM_ALG_ID of the hash
    * @param key HMAC key (the seed); must not be empty
@@ -62,9 +62,9 @@ public final class Kdf {
   }
 
   /**
-   * KDFe (Part 1 §11.4.10.3): the SP800-56A concatenation KDF as the TPM defines it. Block
-   * {@code i} (from 1) is {@code H(u32 i || Z || label || 0x00 || partyUInfo || partyVInfo)}; no
-   * length field is hashed.
+   * KDFe (Part 1 §11.4.10.3): the SP800-56A concatenation KDF as the TPM defines it. Block {@code
+   * i} (from 1) is {@code H(u32 i || Z || label || 0x00 || partyUInfo || partyVInfo)}; no length
+   * field is hashed.
    *
    * @param hashAlg TPM_ALG_ID of the hash
    * @param z the shared secret (x-coordinate of the ECDH product)

@@ -28,8 +28,8 @@ import java.util.Objects;
  *
  * <ul>
  *   <li>RSA: {@code seed} = {@code symKeyBits/8} random bytes (16 for AES-128), encrypted with
- *       RSA-OAEP (hash and MGF1 = EK nameAlg, label {@code "IDENTITY\0"}). This is the seed size
- *       of SPIRE's Go server (go-tpm); TPM2_MakeCredential and tpm2-tools use digestSize(nameAlg)
+ *       RSA-OAEP (hash and MGF1 = EK nameAlg, label {@code "IDENTITY\0"}). This is the seed size of
+ *       SPIRE's Go server (go-tpm); TPM2_MakeCredential and tpm2-tools use digestSize(nameAlg)
  *       instead. TPM2_ActivateCredential accepts any seed of 1..digestSize(nameAlg) bytes and
  *       returns TPM_RC_VALUE for a longer one (checked on swtpm 0.7.1 / libtpms 0.9.2).
  *   <li>ECC (P-256, P-384): an ephemeral key pair on the EK's curve; {@code Z} = x-coordinate of
@@ -46,11 +46,11 @@ public final class MakeCredential {
 
   /**
    * Builds the credential challenge for an EK given as its TPMT_PUBLIC (SPIRE's {@code EKPub}):
-   * nameAlg, symmetric definition and key are read from the public area. This is the server's
-   * entry point (docs/protocol.md#server-checks step 13).
+   * nameAlg, symmetric definition and key are read from the public area. This is the server's entry
+   * point (docs/protocol.md#server-checks step 13).
    *
-   * <p>The EK must be a decryption key (ActivateCredential refuses others) with an AES-128/256
-   * CFB symmetric definition; an ECC EK's coordinates must have the curve's full length.
+   * <p>The EK must be a decryption key (ActivateCredential refuses others) with an AES-128/256 CFB
+   * symmetric definition; an ECC EK's coordinates must have the curve's full length.
    *
    * @param ekPub the EK public area
    * @param akName Name of the AK ({@code u16 nameAlg || H(AKPub)})
@@ -95,8 +95,8 @@ public final class MakeCredential {
    * @param symKeyBits the EK's symmetric key size, 128 or 256
    * @param objectName Name of the object to activate (the AK): {@code u16 alg || digest}
    * @param credentialValue the secret to protect, 1 to digestSize(ekNameAlg) bytes
-   * @param rng source of the seed / ephemeral key and OAEP randomness; in production always a
-   *     fresh {@code new SecureRandom()} (deterministic sources are for known-answer tests only)
+   * @param rng source of the seed / ephemeral key and OAEP randomness; in production always a fresh
+   *     {@code new SecureRandom()} (deterministic sources are for known-answer tests only)
    * @return {@code credential} (TPM2B_ID_OBJECT body) and {@code encryptedSecret}
    *     (TPM2B_ENCRYPTED_SECRET body), both without their TPM2B size, as on the SPIRE wire
    * @throws GeneralSecurityException on any unsupported or invalid input

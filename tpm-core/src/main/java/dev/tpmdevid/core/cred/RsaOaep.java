@@ -10,9 +10,9 @@ import javax.crypto.spec.OAEPParameterSpec;
 import javax.crypto.spec.PSource;
 
 /**
- * RSAES-OAEP as the TPM uses it for secrets (Part 1 §B.10.3, Part 4 CryptRsaEncrypt): the OAEP
- * hash and the MGF1 hash are both the key's nameAlg, and the label is given including its
- * terminating zero (for credentials {@code "IDENTITY\0"}).
+ * RSAES-OAEP as the TPM uses it for secrets (Part 1 §B.10.3, Part 4 CryptRsaEncrypt): the OAEP hash
+ * and the MGF1 hash are both the key's nameAlg, and the label is given including its terminating
+ * zero (for credentials {@code "IDENTITY\0"}).
  */
 final class RsaOaep {
 
@@ -30,7 +30,9 @@ final class RsaOaep {
     if (n.bitLength() < MIN_MODULUS_BITS || n.bitLength() > MAX_MODULUS_BITS) {
       throw new GeneralSecurityException("RSA modulus size not supported: " + n.bitLength());
     }
-    if (!n.testBit(0) || !e.testBit(0) || e.compareTo(BigInteger.valueOf(3)) < 0
+    if (!n.testBit(0)
+        || !e.testBit(0)
+        || e.compareTo(BigInteger.valueOf(3)) < 0
         || e.compareTo(n) >= 0) {
       throw new GeneralSecurityException("RSA public key is malformed");
     }

@@ -12,14 +12,14 @@ import java.util.Objects;
 
 /**
  * TPM2_ActivateCredential (Part 3 §12.5) done in software with the EK <em>private</em> key: the
- * counterpart of {@link MakeCredential} for tests and for software stand-in agents. It recovers
- * the seed (RSA-OAEP decryption, or ECDH with the ephemeral point after validating it), checks
- * the integrity HMAC in constant time and only then decrypts the credential value.
+ * counterpart of {@link MakeCredential} for tests and for software stand-in agents. It recovers the
+ * seed (RSA-OAEP decryption, or ECDH with the ephemeral point after validating it), checks the
+ * integrity HMAC in constant time and only then decrypts the credential value.
  *
  * <p>It performs the checks the TPM performs (seed no longer than the nameAlg digest, integrity
- * size equal to the digest size, credential value size consistent) and a few stricter ones
- * (no trailing bytes after the ephemeral point). Every failure is one {@link
- * GeneralSecurityException} with a terse message.
+ * size equal to the digest size, credential value size consistent) and a few stricter ones (no
+ * trailing bytes after the ephemeral point). Every failure is one {@link GeneralSecurityException}
+ * with a terse message.
  */
 public final class SoftwareActivation {
 

@@ -8,8 +8,8 @@ import java.security.cert.X509Certificate;
 import java.util.Arrays;
 
 /**
- * EK certificate NV contents to exactly one DER certificate (docs/protocol.md#ek-certificate; TCG EK Credential
- * Profile §2.2.1; realcerts INDEX quirk Q9).
+ * EK certificate NV contents to exactly one DER certificate (docs/protocol.md#ek-certificate; TCG
+ * EK Credential Profile §2.2.1; realcerts INDEX quirk Q9).
  *
  * <p>Accepted NV layouts:
  *
@@ -21,28 +21,36 @@ import java.util.Arrays;
  *       the certificate must fit inside {@code certSize}.
  * </ul>
  *
- * BER (indefinite length, non-minimal length encodings) is rejected: the SPIRE Go agent fails on
- * it too, and X.509 certificates are DER.
+ * BER (indefinite length, non-minimal length encodings) is rejected: the SPIRE Go agent fails on it
+ * too, and X.509 certificates are DER.
  */
 public final class EkCertificates {
   private EkCertificates() {}
 
   /** Low range: RSA 2048 EK certificate (the index the SPIRE agent reads). */
   public static final int NV_INDEX_RSA_2048 = 0x01C00002;
+
   /** Low range: ECC NIST P-256 EK certificate. */
   public static final int NV_INDEX_ECC_P256 = 0x01C0000A;
+
   /** High range H-1: RSA 2048 EK certificate. */
   public static final int NV_INDEX_RSA_2048_H1 = 0x01C00012;
+
   /** High range H-2: ECC NIST P-256 EK certificate. */
   public static final int NV_INDEX_ECC_P256_H2 = 0x01C00014;
+
   /** High range H-3: ECC NIST P-384 EK certificate. */
   public static final int NV_INDEX_ECC_P384_H3 = 0x01C00016;
+
   /** High range H-4: ECC NIST P-521 EK certificate. */
   public static final int NV_INDEX_ECC_P521_H4 = 0x01C00018;
+
   /** High range H-5: ECC SM2 P-256 EK certificate. */
   public static final int NV_INDEX_ECC_SM2_P256_H5 = 0x01C0001A;
+
   /** High range H-6: RSA 3072 EK certificate. */
   public static final int NV_INDEX_RSA_3072_H6 = 0x01C0001C;
+
   /** High range H-7: RSA 4096 EK certificate. */
   public static final int NV_INDEX_RSA_4096_H7 = 0x01C0001E;
 
@@ -51,8 +59,8 @@ public final class EkCertificates {
   /**
    * The DER certificate inside EK certificate NV contents.
    *
-   * @throws TpmFormatException if the contents hold no complete DER SEQUENCE at the start (after
-   *     an optional TCG header)
+   * @throws TpmFormatException if the contents hold no complete DER SEQUENCE at the start (after an
+   *     optional TCG header)
    */
   public static byte[] fromNvContents(byte[] nv) throws TpmFormatException {
     if (nv == null || nv.length == 0) {
@@ -64,7 +72,11 @@ public final class EkCertificates {
       int certSize = ((nv[3] & 0xFF) << 8) | (nv[4] & 0xFF);
       if (certSize < 2 || 5 + certSize > nv.length) {
         throw new TpmFormatException(
-            WHAT + ": TCG header certSize " + certSize + " does not fit the " + nv.length
+            WHAT
+                + ": TCG header certSize "
+                + certSize
+                + " does not fit the "
+                + nv.length
                 + " bytes read at offset 3");
       }
       start = 7;
@@ -77,8 +89,9 @@ public final class EkCertificates {
             WHAT + String.format(": no certificate (all bytes are 0x%02X)", tag));
       }
       throw new TpmFormatException(
-          WHAT + String.format(": expected a DER SEQUENCE (0x30) at offset %d, found 0x%02X", start,
-              tag));
+          WHAT
+              + String.format(
+                  ": expected a DER SEQUENCE (0x30) at offset %d, found 0x%02X", start, tag));
     }
     int p = start + 1;
     if (p >= end) {
@@ -116,8 +129,13 @@ public final class EkCertificates {
     long total = header + length;
     if (total > end - start) {
       throw new TpmFormatException(
-          WHAT + ": DER certificate of " + total + " bytes exceeds the " + (end - start)
-              + " bytes available at offset " + start);
+          WHAT
+              + ": DER certificate of "
+              + total
+              + " bytes exceeds the "
+              + (end - start)
+              + " bytes available at offset "
+              + start);
     }
     return Arrays.copyOfRange(nv, start, start + (int) total);
   }

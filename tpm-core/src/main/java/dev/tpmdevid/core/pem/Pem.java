@@ -17,11 +17,11 @@ import java.util.Map;
  *   <li>a block runs from a {@code -----BEGIN TYPE-----} line (at the start of the text or of a
  *       line; only spaces/tabs after it) to the first following {@code -----END TYPE-----} line of
  *       the same type (only spaces/tabs after it); for each END line the last BEGIN before it is
- *       taken, so a BEGIN without its END is skipped;</li>
- *   <li>{@code Key: value} lines right after BEGIN are headers;</li>
- *   <li>the body is standard base64 with padding; spaces, tabs and line breaks are ignored;</li>
+ *       taken, so a BEGIN without its END is skipped;
+ *   <li>{@code Key: value} lines right after BEGIN are headers;
+ *   <li>the body is standard base64 with padding; spaces, tabs and line breaks are ignored;
  *   <li>a candidate that breaks any rule (type line, END line, base64) is not a block: it is
- *       skipped and the search goes on after its END line; text between blocks is ignored.</li>
+ *       skipped and the search goes on after its END line; text between blocks is ignored.
  * </ul>
  *
  * Callers pick blocks by type; certificate bytes are then parsed by their own strict parser.
@@ -96,7 +96,8 @@ public final class Pem {
       }
       int afterEnd = end + END.length();
       int begin = s.lastIndexOf(BEGIN, end - 1);
-      if (begin < pos || begin + BEGIN.length() > end + 1
+      if (begin < pos
+          || begin + BEGIN.length() > end + 1
           || (begin > pos && s.charAt(begin - 1) != '\n')) {
         pos = afterEnd;
         continue;

@@ -7,7 +7,9 @@ import java.security.NoSuchAlgorithmException;
 final class Digests {
   private Digests() {}
 
-  /** @throws IllegalArgumentException if the algorithm is not a supported hash */
+  /**
+   * @throws IllegalArgumentException if the algorithm is not a supported hash
+   */
   static MessageDigest get(int hashAlg) {
     try {
       return MessageDigest.getInstance(TpmAlg.jcaDigestName(hashAlg));

@@ -86,7 +86,8 @@ final class EcdsaDer {
       throw new TpmFormatException("ECDSA DER: empty INTEGER " + name);
     }
     if (len > 1 && b[p] == 0 && (b[p + 1] & 0x80) == 0) {
-      throw new TpmFormatException("ECDSA DER: non-minimal INTEGER " + name + " at offset " + start);
+      throw new TpmFormatException(
+          "ECDSA DER: non-minimal INTEGER " + name + " at offset " + start);
     }
     if ((b[p] & 0x80) != 0) {
       throw new TpmFormatException("ECDSA DER: negative INTEGER " + name);

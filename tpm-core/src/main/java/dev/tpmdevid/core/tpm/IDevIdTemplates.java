@@ -9,25 +9,29 @@ import java.util.Locale;
 
 /**
  * The manufacturer IDevID key of the TCG "TPM 2.0 Keys for Device Identity and Attestation"
- * document: where a manufacturer leaves it and the templates it is regenerated from
- * (docs/idevid.md has the sources of every value and what could not be confirmed).
+ * document: where a manufacturer leaves it and the templates it is regenerated from (docs/idevid.md
+ * has the sources of every value and what could not be confirmed).
  *
  * <p>An IDevID is a primary key of the endorsement hierarchy. A manufacturer either persists it
- * ({@link #IDEVID_HANDLE}) or leaves it to be regenerated with {@code TPM2_CreatePrimary} from one of
- * the templates below: the same seed and template give the same key, so the template is the key's
- * identity. Only the SHA-256 templates (RSA-2048 and NIST P-256) are defined here: they are the ones a
- * SPIRE server verifies (RSASSA-SHA256 or ECDSA-SHA256 signatures by the DevID key).
+ * ({@link #IDEVID_HANDLE}) or leaves it to be regenerated with {@code TPM2_CreatePrimary} from one
+ * of the templates below: the same seed and template give the same key, so the template is the
+ * key's identity. Only the SHA-256 templates (RSA-2048 and NIST P-256) are defined here: they are
+ * the ones a SPIRE server verifies (RSASSA-SHA256 or ECDSA-SHA256 signatures by the DevID key).
  *
- * <p>Templates are returned as encoded TPMT_PUBLIC bytes: their {@code unique} field holds the ASCII
- * string "IDevID", which {@link TpmtPublic} (a parsed public area whose unique is empty or a key)
- * deliberately does not represent.
+ * <p>Templates are returned as encoded TPMT_PUBLIC bytes: their {@code unique} field holds the
+ * ASCII string "IDevID", which {@link TpmtPublic} (a parsed public area whose unique is empty or a
+ * key) deliberately does not represent.
  */
 public final class IDevIdTemplates {
 
-  /** Persistent handle of the IDevID key (swtpm_setup {@code --idevidkeyalgo}; see docs/idevid.md). */
+  /**
+   * Persistent handle of the IDevID key (swtpm_setup {@code --idevidkeyalgo}; see docs/idevid.md).
+   */
   public static final int IDEVID_HANDLE = 0x81020000;
 
-  /** Persistent handle of the IAK, next to the IDevID (not used by tpm_devid; listed for the docs). */
+  /**
+   * Persistent handle of the IAK, next to the IDevID (not used by tpm_devid; listed for the docs).
+   */
   public static final int IAK_HANDLE = 0x81020001;
 
   /** NV index of the IDevID certificate as swtpm_setup writes it (see docs/idevid.md). */
@@ -43,8 +47,8 @@ public final class IDevIdTemplates {
   public static final int IDEVID_ATTRIBUTES = 0x000400F2;
 
   /**
-   * authPolicy of the SHA-256 IDevID templates: TPM2_PolicyOR of the four branches of
-   * {@link #idevidPolicyBranchesSha256()} (docs/idevid.md#admin-policy).
+   * authPolicy of the SHA-256 IDevID templates: TPM2_PolicyOR of the four branches of {@link
+   * #idevidPolicyBranchesSha256()} (docs/idevid.md#admin-policy).
    */
   public static final byte[] IDEVID_AUTH_POLICY_SHA256 =
       HexFormat.of().parseHex("ad6b3a2284fd698a0710bf5cc1b9bdf15e2532e3f601fa4b93a6a8fa8de579ea");
@@ -61,8 +65,10 @@ public final class IDevIdTemplates {
   private static final int TPM_CC_POLICY_COMMAND_CODE = 0x0000016C;
   private static final int TPM_CC_POLICY_OR = 0x00000171;
   private static final int TPM_RH_ENDORSEMENT = 0x4000000B;
+
   /** TPM_CC_Certify. */
   public static final int TPM_CC_CERTIFY = 0x00000148;
+
   private static final int TPM_CC_ACTIVATE_CREDENTIAL = 0x00000147;
 
   /** The {@code unique} seed of every IDevID template: ASCII "IDevID". */
@@ -114,15 +120,19 @@ public final class IDevIdTemplates {
 
   /**
    * The four branches of the SHA-256 IDevID admin policy, in PolicyOR order: PolicyUser =
-   * PolicySecret(TPM_RH_ENDORSEMENT); PolicyCertify = PolicyUser then PolicyCommandCode(TPM2_Certify);
-   * PolicyActivateCredential = PolicyUser then PolicyCommandCode(TPM2_ActivateCredential); and the
-   * opaque PolicyDelegationNV. To Certify the IDevID (ADMIN role) a policy session runs PolicySecret,
-   * PolicyCommandCode(TPM2_Certify) and PolicyOR over these four.
+   * PolicySecret(TPM_RH_ENDORSEMENT); PolicyCertify = PolicyUser then
+   * PolicyCommandCode(TPM2_Certify); PolicyActivateCredential = PolicyUser then
+   * PolicyCommandCode(TPM2_ActivateCredential); and the opaque PolicyDelegationNV. To Certify the
+   * IDevID (ADMIN role) a policy session runs PolicySecret, PolicyCommandCode(TPM2_Certify) and
+   * PolicyOR over these four.
    */
   public static List<byte[]> idevidPolicyBranchesSha256() {
     byte[] user = policySecretEndorsement(new byte[32]);
-    return List.of(user, policyCommandCode(user, TPM_CC_CERTIFY),
-        policyCommandCode(user, TPM_CC_ACTIVATE_CREDENTIAL), IDEVID_POLICY_DELEGATION_NV_SHA256.clone());
+    return List.of(
+        user,
+        policyCommandCode(user, TPM_CC_CERTIFY),
+        policyCommandCode(user, TPM_CC_ACTIVATE_CREDENTIAL),
+        IDEVID_POLICY_DELEGATION_NV_SHA256.clone());
   }
 
   /** TPM2_PolicyOR's digest update over {@code branches} (from an all-zero digest, SHA-256). */
@@ -138,12 +148,18 @@ public final class IDevIdTemplates {
   /** PolicySecret(TPM_RH_ENDORSEMENT) with an empty policyRef, extending {@code digest}. */
   static byte[] policySecretEndorsement(byte[] digest) {
     byte[] name = new TpmWriter().u32(TPM_RH_ENDORSEMENT).toByteArray();
-    byte[] first = sha256(new TpmWriter().bytes(digest).u32(TPM_CC_POLICY_SECRET).bytes(name).toByteArray());
+    byte[] first =
+        sha256(new TpmWriter().bytes(digest).u32(TPM_CC_POLICY_SECRET).bytes(name).toByteArray());
     return sha256(first); // PolicyUpdate's second hash, over the (empty) policyRef
   }
 
   static byte[] policyCommandCode(byte[] digest, int commandCode) {
-    return sha256(new TpmWriter().bytes(digest).u32(TPM_CC_POLICY_COMMAND_CODE).u32(commandCode).toByteArray());
+    return sha256(
+        new TpmWriter()
+            .bytes(digest)
+            .u32(TPM_CC_POLICY_COMMAND_CODE)
+            .u32(commandCode)
+            .toByteArray());
   }
 
   private static byte[] sha256(byte[] data) {

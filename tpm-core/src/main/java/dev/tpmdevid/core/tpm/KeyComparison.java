@@ -8,8 +8,8 @@ import java.security.spec.ECParameterSpec;
 
 /**
  * Equality of two JCA public keys by their mathematical content (RSA n/e, EC curve/point): the one
- * comparison of a certificate's key with a TPM public area's key ({@link TpmtPublic#toPublicKey()}),
- * for the server's checks and the tools.
+ * comparison of a certificate's key with a TPM public area's key ({@link
+ * TpmtPublic#toPublicKey()}), for the server's checks and the tools.
  */
 public final class KeyComparison {
   private KeyComparison() {}
@@ -30,8 +30,9 @@ public final class KeyComparison {
       if (!sameCurve(x.getParams(), y.getParams())) {
         return "curve mismatch";
       }
-      boolean same = equalConstantTime(x.getW().getAffineX(), y.getW().getAffineX())
-          & equalConstantTime(x.getW().getAffineY(), y.getW().getAffineY());
+      boolean same =
+          equalConstantTime(x.getW().getAffineX(), y.getW().getAffineX())
+              & equalConstantTime(x.getW().getAffineY(), y.getW().getAffineY());
       return same ? null : "point mismatch";
     }
     return "key type mismatch";

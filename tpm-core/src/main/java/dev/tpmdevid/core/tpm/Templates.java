@@ -3,20 +3,28 @@ package dev.tpmdevid.core.tpm;
 import java.util.HexFormat;
 
 /**
- * The one set of public-area templates of tpm_devid (docs/protocol.md#templates): the TCG EKs, SPIRE's
- * SRKs, the AK and the DevIDs the testbed provisions. Used by the agent, the testbed provisioner and the
- * tests. {@link TpmtPublic} is immutable, so the templates are shared constants; {@link
- * TpmtPublic#encode()} gives the bytes to hand to TPM2_CreatePrimary / TPM2_Create.
+ * The one set of public-area templates of tpm_devid (docs/protocol.md#templates): the TCG EKs,
+ * SPIRE's SRKs, the AK and the DevIDs the testbed provisions. Used by the agent, the testbed
+ * provisioner and the tests. {@link TpmtPublic} is immutable, so the templates are shared
+ * constants; {@link TpmtPublic#encode()} gives the bytes to hand to TPM2_CreatePrimary /
+ * TPM2_Create.
  */
 public final class Templates {
 
   /** fixedTPM·fixedParent·sensitiveDataOrigin·adminWithPolicy·restricted·decrypt (TCG L-1/L-2). */
   public static final int EK_ATTRIBUTES = 0x000300B2;
-  /** fixedTPM·fixedParent·sensitiveDataOrigin·userWithAuth·noDA·restricted·decrypt (TCG H-1/H-2). */
+
+  /**
+   * fixedTPM·fixedParent·sensitiveDataOrigin·userWithAuth·noDA·restricted·decrypt (TCG H-1/H-2).
+   */
   public static final int SRK_ATTRIBUTES = 0x00030472;
+
   /** fixedTPM·fixedParent·sensitiveDataOrigin·userWithAuth·restricted·sign (the Go agent's AK). */
   public static final int AK_ATTRIBUTES = 0x00050072;
-  /** fixedTPM·fixedParent·sensitiveDataOrigin·userWithAuth·sign (what SPIRE's tests give the DevID). */
+
+  /**
+   * fixedTPM·fixedParent·sensitiveDataOrigin·userWithAuth·sign (what SPIRE's tests give the DevID).
+   */
   public static final int DEVID_ATTRIBUTES = 0x00040072;
 
   private static final String EK_POLICY_HEX =
@@ -33,7 +41,9 @@ public final class Templates {
           .rsaModulus(new byte[256])
           .build();
 
-  /** TCG EK Credential Profile template L-2: NIST P-256, AES-128-CFB, unique = two 32-byte zeros. */
+  /**
+   * TCG EK Credential Profile template L-2: NIST P-256, AES-128-CFB, unique = two 32-byte zeros.
+   */
   public static final TpmtPublic EK_ECC =
       TpmtPublic.builder()
           .type(TpmAlg.ECC)
@@ -101,8 +111,8 @@ public final class Templates {
   private Templates() {}
 
   /**
-   * The authPolicy of the TCG EK templates: PolicySecret(TPM_RH_ENDORSEMENT) with SHA-256
-   * (a fresh copy on each call).
+   * The authPolicy of the TCG EK templates: PolicySecret(TPM_RH_ENDORSEMENT) with SHA-256 (a fresh
+   * copy on each call).
    */
   public static byte[] ekAuthPolicy() {
     return HexFormat.of().parseHex(EK_POLICY_HEX);

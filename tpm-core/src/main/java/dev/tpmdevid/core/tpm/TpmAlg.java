@@ -3,8 +3,8 @@ package dev.tpmdevid.core.tpm;
 import java.util.Map;
 
 /**
- * TPM_ALG_ID and TPM_ECC_CURVE constants (TPM 2.0 Part 2 §6.3, §6.4; docs/protocol.md#constants), with
- * names for messages, digest sizes and JCA names.
+ * TPM_ALG_ID and TPM_ECC_CURVE constants (TPM 2.0 Part 2 §6.3, §6.4; docs/protocol.md#constants),
+ * with names for messages, digest sizes and JCA names.
  */
 public final class TpmAlg {
   private TpmAlg() {}
@@ -50,6 +50,7 @@ public final class TpmAlg {
 
   /** TPM_ECC_CURVE values. */
   public static final int ECC_NIST_P192 = 0x0001;
+
   public static final int ECC_NIST_P224 = 0x0002;
   public static final int ECC_NIST_P256 = 0x0003;
   public static final int ECC_NIST_P384 = 0x0004;

@@ -17,12 +17,16 @@ public final class TpmCommands {
 
   /** TPM_ST_NO_SESSIONS. */
   public static final int ST_NO_SESSIONS = 0x8001;
+
   /** TPM_ST_SESSIONS: the command carries an authorization area. */
   public static final int ST_SESSIONS = 0x8002;
+
   /** TPM_CC_ActivateCredential. */
   public static final int CC_ACTIVATE_CREDENTIAL = 0x00000147;
+
   /** TPM_RS_PW: the password authorization pseudo-session. */
   public static final int RS_PW = 0x40000009;
+
   /** TPMA_SESSION continueSession. */
   public static final int SESSION_CONTINUE = 0x01;
 
@@ -153,7 +157,10 @@ public final class TpmCommands {
     long rc = r.u32("responseCode");
     if (size != response.length) {
       throw new TpmFormatException(
-          "TPM2_ActivateCredential response: size field " + size + " but " + response.length
+          "TPM2_ActivateCredential response: size field "
+              + size
+              + " but "
+              + response.length
               + " bytes");
     }
     if (rc != 0) {
@@ -183,7 +190,8 @@ public final class TpmCommands {
   private static void checkTpm2b(String what, byte[] b) {
     Objects.requireNonNull(b, what);
     if (b.length > 0xFFFF) {
-      throw new IllegalArgumentException(what + ": " + b.length + " bytes, more than a TPM2B holds");
+      throw new IllegalArgumentException(
+          what + ": " + b.length + " bytes, more than a TPM2B holds");
     }
   }
 

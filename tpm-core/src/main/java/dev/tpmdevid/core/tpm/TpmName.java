@@ -4,8 +4,8 @@ import java.security.MessageDigest;
 import java.util.Arrays;
 
 /**
- * The contents of a TPM2B_NAME (TPM 2.0 Part 1 §16; docs/protocol.md#tpm-name): empty, a 4-byte handle, or a
- * digest name {@code u16 nameAlg || digest} whose length matches the algorithm.
+ * The contents of a TPM2B_NAME (TPM 2.0 Part 1 §16; docs/protocol.md#tpm-name): empty, a 4-byte
+ * handle, or a digest name {@code u16 nameAlg || digest} whose length matches the algorithm.
  */
 public final class TpmName {
   /** Largest name: {@code u16 alg} + a 64-byte digest. */
@@ -27,7 +27,12 @@ public final class TpmName {
     }
     if (digest.length != size) {
       throw new IllegalArgumentException(
-          "digest of " + TpmAlg.name(hashAlg) + " must be " + size + " bytes, got " + digest.length);
+          "digest of "
+              + TpmAlg.name(hashAlg)
+              + " must be "
+              + size
+              + " bytes, got "
+              + digest.length);
     }
     return new TpmName(new TpmWriter().u16(hashAlg).bytes(digest).toByteArray());
   }
@@ -74,8 +79,12 @@ public final class TpmName {
       return "name algorithm " + TpmAlg.name(alg) + " is not a hash algorithm";
     }
     if (b.length != 2 + size) {
-      return "digest name of " + TpmAlg.name(alg) + " must be " + (2 + size)
-          + " bytes, got " + b.length;
+      return "digest name of "
+          + TpmAlg.name(alg)
+          + " must be "
+          + (2 + size)
+          + " bytes, got "
+          + b.length;
     }
     return null;
   }

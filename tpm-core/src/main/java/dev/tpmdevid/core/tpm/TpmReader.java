@@ -3,9 +3,9 @@ package dev.tpmdevid.core.tpm;
 import java.util.Arrays;
 
 /**
- * Bounded big-endian reader over an untrusted byte array (TPM 2.0 Part 1 §8 canonical
- * marshalling). Every read checks the remaining length first, so nothing is allocated from an
- * unchecked length, and every failure is a {@link TpmFormatException} naming the field and offset.
+ * Bounded big-endian reader over an untrusted byte array (TPM 2.0 Part 1 §8 canonical marshalling).
+ * Every read checks the remaining length first, so nothing is allocated from an unchecked length,
+ * and every failure is a {@link TpmFormatException} naming the field and offset.
  */
 final class TpmReader {
   private final byte[] buf;

@@ -5,8 +5,9 @@ import java.util.Objects;
 
 /**
  * TPMS_ATTEST with a TPMS_CERTIFY_INFO body, the output of TPM2_Certify (TPM 2.0 Part 2 §10.12.12;
- * docs/protocol.md#tpms-attest). Only {@code TPM_ST_ATTEST_CERTIFY} is supported; {@link #parse} rejects every
- * other attestation type, a magic other than {@code TPM_GENERATED_VALUE} and trailing bytes.
+ * docs/protocol.md#tpms-attest). Only {@code TPM_ST_ATTEST_CERTIFY} is supported; {@link #parse}
+ * rejects every other attestation type, a magic other than {@code TPM_GENERATED_VALUE} and trailing
+ * bytes.
  *
  * <pre>
  * magic u32 | type u16 | qualifiedSigner TPM2B_NAME | extraData TPM2B_DATA |
@@ -63,7 +64,9 @@ public final class TpmsAttest {
     if (extraData.length > MAX_EXTRA_DATA) {
       throw new IllegalArgumentException("extraData longer than " + MAX_EXTRA_DATA + " bytes");
     }
-    if (resetCount < 0 || resetCount > 0xFFFFFFFFL || restartCount < 0
+    if (resetCount < 0
+        || resetCount > 0xFFFFFFFFL
+        || restartCount < 0
         || restartCount > 0xFFFFFFFFL) {
       throw new IllegalArgumentException("resetCount/restartCount must be u32");
     }
@@ -104,7 +107,9 @@ public final class TpmsAttest {
     if (type != TPM_ST_ATTEST_CERTIFY) {
       throw TpmFormatException.at(
           s + ".type",
-          "attestation type " + stName(type) + " is not supported, only "
+          "attestation type "
+              + stName(type)
+              + " is not supported, only "
               + stName(TPM_ST_ATTEST_CERTIFY),
           off);
     }
@@ -219,12 +224,26 @@ public final class TpmsAttest {
 
   @Override
   public String toString() {
-    return "TpmsAttest{type=" + stName(TPM_ST_ATTEST_CERTIFY)
-        + ", qualifiedSigner=" + qualifiedSigner
-        + ", extraData=" + Hex.encode(extraData)
-        + ", clock=" + clock + ", resetCount=" + resetCount + ", restartCount=" + restartCount
-        + ", safe=" + safe + ", firmwareVersion=" + Long.toHexString(firmwareVersion)
-        + ", certifiedName=" + certifiedName
-        + ", certifiedQualifiedName=" + certifiedQualifiedName + "}";
+    return "TpmsAttest{type="
+        + stName(TPM_ST_ATTEST_CERTIFY)
+        + ", qualifiedSigner="
+        + qualifiedSigner
+        + ", extraData="
+        + Hex.encode(extraData)
+        + ", clock="
+        + clock
+        + ", resetCount="
+        + resetCount
+        + ", restartCount="
+        + restartCount
+        + ", safe="
+        + safe
+        + ", firmwareVersion="
+        + Long.toHexString(firmwareVersion)
+        + ", certifiedName="
+        + certifiedName
+        + ", certifiedQualifiedName="
+        + certifiedQualifiedName
+        + "}";
   }
 }

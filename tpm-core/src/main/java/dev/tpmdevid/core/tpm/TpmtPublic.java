@@ -21,12 +21,12 @@ import java.util.Objects;
 /**
  * TPMT_PUBLIC for RSA and ECC objects (TPM 2.0 Part 2 §12.2.4; docs/protocol.md#tpmt-public).
  *
- * <p>Immutable and validated at construction: the nameAlg is NULL or a supported hash, no
- * reserved attribute bit is set, authPolicy is empty or one nameAlg digest, the symmetric and
- * scheme definitions are allowed for the type, RSA key sizes are 1024/2048/3072/4096 bits, ECC
- * curves are NIST P-256/P-384/P-521, and the unique field is empty (a template) or exactly the key
- * size. {@link #parse} accepts exactly the encodings of such values, nothing more, and {@link
- * #encode} reproduces the parsed bytes.
+ * <p>Immutable and validated at construction: the nameAlg is NULL or a supported hash, no reserved
+ * attribute bit is set, authPolicy is empty or one nameAlg digest, the symmetric and scheme
+ * definitions are allowed for the type, RSA key sizes are 1024/2048/3072/4096 bits, ECC curves are
+ * NIST P-256/P-384/P-521, and the unique field is empty (a template) or exactly the key size.
+ * {@link #parse} accepts exactly the encodings of such values, nothing more, and {@link #encode}
+ * reproduces the parsed bytes.
  */
 public final class TpmtPublic {
   static final int MAX_DIGEST = 64;
@@ -83,9 +83,7 @@ public final class TpmtPublic {
 
     @Override
     public String toString() {
-      return isNull()
-          ? "NULL"
-          : TpmAlg.name(algorithm) + "-" + keyBits + "-" + TpmAlg.name(mode);
+      return isNull() ? "NULL" : TpmAlg.name(algorithm) + "-" + keyBits + "-" + TpmAlg.name(mode);
     }
   }
 
@@ -104,7 +102,10 @@ public final class TpmtPublic {
       if (hasDetails(algorithm)) {
         if (TpmAlg.digestSize(hashAlg) == 0) {
           throw new IllegalArgumentException(
-              "scheme " + TpmAlg.name(algorithm) + ": hashAlg " + TpmAlg.name(hashAlg)
+              "scheme "
+                  + TpmAlg.name(algorithm)
+                  + ": hashAlg "
+                  + TpmAlg.name(hashAlg)
                   + " is not a hash algorithm");
         }
       } else if (hashAlg != TpmAlg.NULL) {
@@ -168,7 +169,8 @@ public final class TpmtPublic {
     this.curveId = b.type == TpmAlg.ECC ? b.curveId : 0;
     this.kdf = b.type == TpmAlg.ECC ? Objects.requireNonNull(b.kdf, "kdf") : Scheme.NULL;
     this.unique1 = Objects.requireNonNull(b.unique1, "unique").clone();
-    this.unique2 = b.type == TpmAlg.ECC ? Objects.requireNonNull(b.unique2, "y").clone() : new byte[0];
+    this.unique2 =
+        b.type == TpmAlg.ECC ? Objects.requireNonNull(b.unique2, "y").clone() : new byte[0];
     String p = validate();
     if (p != null) {
       throw new IllegalArgumentException("TPMT_PUBLIC." + p);
@@ -323,8 +325,8 @@ public final class TpmtPublic {
   }
 
   /**
-   * Parses a TPMT_PUBLIC (no TPM2B size prefix). Strict: every length is checked, unsupported
-   * types and algorithms are rejected, and trailing bytes are rejected.
+   * Parses a TPMT_PUBLIC (no TPM2B size prefix). Strict: every length is checked, unsupported types
+   * and algorithms are rejected, and trailing bytes are rejected.
    */
   public static TpmtPublic parse(byte[] bytes) throws TpmFormatException {
     Objects.requireNonNull(bytes, "bytes");
@@ -470,8 +472,8 @@ public final class TpmtPublic {
   }
 
   /**
-   * The JCA public key. RSA exponent 0 means 65537; the modulus must have exactly keyBits bits.
-   * ECC supports NIST P-256 and P-384 and checks that the point is on the curve.
+   * The JCA public key. RSA exponent 0 means 65537; the modulus must have exactly keyBits bits. ECC
+   * supports NIST P-256 and P-384 and checks that the point is on the curve.
    *
    * @throws TpmFormatException for a template (empty unique), an invalid key or an unsupported
    *     curve
@@ -497,7 +499,8 @@ public final class TpmtPublic {
       String curve = TpmAlg.jcaCurveName(curveId);
       if (curve == null) {
         throw new TpmFormatException(
-            "TPMT_PUBLIC.curveID: " + TpmAlg.curveName(curveId)
+            "TPMT_PUBLIC.curveID: "
+                + TpmAlg.curveName(curveId)
                 + " is not supported for keys (NIST P-256 or P-384 only)");
       }
       ECParameterSpec params = ecParameters(curve);
@@ -563,8 +566,7 @@ public final class TpmtPublic {
       return b.type(TpmAlg.ECC)
           .curveId(curve)
           .kdf(Scheme.NULL)
-          .eccPoint(
-              unsigned(ec.getW().getAffineX(), size), unsigned(ec.getW().getAffineY(), size))
+          .eccPoint(unsigned(ec.getW().getAffineX(), size), unsigned(ec.getW().getAffineY(), size))
           .build();
     }
     throw new IllegalArgumentException("unsupported key type " + key.getAlgorithm());

@@ -12,7 +12,8 @@ import java.util.Arrays;
 import java.util.Objects;
 
 /**
- * TPMT_SIGNATURE for RSASSA, RSAPSS and ECDSA (TPM 2.0 Part 2 §11.3.4; docs/protocol.md#tpmt-signature).
+ * TPMT_SIGNATURE for RSASSA, RSAPSS and ECDSA (TPM 2.0 Part 2 §11.3.4;
+ * docs/protocol.md#tpmt-signature).
  *
  * <pre>
  * RSASSA (0x0014) / RSAPSS (0x0016): sigAlg u16 | hash u16 | TPM2B sig
@@ -23,6 +24,7 @@ import java.util.Objects;
  */
 public final class TpmtSignature {
   static final int MAX_RSA_SIG = 512;
+
   /** MAX_ECC_KEY_BYTES for the curves this library supports (P-521: 66). */
   static final int MAX_ECC_SCALAR = 66;
 
@@ -76,8 +78,8 @@ public final class TpmtSignature {
   }
 
   /**
-   * ECDSA signature from a JCA DER {@code SEQUENCE {INTEGER r, INTEGER s}}; r and s are
-   * left-padded to {@code scalarSize} bytes (32 for P-256, 48 for P-384), as a TPM does.
+   * ECDSA signature from a JCA DER {@code SEQUENCE {INTEGER r, INTEGER s}}; r and s are left-padded
+   * to {@code scalarSize} bytes (32 for P-256, 48 for P-384), as a TPM does.
    */
   public static TpmtSignature fromDerEcdsa(int hashAlg, byte[] der, int scalarSize)
       throws TpmFormatException {
@@ -89,9 +91,7 @@ public final class TpmtSignature {
       throw new TpmFormatException("ECDSA DER: r or s longer than " + scalarSize + " bytes");
     }
     return ecdsa(
-        hashAlg,
-        TpmtPublic.unsigned(rs[0], scalarSize),
-        TpmtPublic.unsigned(rs[1], scalarSize));
+        hashAlg, TpmtPublic.unsigned(rs[0], scalarSize), TpmtPublic.unsigned(rs[1], scalarSize));
   }
 
   /** Parses a TPMT_SIGNATURE (no size prefix); strict, rejects trailing bytes. */
@@ -104,8 +104,7 @@ public final class TpmtSignature {
     if (alg != TpmAlg.RSASSA && alg != TpmAlg.RSAPSS && alg != TpmAlg.ECDSA) {
       throw TpmFormatException.at(
           st + ".sigAlg",
-          "unsupported signature algorithm " + TpmAlg.name(alg)
-              + ", only RSASSA, RSAPSS and ECDSA",
+          "unsupported signature algorithm " + TpmAlg.name(alg) + ", only RSASSA, RSAPSS and ECDSA",
           off);
     }
     off = rd.offset();
@@ -241,8 +240,12 @@ public final class TpmtSignature {
 
   @Override
   public String toString() {
-    return "TpmtSignature{" + TpmAlg.name(sigAlg) + ", hash=" + TpmAlg.name(hashAlg)
-        + (isEcdsa() ? ", r=" + Hex.encode(r) + ", s=" + Hex.encode(s)
+    return "TpmtSignature{"
+        + TpmAlg.name(sigAlg)
+        + ", hash="
+        + TpmAlg.name(hashAlg)
+        + (isEcdsa()
+            ? ", r=" + Hex.encode(r) + ", s=" + Hex.encode(s)
             : ", sig=" + rsaSig.length + " bytes")
         + "}";
   }

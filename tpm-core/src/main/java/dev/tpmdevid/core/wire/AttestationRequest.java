@@ -6,7 +6,8 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * The agent's attestation payload (docs/protocol.md#attestation-request; SPIRE {@code devid.AttestationRequest}).
+ * The agent's attestation payload (docs/protocol.md#attestation-request; SPIRE {@code
+ * devid.AttestationRequest}).
  *
  * <pre>
  * {"DevIDCert":[b64,...],"DevIDPub":b64,"EKCert":b64,"EKPub":b64,"AKPub":b64,
@@ -122,7 +123,12 @@ public record AttestationRequest(
     @SuppressWarnings("unchecked")
     List<byte[]> certs = (List<byte[]>) v[0];
     return new AttestationRequest(
-        certs, (byte[]) v[1], (byte[]) v[2], (byte[]) v[3], (byte[]) v[4], (byte[]) v[5],
+        certs,
+        (byte[]) v[1],
+        (byte[]) v[2],
+        (byte[]) v[3],
+        (byte[]) v[4],
+        (byte[]) v[5],
         (byte[]) v[6]);
   }
 
@@ -162,12 +168,20 @@ public record AttestationRequest(
   /** Sizes only. */
   @Override
   public String toString() {
-    return "AttestationRequest{DevIDCert=" + Bytes.describe(devIdCert)
-        + ", DevIDPub=" + Bytes.describe(devIdPub)
-        + ", EKCert=" + Bytes.describe(ekCert)
-        + ", EKPub=" + Bytes.describe(ekPub)
-        + ", AKPub=" + Bytes.describe(akPub)
-        + ", CertifiedDevID=" + Bytes.describe(certifiedDevId)
-        + ", CertificationSignature=" + Bytes.describe(certificationSignature) + "}";
+    return "AttestationRequest{DevIDCert="
+        + Bytes.describe(devIdCert)
+        + ", DevIDPub="
+        + Bytes.describe(devIdPub)
+        + ", EKCert="
+        + Bytes.describe(ekCert)
+        + ", EKPub="
+        + Bytes.describe(ekPub)
+        + ", AKPub="
+        + Bytes.describe(akPub)
+        + ", CertifiedDevID="
+        + Bytes.describe(certifiedDevId)
+        + ", CertificationSignature="
+        + Bytes.describe(certificationSignature)
+        + "}";
   }
 }

@@ -7,8 +7,9 @@ import java.util.Arrays;
 import java.util.Objects;
 
 /**
- * The server's challenge (docs/protocol.md#challenge-request; SPIRE {@code devid.ChallengeRequest}):
- * {@code {"DevID":b64 nonce,"CredActivation":{"Credential":b64,"Secret":b64}}}.
+ * The server's challenge (docs/protocol.md#challenge-request; SPIRE {@code
+ * devid.ChallengeRequest}): {@code {"DevID":b64
+ * nonce,"CredActivation":{"Credential":b64,"Secret":b64}}}.
  *
  * @param devId the proof-of-possession nonce (32 bytes from a SPIRE server)
  * @param credActivation the credential challenge; null is encoded as JSON {@code null}
@@ -60,8 +61,7 @@ public record ChallengeRequest(byte[] devId, CredActivation credActivation) {
             readCredActivation(p, cred, present);
           }
         });
-    return new ChallengeRequest(
-        devId[0], present[0] ? new CredActivation(cred[0], cred[1]) : null);
+    return new ChallengeRequest(devId[0], present[0] ? new CredActivation(cred[0], cred[1]) : null);
   }
 
   private static void readCredActivation(JsonParser p, byte[][] cred, boolean[] present)
@@ -75,8 +75,7 @@ public record ChallengeRequest(byte[] devId, CredActivation credActivation) {
     }
     if (t != JsonToken.START_OBJECT) {
       throw new WireFormatException(
-          "ChallengeRequest.CredActivation: expected an object or null, got "
-              + GoJson.describe(t));
+          "ChallengeRequest.CredActivation: expected an object or null, got " + GoJson.describe(t));
     }
     present[0] = true;
     GoJson.readObject(
@@ -102,7 +101,10 @@ public record ChallengeRequest(byte[] devId, CredActivation credActivation) {
 
   @Override
   public String toString() {
-    return "ChallengeRequest{DevID=" + Bytes.describe(devId)
-        + ", CredActivation=" + credActivation + "}";
+    return "ChallengeRequest{DevID="
+        + Bytes.describe(devId)
+        + ", CredActivation="
+        + credActivation
+        + "}";
   }
 }

@@ -66,7 +66,10 @@ public record ChallengeResponse(byte[] devId, byte[] credActivation) {
   /** Sizes only (the members are a signature and a secret). */
   @Override
   public String toString() {
-    return "ChallengeResponse{DevID=" + Bytes.describe(devId)
-        + ", CredActivation=" + Bytes.describe(credActivation) + "}";
+    return "ChallengeResponse{DevID="
+        + Bytes.describe(devId)
+        + ", CredActivation="
+        + Bytes.describe(credActivation)
+        + "}";
   }
 }

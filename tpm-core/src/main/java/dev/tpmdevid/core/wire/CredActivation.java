@@ -4,8 +4,9 @@ import java.util.Arrays;
 import java.util.Objects;
 
 /**
- * The credential-activation challenge inside a {@link ChallengeRequest} (docs/protocol.md#challenge-request; SPIRE
- * {@code devid.CredActivation}): {@code {"Credential":b64,"Secret":b64}}.
+ * The credential-activation challenge inside a {@link ChallengeRequest}
+ * (docs/protocol.md#challenge-request; SPIRE {@code devid.CredActivation}): {@code
+ * {"Credential":b64,"Secret":b64}}.
  *
  * @param credential TPM2B_ID_OBJECT contents without the size (68 bytes for a SHA-256 AK)
  * @param secret TPM2B_ENCRYPTED_SECRET contents without the size
@@ -50,7 +51,10 @@ public record CredActivation(byte[] credential, byte[] secret) {
 
   @Override
   public String toString() {
-    return "CredActivation{Credential=" + Bytes.describe(credential)
-        + ", Secret=" + Bytes.describe(secret) + "}";
+    return "CredActivation{Credential="
+        + Bytes.describe(credential)
+        + ", Secret="
+        + Bytes.describe(secret)
+        + "}";
   }
 }

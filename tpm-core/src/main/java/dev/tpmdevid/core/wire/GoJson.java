@@ -14,7 +14,8 @@ import java.util.Base64;
 import java.util.List;
 
 /**
- * The subset of Go's {@code encoding/json} needed for the three tpm_devid messages (docs/protocol.md#messages).
+ * The subset of Go's {@code encoding/json} needed for the three tpm_devid messages
+ * (docs/protocol.md#messages).
  *
  * <p>Encoding: Go field names, struct order, no whitespace, {@code []byte} as standard padded
  * base64, nil as {@code null}.
@@ -22,12 +23,12 @@ import java.util.List;
  * <p>Decoding follows Go's decoder: members matched exactly, else case-insensitively with Go's
  * folding (so {@code "devidpub"} and {@code "CertificationSignature"} with U+017F LONG S both
  * match); unknown members skipped whatever their value; the last duplicate wins; {@code null} sets
- * nil; nested objects decode into an existing struct (merge); base64 is {@code StdEncoding} (padding
- * required, {@code \r}/{@code \n} skipped, non-zero trailing bits allowed); invalid UTF-8 inside
- * strings becomes U+FFFD; anything after the top-level value is an error.
+ * nil; nested objects decode into an existing struct (merge); base64 is {@code StdEncoding}
+ * (padding required, {@code \r}/{@code \n} skipped, non-zero trailing bits allowed); invalid UTF-8
+ * inside strings becomes U+FFFD; anything after the top-level value is an error.
  *
- * <p>Intentionally stricter than Go: the document must be an object (Go accepts {@code null});
- * a {@code []byte} member given as a JSON array of numbers is rejected (Go decodes it element-wise;
+ * <p>Intentionally stricter than Go: the document must be an object (Go accepts {@code null}); a
+ * {@code []byte} member given as a JSON array of numbers is rejected (Go decodes it element-wise;
  * the Go agent never sends it); nesting deeper than {@value #MAX_DEPTH} is rejected (Go: 10000).
  */
 final class GoJson {
@@ -105,8 +106,11 @@ final class GoJson {
       JsonLocation loc = e.getLocation();
       String detail = String.valueOf(e.getOriginalMessage()).split("\n", 2)[0];
       throw new WireFormatException(
-          message + ": invalid JSON" + (loc == null ? "" : " at offset " + loc.getCharOffset())
-              + ": " + detail,
+          message
+              + ": invalid JSON"
+              + (loc == null ? "" : " at offset " + loc.getCharOffset())
+              + ": "
+              + detail,
           null);
     } catch (IOException e) {
       throw new WireFormatException(message + ": cannot read JSON: " + e.getMessage(), null);
@@ -242,7 +246,9 @@ final class GoJson {
         if (v < 0) {
           char ch = c[pos];
           throw new WireFormatException(
-              member + ": illegal base64 data at position " + pos
+              member
+                  + ": illegal base64 data at position "
+                  + pos
                   + (ch == '-' || ch == '_' ? " (URL-safe alphabet is not accepted)" : ""));
         }
         acc = (acc << 6) | v;

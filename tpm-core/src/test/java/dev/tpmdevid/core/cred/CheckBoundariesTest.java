@@ -56,10 +56,16 @@ class CheckBoundariesTest {
     KeyPair kp = g.generateKeyPair();
     ECPublicKey pub = (ECPublicKey) kp.getPublic();
     ECPoint w = pub.getW();
-    ECPublicKey off = (ECPublicKey) KeyFactory.getInstance("EC").generatePublic(new ECPublicKeySpec(
-        new ECPoint(w.getAffineX(), w.getAffineY().add(BigInteger.ONE)), pub.getParams()));
+    ECPublicKey off =
+        (ECPublicKey)
+            KeyFactory.getInstance("EC")
+                .generatePublic(
+                    new ECPublicKeySpec(
+                        new ECPoint(w.getAffineX(), w.getAffineY().add(BigInteger.ONE)),
+                        pub.getParams()));
     assertThatThrownBy(() -> EccCurve.P256.sharedX((ECPrivateKey) kp.getPrivate(), off))
-        .isInstanceOf(GeneralSecurityException.class).hasMessageContaining("not on secp256r1");
+        .isInstanceOf(GeneralSecurityException.class)
+        .hasMessageContaining("not on secp256r1");
     assertThat(EccCurve.P256.sharedX((ECPrivateKey) kp.getPrivate(), pub)).hasSize(32);
   }
 
@@ -86,15 +92,22 @@ class CheckBoundariesTest {
     // refused by the integrity check rather than as too short
     byte[] minimal = new byte[2 + 32 + 3];
     minimal[1] = 32;
-    assertThatThrownBy(() -> CredentialProtection.credentialToSecret(HashAlg.SHA256, 128, seed, name, minimal))
-        .isInstanceOf(GeneralSecurityException.class).message().doesNotContain("too short");
+    assertThatThrownBy(
+            () -> CredentialProtection.credentialToSecret(HashAlg.SHA256, 128, seed, name, minimal))
+        .isInstanceOf(GeneralSecurityException.class)
+        .message()
+        .doesNotContain("too short");
     byte[] oneShort = Arrays.copyOf(minimal, minimal.length - 1);
-    assertThatThrownBy(() -> CredentialProtection.credentialToSecret(HashAlg.SHA256, 128, seed, name, oneShort))
+    assertThatThrownBy(
+            () ->
+                CredentialProtection.credentialToSecret(HashAlg.SHA256, 128, seed, name, oneShort))
         .hasMessageContaining("credential too short");
     // the integrity size is the whole first two bytes
     byte[] highByte = minimal.clone();
     highByte[0] = 0x01;
-    assertThatThrownBy(() -> CredentialProtection.credentialToSecret(HashAlg.SHA256, 128, seed, name, highByte))
+    assertThatThrownBy(
+            () ->
+                CredentialProtection.credentialToSecret(HashAlg.SHA256, 128, seed, name, highByte))
         .hasMessageContaining("integrity has the wrong size");
   }
 }

@@ -38,8 +38,7 @@ class ExternalMakeCredentialTest {
     byte[] secret = fixture(key + ".secret");
     int sym = ek.symmetric().algorithm();
     int bits = ek.symmetric().keyBits();
-    CredentialBlob blob =
-        CredentialBlob.fromTpm2ToolsFormat(fixture(key + "." + maker + ".cred"));
+    CredentialBlob blob = CredentialBlob.fromTpm2ToolsFormat(fixture(key + "." + maker + ".cred"));
 
     assertThat(SoftwareActivation.activate(priv, ek.nameAlg(), sym, bits, akName, blob))
         .isEqualTo(secret);
@@ -60,7 +59,11 @@ class ExternalMakeCredentialTest {
     assertThatThrownBy(
             () ->
                 SoftwareActivation.activate(
-                    priv, ek.nameAlg(), sym, bits, akName,
+                    priv,
+                    ek.nameAlg(),
+                    sym,
+                    bits,
+                    akName,
                     new CredentialBlob(cred, blob.encryptedSecret())))
         .isInstanceOf(GeneralSecurityException.class);
 

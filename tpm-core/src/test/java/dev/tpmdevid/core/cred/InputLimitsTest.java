@@ -13,9 +13,9 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /**
- * The size and range limits of the credential code on the values just inside and just outside:
- * KDF output sizes and labels, the RSA key sizes and exponents a MakeCredential accepts (an
- * attacker chooses the EK), AES key sizes, and the tpm2-tools credential file framing.
+ * The size and range limits of the credential code on the values just inside and just outside: KDF
+ * output sizes and labels, the RSA key sizes and exponents a MakeCredential accepts (an attacker
+ * chooses the EK), AES key sizes, and the tpm2-tools credential file framing.
  */
 class InputLimitsTest {
   private static final int SHA256 = 0x000B;
@@ -23,7 +23,8 @@ class InputLimitsTest {
   @Test
   void kdf_outputSizeFrom1BitToMax_labelWithoutNul() throws Exception {
     byte[] key = {1, 2, 3};
-    assertThat(Kdf.kdfa(SHA256, key, "L", new byte[0], new byte[0], 1)).hasSize(1)
+    assertThat(Kdf.kdfa(SHA256, key, "L", new byte[0], new byte[0], 1))
+        .hasSize(1)
         .satisfies(b -> assertThat(b[0] & 0xFE).isZero());
     assertThat(Kdf.kdfa(SHA256, key, "L", new byte[0], new byte[0], Kdf.MAX_BITS))
         .hasSize(Kdf.MAX_BITS / 8);
@@ -39,22 +40,44 @@ class InputLimitsTest {
     }
     for (String label : new String[] {"\0IDENTITY", "IDEN\0TITY"}) {
       assertThatThrownBy(() -> Kdf.kdfa(SHA256, key, label, new byte[0], new byte[0], 128))
-          .isInstanceOf(GeneralSecurityException.class).hasMessageContaining("must not contain NUL");
+          .isInstanceOf(GeneralSecurityException.class)
+          .hasMessageContaining("must not contain NUL");
     }
     assertThat(Kdf.u32(0x01020304)).containsExactly(1, 2, 3, 4);
     assertThat(Kdf.u32(0xFF000080)).containsExactly(0xFF, 0, 0, 0x80);
   }
 
-  /** A key object as an attacker-chosen EK certificate or EKPub yields (the JDK's key factory
-   *  would itself refuse moduli above 16384 bits, so the check is fed the interface directly). */
+  /**
+   * A key object as an attacker-chosen EK certificate or EKPub yields (the JDK's key factory would
+   * itself refuse moduli above 16384 bits, so the check is fed the interface directly).
+   */
   @SuppressWarnings("serial")
   private static RSAPublicKey rsa(BigInteger n, BigInteger e) {
     return new RSAPublicKey() {
-      @Override public BigInteger getPublicExponent() { return e; }
-      @Override public BigInteger getModulus() { return n; }
-      @Override public String getAlgorithm() { return "RSA"; }
-      @Override public String getFormat() { return null; }
-      @Override public byte[] getEncoded() { return null; }
+      @Override
+      public BigInteger getPublicExponent() {
+        return e;
+      }
+
+      @Override
+      public BigInteger getModulus() {
+        return n;
+      }
+
+      @Override
+      public String getAlgorithm() {
+        return "RSA";
+      }
+
+      @Override
+      public String getFormat() {
+        return null;
+      }
+
+      @Override
+      public byte[] getEncoded() {
+        return null;
+      }
     };
   }
 
@@ -72,14 +95,16 @@ class InputLimitsTest {
     }
     for (int bits : new int[] {RsaOaep.MIN_MODULUS_BITS - 1, RsaOaep.MAX_MODULUS_BITS + 1}) {
       RSAPublicKey k = rsa(odd(bits), three);
-      assertThatThrownBy(() -> RsaOaep.validate(k)).isInstanceOf(GeneralSecurityException.class)
+      assertThatThrownBy(() -> RsaOaep.validate(k))
+          .isInstanceOf(GeneralSecurityException.class)
           .hasMessage("RSA modulus size not supported: " + bits);
     }
     BigInteger n = odd(2048);
-    for (BigInteger e : new BigInteger[] {BigInteger.ONE, n, n.add(BigInteger.TWO),
-        BigInteger.valueOf(65536)}) {
+    for (BigInteger e :
+        new BigInteger[] {BigInteger.ONE, n, n.add(BigInteger.TWO), BigInteger.valueOf(65536)}) {
       RSAPublicKey k = rsa(n, e);
-      assertThatThrownBy(() -> RsaOaep.validate(k)).isInstanceOf(GeneralSecurityException.class)
+      assertThatThrownBy(() -> RsaOaep.validate(k))
+          .isInstanceOf(GeneralSecurityException.class)
           .hasMessage("RSA public key is malformed");
     }
     RSAPublicKey largest = rsa(n, n.subtract(BigInteger.TWO));
@@ -111,7 +136,8 @@ class InputLimitsTest {
   @Test
   void toolsFormat_framing() throws Exception {
     CredentialBlob ok = CredentialBlob.fromTpm2ToolsFormat(toolsFile(2, 2, 3, 3));
-    assertThat(ok).isEqualTo(new CredentialBlob(new byte[2], new byte[3]))
+    assertThat(ok)
+        .isEqualTo(new CredentialBlob(new byte[2], new byte[3]))
         .hasSameHashCodeAs(new CredentialBlob(new byte[2], new byte[3]));
     assertThat(ok.toString()).isEqualTo("CredentialBlob{credential=2 B, encryptedSecret=3 B}");
     // 12 bytes with the right magic and version are framing, not a wrong magic
@@ -133,11 +159,14 @@ class InputLimitsTest {
   void blobParts_atMostATpm2b() {
     assertThat(new CredentialBlob(new byte[CredentialBlob.MAX_TPM2B], new byte[1]).credential())
         .hasSize(CredentialBlob.MAX_TPM2B);
-    assertThat(new CredentialBlob(new byte[1], new byte[CredentialBlob.MAX_TPM2B]).encryptedSecret())
+    assertThat(
+            new CredentialBlob(new byte[1], new byte[CredentialBlob.MAX_TPM2B]).encryptedSecret())
         .hasSize(CredentialBlob.MAX_TPM2B);
-    assertThatThrownBy(() -> new CredentialBlob(new byte[CredentialBlob.MAX_TPM2B + 1], new byte[1]))
+    assertThatThrownBy(
+            () -> new CredentialBlob(new byte[CredentialBlob.MAX_TPM2B + 1], new byte[1]))
         .isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> new CredentialBlob(new byte[1], new byte[CredentialBlob.MAX_TPM2B + 1]))
+    assertThatThrownBy(
+            () -> new CredentialBlob(new byte[1], new byte[CredentialBlob.MAX_TPM2B + 1]))
         .isInstanceOf(IllegalArgumentException.class);
   }
 }

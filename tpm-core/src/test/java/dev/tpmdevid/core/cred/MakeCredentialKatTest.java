@@ -63,7 +63,12 @@ class MakeCredentialKatTest {
     // zero RNG: seed = 16 x 00 and OAEP seed = 32 x 00, as Go's zeroReader
     CredentialBlob blob =
         MakeCredential.make(
-            ek, SHA256, AES, 128, goAkName(), Base64.getDecoder().decode(GO_SECRET),
+            ek,
+            SHA256,
+            AES,
+            128,
+            goAkName(),
+            Base64.getDecoder().decode(GO_SECRET),
             FixedRandom.zeros());
     byte[] expected = Base64.getDecoder().decode(GO_RSA_EXPECTED);
     assertThat(expected).hasSize(328);
@@ -80,7 +85,12 @@ class MakeCredentialKatTest {
     d[1] = 0x42;
     CredentialBlob blob =
         MakeCredential.make(
-            ek, SHA256, AES, 128, goAkName(), Base64.getDecoder().decode(GO_SECRET),
+            ek,
+            SHA256,
+            AES,
+            128,
+            goAkName(),
+            Base64.getDecoder().decode(GO_SECRET),
             new FixedRandom(d, (byte) 0));
     byte[] expected = Base64.getDecoder().decode(GO_ECC_EXPECTED);
     assertThat(HEX.formatHex(concat(tpm2b(blob.credential()), tpm2b(blob.encryptedSecret()))))
@@ -105,6 +115,7 @@ class MakeCredentialKatTest {
       "5a4e524b4f4e6e777552754831683734785a466a42416f314758676c484d4149";
   private static final String KL_RSA_AK_NAME =
       "000b9601163463aacdb45be7ad1f6d11ad3dae0578d5aeeb5125e1075c5601b7c7fa";
+
   /** Only the first 80 bytes are fixed upstream (OAEP randomness is not mocked there). */
   private static final String KL_RSA_EXPECTED_PREFIX =
       "badcc0de00000001004400206f0c4b08cfa00f21b474ca75623d098309c2cd7fac8d10"
@@ -141,7 +152,11 @@ class MakeCredentialKatTest {
     Arrays.fill(seed, (byte) 0x12);
     byte[] credential =
         CredentialProtection.secretToCredential(
-            HashAlg.SHA256, 128, seed, HEX.parseHex(KL_RSA_AK_NAME), HEX.parseHex(KL_RSA_CHALLENGE));
+            HashAlg.SHA256,
+            128,
+            seed,
+            HEX.parseHex(KL_RSA_AK_NAME),
+            HEX.parseHex(KL_RSA_CHALLENGE));
     byte[] expected = HEX.parseHex(KL_RSA_EXPECTED_PREFIX);
     // magic, version, u16 68, credential (68 bytes), then the u16 256 of the secret
     assertThat(HEX.formatHex(concat(Arrays.copyOf(expected, 8), tpm2b(credential))))
@@ -152,7 +167,12 @@ class MakeCredentialKatTest {
     RSAPublicKey ek = keylimeRsaEk();
     CredentialBlob blob =
         MakeCredential.make(
-            ek, SHA256, AES, 128, HEX.parseHex(KL_RSA_AK_NAME), HEX.parseHex(KL_RSA_CHALLENGE),
+            ek,
+            SHA256,
+            AES,
+            128,
+            HEX.parseHex(KL_RSA_AK_NAME),
+            HEX.parseHex(KL_RSA_CHALLENGE),
             new java.security.SecureRandom());
     assertThat(blob.encryptedSecret()).hasSize(256);
     assertThat(blob.credential()).hasSize(68);
@@ -174,7 +194,12 @@ class MakeCredentialKatTest {
 
     CredentialBlob blob =
         MakeCredential.make(
-            ek, SHA256, AES, 128, HEX.parseHex(KL_ECC_AK_NAME), HEX.parseHex(KL_ECC_CHALLENGE),
+            ek,
+            SHA256,
+            AES,
+            128,
+            HEX.parseHex(KL_ECC_AK_NAME),
+            HEX.parseHex(KL_ECC_CHALLENGE),
             new FixedRandom(EccCurve.P256.toFixed(KL_ECC_EPHEMERAL_D), (byte) 0));
     assertThat(HEX.formatHex(blob.toTpm2ToolsFormat())).isEqualTo(KL_ECC_EXPECTED);
   }

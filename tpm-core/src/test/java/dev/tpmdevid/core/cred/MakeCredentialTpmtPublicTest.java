@@ -70,8 +70,7 @@ class MakeCredentialTpmtPublicTest {
                     + "dKtLGpk7ludjH38m2zhM5/UdKZ34skJaS/Aiyj+P5AT1BpJL2ZtjCbBdnMDUSbRF"
                     + "1QIDAQAB");
     TpmtPublic ek =
-        TpmtPublic.fromPublicKey(key, TpmAlg.SHA256, EK_ATTRS, TpmtPublic.Scheme.NULL)
-            .toBuilder()
+        TpmtPublic.fromPublicKey(key, TpmAlg.SHA256, EK_ATTRS, TpmtPublic.Scheme.NULL).toBuilder()
             .symmetric(TpmtPublic.Symmetric.AES_128_CFB)
             .build();
     byte[] akName =
@@ -113,8 +112,7 @@ class MakeCredentialTpmtPublicTest {
     byte[] akName = SoftwareActivationTest.name(HashAlg.SHA256);
     byte[] secret = new byte[32];
     CredentialBlob ok = MakeCredential.make(good, akName, secret, RNG);
-    assertThat(
-            SoftwareActivation.activate(kp.getPrivate(), 0x000B, 0x0006, 128, akName, ok))
+    assertThat(SoftwareActivation.activate(kp.getPrivate(), 0x000B, 0x0006, 128, akName, ok))
         .isEqualTo(secret);
 
     TpmtPublic noSym = good.toBuilder().symmetric(TpmtPublic.Symmetric.NULL).build();

@@ -37,8 +37,8 @@ class MakeCredentialValidationTest {
     akName = SoftwareActivationTest.name(HashAlg.SHA256);
   }
 
-  private static void rejects(PublicKey ek, int nameAlg, int sym, int bits, byte[] name,
-      byte[] cv, String message) {
+  private static void rejects(
+      PublicKey ek, int nameAlg, int sym, int bits, byte[] name, byte[] cv, String message) {
     assertThatThrownBy(() -> MakeCredential.make(ek, nameAlg, sym, bits, name, cv, RNG))
         .isInstanceOf(GeneralSecurityException.class)
         .hasMessageContaining(message);
@@ -65,10 +65,14 @@ class MakeCredentialValidationTest {
   void rsaKeys() throws Exception {
     KeyPairGenerator r = KeyPairGenerator.getInstance("RSA");
     r.initialize(1024);
-    rejects(r.generateKeyPair().getPublic(), SHA256, AES, 128, akName, new byte[32], "modulus size");
+    rejects(
+        r.generateKeyPair().getPublic(), SHA256, AES, 128, akName, new byte[32], "modulus size");
     KeyFactory kf = KeyFactory.getInstance("RSA");
-    java.security.interfaces.RSAPublicKey good = (java.security.interfaces.RSAPublicKey) rsa.getPublic();
-    PublicKey evenE = kf.generatePublic(new java.security.spec.RSAPublicKeySpec(good.getModulus(), BigInteger.valueOf(65536)));
+    java.security.interfaces.RSAPublicKey good =
+        (java.security.interfaces.RSAPublicKey) rsa.getPublic();
+    PublicKey evenE =
+        kf.generatePublic(
+            new java.security.spec.RSAPublicKeySpec(good.getModulus(), BigInteger.valueOf(65536)));
     rejects(evenE, SHA256, AES, 128, akName, new byte[32], "malformed");
   }
 
@@ -78,35 +82,56 @@ class MakeCredentialValidationTest {
     ECPoint w = good.getW();
     KeyFactory kf = KeyFactory.getInstance("EC");
     // off the curve: y + 1
-    PublicKey off = kf.generatePublic(
-        new ECPublicKeySpec(new ECPoint(w.getAffineX(), w.getAffineY().add(BigInteger.ONE)), good.getParams()));
+    PublicKey off =
+        kf.generatePublic(
+            new ECPublicKeySpec(
+                new ECPoint(w.getAffineX(), w.getAffineY().add(BigInteger.ONE)), good.getParams()));
     rejects(off, SHA256, AES, 128, akName, new byte[32], "not on secp256r1");
     // coordinate >= p
     BigInteger p = ((java.security.spec.ECFieldFp) good.getParams().getCurve().getField()).getP();
     // (the JDK's KeyFactory refuses such a point, a foreign ECPublicKey implementation need not)
-    PublicKey big = foreignKey(new ECPoint(w.getAffineX().add(p), w.getAffineY()), good.getParams());
+    PublicKey big =
+        foreignKey(new ECPoint(w.getAffineX().add(p), w.getAffineY()), good.getParams());
     rejects(big, SHA256, AES, 128, akName, new byte[32], "out of range");
     // TPMS_ECC_POINT form: identity-like (0,0), empty and wrong-length coordinates
     assertThatThrownBy(() -> EccCurve.P256.publicKey(new byte[32], new byte[32]))
-        .isInstanceOf(GeneralSecurityException.class).hasMessageContaining("not on");
+        .isInstanceOf(GeneralSecurityException.class)
+        .hasMessageContaining("not on");
     assertThatThrownBy(() -> EccCurve.P256.publicKey(new byte[0], new byte[0]))
-        .isInstanceOf(GeneralSecurityException.class).hasMessageContaining("32 bytes");
+        .isInstanceOf(GeneralSecurityException.class)
+        .hasMessageContaining("32 bytes");
     byte[] x = EccCurve.P256.toFixed(w.getAffineX());
     byte[] y = EccCurve.P256.toFixed(w.getAffineY());
     assertThatThrownBy(() -> EccCurve.P256.publicKey(java.util.Arrays.copyOf(x, 33), y))
-        .isInstanceOf(GeneralSecurityException.class).hasMessageContaining("32 bytes");
+        .isInstanceOf(GeneralSecurityException.class)
+        .hasMessageContaining("32 bytes");
     assertThatThrownBy(() -> EccCurve.P384.publicKey(x, y))
-        .isInstanceOf(GeneralSecurityException.class).hasMessageContaining("48 bytes");
+        .isInstanceOf(GeneralSecurityException.class)
+        .hasMessageContaining("48 bytes");
     // an unsupported curve
     KeyPairGenerator e = KeyPairGenerator.getInstance("EC");
     e.initialize(new ECGenParameterSpec("secp521r1"));
-    rejects(e.generateKeyPair().getPublic(), SHA256, AES, 128, akName, new byte[32], "unsupported ECC curve");
+    rejects(
+        e.generateKeyPair().getPublic(),
+        SHA256,
+        AES,
+        128,
+        akName,
+        new byte[32],
+        "unsupported ECC curve");
   }
 
   @Test
   void otherKeyTypes() throws Exception {
     KeyPairGenerator g = KeyPairGenerator.getInstance("Ed25519");
-    rejects(g.generateKeyPair().getPublic(), SHA256, AES, 128, akName, new byte[32], "unsupported EK key type");
+    rejects(
+        g.generateKeyPair().getPublic(),
+        SHA256,
+        AES,
+        128,
+        akName,
+        new byte[32],
+        "unsupported EK key type");
   }
 
   private static ECPublicKey foreignKey(ECPoint w, java.security.spec.ECParameterSpec params) {

@@ -84,14 +84,16 @@ class SoftwareActivationTest {
     byte[] secret = new byte[secretLen];
     RNG.nextBytes(secret);
 
-    CredentialBlob blob = MakeCredential.make(ek.getPublic(), nameAlg, AES, aesBits, akName, secret, RNG);
+    CredentialBlob blob =
+        MakeCredential.make(ek.getPublic(), nameAlg, AES, aesBits, akName, secret, RNG);
     int digest = HashAlg.fromTpmAlgId(nameAlg).digestSize();
     assertThat(blob.credential()).hasSize(2 + digest + 2 + secretLen);
     assertThat(SoftwareActivation.activate(ek.getPrivate(), nameAlg, AES, aesBits, akName, blob))
         .isEqualTo(secret);
 
     // a fresh blob for the same inputs differs (fresh seed), and still activates
-    CredentialBlob again = MakeCredential.make(ek.getPublic(), nameAlg, AES, aesBits, akName, secret, RNG);
+    CredentialBlob again =
+        MakeCredential.make(ek.getPublic(), nameAlg, AES, aesBits, akName, secret, RNG);
     assertThat(again).isNotEqualTo(blob);
     assertThat(SoftwareActivation.activate(ek.getPrivate(), nameAlg, AES, aesBits, akName, again))
         .isEqualTo(secret);
@@ -103,7 +105,8 @@ class SoftwareActivationTest {
       t[i] ^= 0x01;
       CredentialBlob bad = new CredentialBlob(t, blob.encryptedSecret());
       assertThatThrownBy(
-              () -> SoftwareActivation.activate(ek.getPrivate(), nameAlg, AES, aesBits, akName, bad))
+              () ->
+                  SoftwareActivation.activate(ek.getPrivate(), nameAlg, AES, aesBits, akName, bad))
           .as("credential byte %d", i)
           .isInstanceOf(GeneralSecurityException.class);
     }
@@ -111,42 +114,68 @@ class SoftwareActivationTest {
     // (RSA: a sample of positions, each costs a private-key operation)
     byte[] sec = blob.encryptedSecret();
     int step = keyName.equals("rsa2048") ? 13 : 1;
-    for (int i = 0; i < sec.length; i = (i < 3 || i >= sec.length - 3) ? i + 1 : Math.min(i + step, sec.length - 3)) {
+    for (int i = 0;
+        i < sec.length;
+        i = (i < 3 || i >= sec.length - 3) ? i + 1 : Math.min(i + step, sec.length - 3)) {
       byte[] t = sec.clone();
       t[i] ^= 0x01;
       CredentialBlob bad = new CredentialBlob(blob.credential(), t);
       assertThatThrownBy(
-              () -> SoftwareActivation.activate(ek.getPrivate(), nameAlg, AES, aesBits, akName, bad))
+              () ->
+                  SoftwareActivation.activate(ek.getPrivate(), nameAlg, AES, aesBits, akName, bad))
           .as("secret byte %d", i)
           .isInstanceOf(GeneralSecurityException.class);
     }
     // truncation and extension
     assertThatThrownBy(
-            () -> SoftwareActivation.activate(ek.getPrivate(), nameAlg, AES, aesBits, akName,
-                new CredentialBlob(Arrays.copyOf(cred, cred.length - 1), sec)))
+            () ->
+                SoftwareActivation.activate(
+                    ek.getPrivate(),
+                    nameAlg,
+                    AES,
+                    aesBits,
+                    akName,
+                    new CredentialBlob(Arrays.copyOf(cred, cred.length - 1), sec)))
         .isInstanceOf(GeneralSecurityException.class);
     assertThatThrownBy(
-            () -> SoftwareActivation.activate(ek.getPrivate(), nameAlg, AES, aesBits, akName,
-                new CredentialBlob(Arrays.copyOf(cred, cred.length + 1), sec)))
+            () ->
+                SoftwareActivation.activate(
+                    ek.getPrivate(),
+                    nameAlg,
+                    AES,
+                    aesBits,
+                    akName,
+                    new CredentialBlob(Arrays.copyOf(cred, cred.length + 1), sec)))
         .isInstanceOf(GeneralSecurityException.class);
     assertThatThrownBy(
-            () -> SoftwareActivation.activate(ek.getPrivate(), nameAlg, AES, aesBits, akName,
-                new CredentialBlob(cred, Arrays.copyOf(sec, sec.length + 1))))
+            () ->
+                SoftwareActivation.activate(
+                    ek.getPrivate(),
+                    nameAlg,
+                    AES,
+                    aesBits,
+                    akName,
+                    new CredentialBlob(cred, Arrays.copyOf(sec, sec.length + 1))))
         .isInstanceOf(GeneralSecurityException.class);
 
     // another object name, another AES size, another EK all fail
     byte[] otherName = akName.clone();
     otherName[otherName.length - 1] ^= 0x01;
     assertThatThrownBy(
-            () -> SoftwareActivation.activate(ek.getPrivate(), nameAlg, AES, aesBits, otherName, blob))
+            () ->
+                SoftwareActivation.activate(
+                    ek.getPrivate(), nameAlg, AES, aesBits, otherName, blob))
         .isInstanceOf(GeneralSecurityException.class);
     int otherBits = aesBits == 128 ? 256 : 128;
     assertThatThrownBy(
-            () -> SoftwareActivation.activate(ek.getPrivate(), nameAlg, AES, otherBits, akName, blob))
+            () ->
+                SoftwareActivation.activate(ek.getPrivate(), nameAlg, AES, otherBits, akName, blob))
         .isInstanceOf(GeneralSecurityException.class);
     KeyPair otherEk = keyName.equals("rsa2048") ? otherRsa : freshEc(keyName);
     assertThatThrownBy(
-            () -> SoftwareActivation.activate(otherEk.getPrivate(), nameAlg, AES, aesBits, akName, blob))
+            () ->
+                SoftwareActivation.activate(
+                    otherEk.getPrivate(), nameAlg, AES, aesBits, akName, blob))
         .isInstanceOf(GeneralSecurityException.class);
   }
 
@@ -201,14 +230,17 @@ class SoftwareActivationTest {
   @Test
   void tpm2ToolsFileFormatRoundTrip() throws Exception {
     CredentialBlob blob =
-        MakeCredential.make(p256.getPublic(), 0x000B, AES, 128, name(HashAlg.SHA256), new byte[] {1}, RNG);
+        MakeCredential.make(
+            p256.getPublic(), 0x000B, AES, 128, name(HashAlg.SHA256), new byte[] {1}, RNG);
     byte[] file = blob.toTpm2ToolsFormat();
     assertThat(Arrays.copyOf(file, 8))
         .containsExactly(0xBA, 0xDC, 0xC0, 0xDE, 0x00, 0x00, 0x00, 0x01);
     assertThat(CredentialBlob.fromTpm2ToolsFormat(file)).isEqualTo(blob);
-    assertThatThrownBy(() -> CredentialBlob.fromTpm2ToolsFormat(Arrays.copyOf(file, file.length + 1)))
+    assertThatThrownBy(
+            () -> CredentialBlob.fromTpm2ToolsFormat(Arrays.copyOf(file, file.length + 1)))
         .isInstanceOf(GeneralSecurityException.class);
-    assertThatThrownBy(() -> CredentialBlob.fromTpm2ToolsFormat(Arrays.copyOf(file, file.length - 1)))
+    assertThatThrownBy(
+            () -> CredentialBlob.fromTpm2ToolsFormat(Arrays.copyOf(file, file.length - 1)))
         .isInstanceOf(GeneralSecurityException.class);
     byte[] badMagic = file.clone();
     badMagic[0] = 0;

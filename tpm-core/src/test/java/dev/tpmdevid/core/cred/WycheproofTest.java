@@ -24,13 +24,14 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * Project Wycheproof vectors ({@code testdata/wycheproof}, see its PROVENANCE.md) run through the primitives credential
- * protection wraps: our RSA-OAEP encryptor/decryptor, our ECC point validation + ECDH, our
- * integrity HMAC. Each run counts accepted-invalid and rejected-valid cases; both must be zero.
+ * Project Wycheproof vectors ({@code testdata/wycheproof}, see its PROVENANCE.md) run through the
+ * primitives credential protection wraps: our RSA-OAEP encryptor/decryptor, our ECC point
+ * validation + ECDH, our integrity HMAC. Each run counts accepted-invalid and rejected-valid cases;
+ * both must be zero.
  *
- * <p>{@code acceptable} cases: the only ones in these files are compressed public points
- * (flags CompressedPublic/CompressedPoint). The TPM never uses compressed points (TPMS_ECC_POINT
- * is always x and y), so rejecting them is our documented choice; accepting them would also pass.
+ * <p>{@code acceptable} cases: the only ones in these files are compressed public points (flags
+ * CompressedPublic/CompressedPoint). The TPM never uses compressed points (TPMS_ECC_POINT is always
+ * x and y), so rejecting them is our documented choice; accepting them would also pass.
  */
 class WycheproofTest {
 
@@ -98,7 +99,8 @@ class WycheproofTest {
       RSAPublicKey pub =
           (RSAPublicKey)
               KeyFactory.getInstance("RSA")
-                  .generatePublic(new RSAPublicKeySpec(priv.getModulus(), priv.getPublicExponent()));
+                  .generatePublic(
+                      new RSAPublicKeySpec(priv.getModulus(), priv.getPublicExponent()));
       for (Object o : list(group.get("tests"))) {
         Map<String, Object> t = obj(o);
         byte[] msg = hex(t.get("msg"));
@@ -148,8 +150,8 @@ class WycheproofTest {
 
   /**
    * The credential path: an uncompressed X9.62 point is split into the TPMS_ECC_POINT x and y,
-   * validated by {@link EccCurve#publicKey}, then used for ECDH. Anything else (compressed,
-   * empty, wrong length) cannot be a TPM point and is rejected.
+   * validated by {@link EccCurve#publicKey}, then used for ECDH. Anything else (compressed, empty,
+   * wrong length) cannot be a TPM point and is rejected.
    */
   private static byte[] ecdh(EccCurve curve, byte[] encoded, byte[] privateScalar)
       throws GeneralSecurityException {
@@ -179,7 +181,10 @@ class WycheproofTest {
           boolean refused = false;
           try {
             CredentialProtection.verifyHmac(
-                HashAlg.SHA256, hex(t.get("key")), hex(t.get("msg")), new byte[0],
+                HashAlg.SHA256,
+                hex(t.get("key")),
+                hex(t.get("msg")),
+                new byte[0],
                 hex(t.get("tag")));
           } catch (GeneralSecurityException e) {
             refused = true;

@@ -45,7 +45,8 @@ class EkCertificatesTest {
   void rejectsWhatIsNotOneDerCertificate() throws Exception {
     byte[] der = real("ek-leaf/stmicro_1.der");
     assertThatThrownBy(() -> EkCertificates.fromNvContents(new byte[0]))
-        .isInstanceOf(TpmFormatException.class).hasMessageContaining("empty");
+        .isInstanceOf(TpmFormatException.class)
+        .hasMessageContaining("empty");
     byte[] ff = new byte[64];
     Arrays.fill(ff, (byte) 0xFF);
     assertThatThrownBy(() -> EkCertificates.fromNvContents(ff))
@@ -54,9 +55,11 @@ class EkCertificatesTest {
     indefinite[1] = (byte) 0x80;
     assertThatThrownBy(() -> EkCertificates.fromNvContents(indefinite))
         .hasMessageContaining("BER indefinite length");
-    assertThatThrownBy(() -> EkCertificates.fromNvContents(HexFormat.of().parseHex("3081050102030405")))
+    assertThatThrownBy(
+            () -> EkCertificates.fromNvContents(HexFormat.of().parseHex("3081050102030405")))
         .hasMessageContaining("non-minimal DER length");
-    assertThatThrownBy(() -> EkCertificates.fromNvContents(HexFormat.of().parseHex("30820005010203040506")))
+    assertThatThrownBy(
+            () -> EkCertificates.fromNvContents(HexFormat.of().parseHex("30820005010203040506")))
         .hasMessageContaining("non-minimal DER length");
     assertThatThrownBy(() -> EkCertificates.fromNvContents(Arrays.copyOf(der, der.length - 1)))
         .hasMessageContaining("exceeds");

@@ -9,9 +9,9 @@ import java.io.ByteArrayOutputStream;
 import java.nio.file.Files;
 import java.util.Arrays;
 import java.util.List;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.Test;
 
 /** The DER chain of {@code devid_cert_nv_index}: real certificates back to back, padded or not. */
 class NvCertificateChainTest {
@@ -67,8 +67,11 @@ class NvCertificateChainTest {
     byte[] junk = concat(new byte[] {0x05, 0x00}, filled(8, 0xFF));
     assertThatThrownBy(() -> NvCertificateChain.fromNvContents(concat(a, junk)))
         .isInstanceOf(TpmFormatException.class)
-        .hasMessage(String.format("certificate chain NV contents: after certificate 1, expected another"
-            + " DER certificate (0x30) or padding at offset %d, found 0x05", a.length));
+        .hasMessage(
+            String.format(
+                "certificate chain NV contents: after certificate 1, expected another"
+                    + " DER certificate (0x30) or padding at offset %d, found 0x05",
+                a.length));
   }
 
   @Test
@@ -78,7 +81,8 @@ class NvCertificateChainTest {
     byte[] cut = Arrays.copyOf(b, b.length - 10);
     assertThatThrownBy(() -> NvCertificateChain.fromNvContents(concat(a, cut)))
         .isInstanceOf(TpmFormatException.class)
-        .hasMessageStartingWith("certificate chain NV contents: certificate 2 at offset " + a.length + ": ");
+        .hasMessageStartingWith(
+            "certificate chain NV contents: certificate 2 at offset " + a.length + ": ");
   }
 
   @Test

@@ -31,13 +31,21 @@ class CheckBoundariesTest {
     BigInteger p = ((ECFieldFp) params.getCurve().getField()).getP();
     ECPoint g = params.getGenerator();
     assertThat(TpmtPublic.isOnCurve(params, g)).isTrue();
-    assertThat(TpmtPublic.isOnCurve(params, new ECPoint(g.getAffineX(), g.getAffineY().add(BigInteger.ONE))))
+    assertThat(
+            TpmtPublic.isOnCurve(
+                params, new ECPoint(g.getAffineX(), g.getAffineY().add(BigInteger.ONE))))
         .isFalse();
     // the same point with a coordinate shifted by p is congruent but out of range
-    assertThat(TpmtPublic.isOnCurve(params, new ECPoint(g.getAffineX().add(p), g.getAffineY()))).isFalse();
-    assertThat(TpmtPublic.isOnCurve(params, new ECPoint(g.getAffineX(), g.getAffineY().add(p)))).isFalse();
-    assertThat(TpmtPublic.isOnCurve(params, new ECPoint(g.getAffineX().subtract(p), g.getAffineY()))).isFalse();
-    assertThat(TpmtPublic.isOnCurve(params, new ECPoint(g.getAffineX(), g.getAffineY().subtract(p)))).isFalse();
+    assertThat(TpmtPublic.isOnCurve(params, new ECPoint(g.getAffineX().add(p), g.getAffineY())))
+        .isFalse();
+    assertThat(TpmtPublic.isOnCurve(params, new ECPoint(g.getAffineX(), g.getAffineY().add(p))))
+        .isFalse();
+    assertThat(
+            TpmtPublic.isOnCurve(params, new ECPoint(g.getAffineX().subtract(p), g.getAffineY())))
+        .isFalse();
+    assertThat(
+            TpmtPublic.isOnCurve(params, new ECPoint(g.getAffineX(), g.getAffineY().subtract(p))))
+        .isFalse();
 
     // x = 0 is a point of P-256 (b is a square mod p); x = p is the same residue, out of range
     BigInteger b = params.getCurve().getB();
@@ -57,13 +65,21 @@ class CheckBoundariesTest {
     KeyPair kp = g.generateKeyPair();
     byte[] msg = "attest".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
     int modBytes = (((RSAPublicKey) kp.getPublic()).getModulus().bitLength() + 7) / 8;
-    assertThat(TpmtSignature.rsapss(TpmAlg.SHA256, pss(kp, msg, 32)).verify(kp.getPublic(), msg)).isTrue();
-    assertThat(TpmtSignature.rsapss(TpmAlg.SHA256, pss(kp, msg, modBytes - 32 - 2)).verify(kp.getPublic(), msg))
+    assertThat(TpmtSignature.rsapss(TpmAlg.SHA256, pss(kp, msg, 32)).verify(kp.getPublic(), msg))
         .isTrue();
-    assertThat(TpmtSignature.rsapss(TpmAlg.SHA256, pss(kp, msg, 20)).verify(kp.getPublic(), msg)).isFalse();
-    assertThat(TpmtSignature.rsapss(TpmAlg.SHA256, pss(kp, msg, 0)).verify(kp.getPublic(), msg)).isFalse();
-    assertThat(TpmtSignature.rsapss(TpmAlg.SHA256, pss(kp, msg, 32)).verify(kp.getPublic(), "other".getBytes(
-        java.nio.charset.StandardCharsets.US_ASCII))).isFalse();
+    assertThat(
+            TpmtSignature.rsapss(TpmAlg.SHA256, pss(kp, msg, modBytes - 32 - 2))
+                .verify(kp.getPublic(), msg))
+        .isTrue();
+    assertThat(TpmtSignature.rsapss(TpmAlg.SHA256, pss(kp, msg, 20)).verify(kp.getPublic(), msg))
+        .isFalse();
+    assertThat(TpmtSignature.rsapss(TpmAlg.SHA256, pss(kp, msg, 0)).verify(kp.getPublic(), msg))
+        .isFalse();
+    assertThat(
+            TpmtSignature.rsapss(TpmAlg.SHA256, pss(kp, msg, 32))
+                .verify(
+                    kp.getPublic(), "other".getBytes(java.nio.charset.StandardCharsets.US_ASCII)))
+        .isFalse();
   }
 
   private static byte[] pss(KeyPair kp, byte[] msg, int salt) throws Exception {
@@ -94,12 +110,16 @@ class CheckBoundariesTest {
     assertThat(TpmName.of(sha256).nameAlg()).isEqualTo(TpmAlg.SHA256);
     byte[] highByte = sha256.clone();
     highByte[0] = 0x01; // 0x010B is no hash algorithm
-    assertThatThrownBy(() -> TpmName.of(highByte)).isInstanceOf(TpmFormatException.class)
+    assertThatThrownBy(() -> TpmName.of(highByte))
+        .isInstanceOf(TpmFormatException.class)
         .hasMessageContaining("not a hash algorithm");
     // two bytes: an algorithm without a digest, not a malformed handle
-    assertThatThrownBy(() -> TpmName.of(Arrays.copyOf(sha256, 2))).isInstanceOf(TpmFormatException.class)
-        .hasMessageContaining("digest name of").hasMessageContaining("must be 34 bytes");
-    assertThatThrownBy(() -> TpmName.of(new byte[1])).isInstanceOf(TpmFormatException.class)
+    assertThatThrownBy(() -> TpmName.of(Arrays.copyOf(sha256, 2)))
+        .isInstanceOf(TpmFormatException.class)
+        .hasMessageContaining("digest name of")
+        .hasMessageContaining("must be 34 bytes");
+    assertThatThrownBy(() -> TpmName.of(new byte[1]))
+        .isInstanceOf(TpmFormatException.class)
         .hasMessageContaining("neither a handle nor a digest name");
   }
 
@@ -108,13 +128,17 @@ class CheckBoundariesTest {
   @Test
   void symmetricDefinitions_refused() {
     assertThatThrownBy(() -> new TpmtPublic.Symmetric(TpmAlg.AES, 100, TpmAlg.CFB))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("unsupported keyBits 100");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("unsupported keyBits 100");
     assertThatThrownBy(() -> new TpmtPublic.Symmetric(TpmAlg.AES, 128, 0x0099))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("unsupported mode");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("unsupported mode");
     assertThatThrownBy(() -> new TpmtPublic.Symmetric(TpmAlg.NULL, 128, TpmAlg.NULL))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("NULL takes no keyBits");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("NULL takes no keyBits");
     assertThatThrownBy(() -> new TpmtPublic.Symmetric(TpmAlg.NULL, 0, TpmAlg.CFB))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("NULL takes no keyBits");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("NULL takes no keyBits");
     assertThat(new TpmtPublic.Symmetric(TpmAlg.AES, 192, TpmAlg.CFB).keyBits()).isEqualTo(192);
   }
 }

@@ -32,8 +32,14 @@ final class Fixtures {
   }
 
   static final String[] PUBLIC_TPMT = {
-    "srk-rsa.tpmt", "srk-ecc.tpmt", "ek-rsa.tpmt", "ek-ecc.tpmt", "certify-rsa-rsa.devid.tpmt",
-    "certify-rsa-ecc.devid.tpmt", "certify-ecc-rsa.devid.tpmt", "sign-rsapss.tpmt"
+    "srk-rsa.tpmt",
+    "srk-ecc.tpmt",
+    "ek-rsa.tpmt",
+    "ek-ecc.tpmt",
+    "certify-rsa-rsa.devid.tpmt",
+    "certify-rsa-ecc.devid.tpmt",
+    "certify-ecc-rsa.devid.tpmt",
+    "sign-rsapss.tpmt"
   };
   static final String[] PUBLIC_TPM2B = {
     "devid-rsa.pub", "devid-ecc.pub", "devid-ecc384.pub", "ak-rsa.pub", "ak-ecc.pub"

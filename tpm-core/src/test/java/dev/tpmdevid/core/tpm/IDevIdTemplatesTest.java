@@ -7,9 +7,10 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * The IDevID templates and admin policy (docs/idevid.md). The policy value itself comes from swtpm_setup,
- * keylime and wolfTPM (three independent copies of the TCG table); the test rebuilds it from its four
- * branches, so the branches the agent sends in TPM2_PolicyOR are the ones the digest was made of.
+ * The IDevID templates and admin policy (docs/idevid.md). The policy value itself comes from
+ * swtpm_setup, keylime and wolfTPM (three independent copies of the TCG table); the test rebuilds
+ * it from its four branches, so the branches the agent sends in TPM2_PolicyOR are the ones the
+ * digest was made of.
  */
 class IDevIdTemplatesTest {
 
@@ -20,7 +21,8 @@ class IDevIdTemplatesTest {
   void theFourBranchesOrTogetherToTheTemplatePolicy() {
     List<byte[]> branches = IDevIdTemplates.idevidPolicyBranchesSha256();
     assertThat(branches).hasSize(4);
-    assertThat(IDevIdTemplates.policyOr(branches)).isEqualTo(IDevIdTemplates.IDEVID_AUTH_POLICY_SHA256);
+    assertThat(IDevIdTemplates.policyOr(branches))
+        .isEqualTo(IDevIdTemplates.IDEVID_AUTH_POLICY_SHA256);
     assertThat(HexFormat.of().formatHex(branches.get(0))).isEqualTo(POLICY_A);
   }
 
@@ -37,9 +39,15 @@ class IDevIdTemplatesTest {
     TpmReader r = new TpmReader(t);
     assertThat(r.u16("f")).isEqualTo(TpmAlg.RSA);
     assertThat(r.u16("f")).isEqualTo(TpmAlg.SHA256);
-    assertThat(ObjectAttributes.fromBits((int) r.u32("f"))).isEqualTo(ObjectAttributes.of(
-        ObjectAttribute.FIXED_TPM, ObjectAttribute.FIXED_PARENT, ObjectAttribute.SENSITIVE_DATA_ORIGIN,
-        ObjectAttribute.USER_WITH_AUTH, ObjectAttribute.ADMIN_WITH_POLICY, ObjectAttribute.SIGN));
+    assertThat(ObjectAttributes.fromBits((int) r.u32("f")))
+        .isEqualTo(
+            ObjectAttributes.of(
+                ObjectAttribute.FIXED_TPM,
+                ObjectAttribute.FIXED_PARENT,
+                ObjectAttribute.SENSITIVE_DATA_ORIGIN,
+                ObjectAttribute.USER_WITH_AUTH,
+                ObjectAttribute.ADMIN_WITH_POLICY,
+                ObjectAttribute.SIGN));
     assertThat(r.tpm2b("f", 1024)).isEqualTo(IDevIdTemplates.IDEVID_AUTH_POLICY_SHA256);
     assertThat(r.u16("f")).as("symmetric").isEqualTo(TpmAlg.NULL);
     assertThat(r.u16("f")).as("scheme").isEqualTo(TpmAlg.NULL);
@@ -69,8 +77,10 @@ class IDevIdTemplatesTest {
 
   @Test
   void configNamesAreCaseInsensitiveAndClosed() {
-    assertThat(IDevIdTemplates.Template.fromConfigName(" IDevID-RSA ")).isEqualTo(IDevIdTemplates.Template.IDEVID_RSA);
-    assertThat(IDevIdTemplates.Template.fromConfigName("idevid-ecc")).isEqualTo(IDevIdTemplates.Template.IDEVID_ECC);
+    assertThat(IDevIdTemplates.Template.fromConfigName(" IDevID-RSA "))
+        .isEqualTo(IDevIdTemplates.Template.IDEVID_RSA);
+    assertThat(IDevIdTemplates.Template.fromConfigName("idevid-ecc"))
+        .isEqualTo(IDevIdTemplates.Template.IDEVID_ECC);
     assertThat(IDevIdTemplates.Template.fromConfigName("idevid-p384")).isNull();
     assertThat(IDevIdTemplates.Template.fromConfigName(null)).isNull();
   }

@@ -19,21 +19,28 @@ class SignatureAndAttestLimitsTest {
 
   @Test
   void signatureParts_oneToMaxBytes() {
-    assertThat(TpmtSignature.rsassa(TpmAlg.SHA256, new byte[TpmtSignature.MAX_RSA_SIG])
-        .rsaSignature()).hasSize(TpmtSignature.MAX_RSA_SIG);
-    assertThatThrownBy(() -> TpmtSignature.rsassa(TpmAlg.SHA256, new byte[TpmtSignature.MAX_RSA_SIG + 1]))
-        .isInstanceOf(IllegalArgumentException.class).hasMessage("sig length 513 not in 1..512");
+    assertThat(
+            TpmtSignature.rsassa(TpmAlg.SHA256, new byte[TpmtSignature.MAX_RSA_SIG]).rsaSignature())
+        .hasSize(TpmtSignature.MAX_RSA_SIG);
+    assertThatThrownBy(
+            () -> TpmtSignature.rsassa(TpmAlg.SHA256, new byte[TpmtSignature.MAX_RSA_SIG + 1]))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("sig length 513 not in 1..512");
     assertThatThrownBy(() -> TpmtSignature.rsapss(TpmAlg.SHA256, new byte[0]))
-        .isInstanceOf(IllegalArgumentException.class).hasMessage("sig length 0 not in 1..512");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("sig length 0 not in 1..512");
     byte[] max = new byte[TpmtSignature.MAX_ECC_SCALAR];
     byte[] over = new byte[TpmtSignature.MAX_ECC_SCALAR + 1];
     assertThat(TpmtSignature.ecdsa(TpmAlg.SHA256, max, max).encode()).hasSize(4 + 2 * (2 + 66));
     assertThatThrownBy(() -> TpmtSignature.ecdsa(TpmAlg.SHA256, over, max))
-        .isInstanceOf(IllegalArgumentException.class).hasMessage("r length 67 not in 1..66");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("r length 67 not in 1..66");
     assertThatThrownBy(() -> TpmtSignature.ecdsa(TpmAlg.SHA256, max, over))
-        .isInstanceOf(IllegalArgumentException.class).hasMessage("s length 67 not in 1..66");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("s length 67 not in 1..66");
     assertThatThrownBy(() -> TpmtSignature.ecdsa(TpmAlg.SHA256, new byte[0], max))
-        .isInstanceOf(IllegalArgumentException.class).hasMessage("r length 0 not in 1..66");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("r length 0 not in 1..66");
   }
 
   @Test
@@ -43,15 +50,19 @@ class SignatureAndAttestLimitsTest {
     TpmtSignature sig = TpmtSignature.fromDerEcdsa(TpmAlg.SHA256, der, 32);
     assertThat(sig.toDerEcdsa()).isEqualTo(der);
     assertThatThrownBy(() -> TpmtSignature.fromDerEcdsa(TpmAlg.SHA256, der, 31))
-        .isInstanceOf(TpmFormatException.class).hasMessage("ECDSA DER: r or s longer than 31 bytes");
+        .isInstanceOf(TpmFormatException.class)
+        .hasMessage("ECDSA DER: r or s longer than 31 bytes");
     byte[] bigS = EcdsaDer.encode(BigInteger.ONE, r);
     assertThatThrownBy(() -> TpmtSignature.fromDerEcdsa(TpmAlg.SHA256, bigS, 31))
-        .isInstanceOf(TpmFormatException.class).hasMessage("ECDSA DER: r or s longer than 31 bytes");
-    assertThat(TpmtSignature.fromDerEcdsa(TpmAlg.SHA256, der, TpmtSignature.MAX_ECC_SCALAR)
-        .encode()).hasSize(4 + 2 * (2 + 66));
+        .isInstanceOf(TpmFormatException.class)
+        .hasMessage("ECDSA DER: r or s longer than 31 bytes");
+    assertThat(
+            TpmtSignature.fromDerEcdsa(TpmAlg.SHA256, der, TpmtSignature.MAX_ECC_SCALAR).encode())
+        .hasSize(4 + 2 * (2 + 66));
     for (int size : new int[] {0, TpmtSignature.MAX_ECC_SCALAR + 1}) {
       assertThatThrownBy(() -> TpmtSignature.fromDerEcdsa(TpmAlg.SHA256, der, size))
-          .isInstanceOf(IllegalArgumentException.class).hasMessage("bad scalar size " + size);
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessage("bad scalar size " + size);
     }
   }
 
@@ -61,11 +72,17 @@ class SignatureAndAttestLimitsTest {
     byte[] enc = rsa.encode();
     assertThat(TpmtSignature.parse(enc)).isEqualTo(rsa).hasSameHashCodeAs(rsa);
     assertThatThrownBy(() -> TpmtSignature.parse(Arrays.copyOf(enc, enc.length + 1)))
-        .isInstanceOf(TpmFormatException.class).hasMessageStartingWith("TPMT_SIGNATURE");
+        .isInstanceOf(TpmFormatException.class)
+        .hasMessageStartingWith("TPMT_SIGNATURE");
     assertThat(rsa.isRsa()).isTrue();
     assertThat(rsa.isEcdsa()).isFalse();
-    assertThat(rsa.toString()).isEqualTo("TpmtSignature{" + TpmAlg.name(TpmAlg.RSASSA) + ", hash="
-        + TpmAlg.name(TpmAlg.SHA256) + ", sig=3 bytes}");
+    assertThat(rsa.toString())
+        .isEqualTo(
+            "TpmtSignature{"
+                + TpmAlg.name(TpmAlg.RSASSA)
+                + ", hash="
+                + TpmAlg.name(TpmAlg.SHA256)
+                + ", sig=3 bytes}");
     TpmtSignature ec = TpmtSignature.ecdsa(TpmAlg.SHA256, new byte[] {1}, new byte[] {2});
     assertThat(ec.isRsa()).isFalse();
     assertThat(ec.isEcdsa()).isTrue();

@@ -10,9 +10,9 @@ import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /**
- * Each structural check of TPMT_PUBLIC, on parse (the refusal names the field and the offset
- * where the bad value starts) and on build (the same check, for structures made in Java), plus the
- * small value types the checks are made of (object attributes, names, the ECDSA DER codec).
+ * Each structural check of TPMT_PUBLIC, on parse (the refusal names the field and the offset where
+ * the bad value starts) and on build (the same check, for structures made in Java), plus the small
+ * value types the checks are made of (object attributes, names, the ECDSA DER codec).
  */
 class StructureChecksTest {
   private static final byte[] POLICY = new byte[32];
@@ -22,10 +22,18 @@ class StructureChecksTest {
     byte[] n = new byte[256];
     Arrays.fill(n, (byte) 0x5A);
     n[0] = (byte) 0xC1;
-    return TpmtPublic.builder().type(TpmAlg.RSA).nameAlg(TpmAlg.SHA256)
-        .attributes(ObjectAttributes.fromBits(0x000300B2)).authPolicy(POLICY)
-        .symmetric(TpmtPublic.Symmetric.AES_128_CFB).scheme(TpmtPublic.Scheme.NULL)
-        .rsaKeyBits(2048).rsaExponent(0).rsaModulus(n).build().encode();
+    return TpmtPublic.builder()
+        .type(TpmAlg.RSA)
+        .nameAlg(TpmAlg.SHA256)
+        .attributes(ObjectAttributes.fromBits(0x000300B2))
+        .authPolicy(POLICY)
+        .symmetric(TpmtPublic.Symmetric.AES_128_CFB)
+        .scheme(TpmtPublic.Scheme.NULL)
+        .rsaKeyBits(2048)
+        .rsaExponent(0)
+        .rsaModulus(n)
+        .build()
+        .encode();
   }
 
   // RSA layout: type 0, nameAlg 2, attributes 4, authPolicy 8 (2+32), symmetric 42 (alg, bits,
@@ -37,9 +45,15 @@ class StructureChecksTest {
     byte[] y = new byte[32];
     x[31] = 1;
     y[31] = 2;
-    return TpmtPublic.builder().type(TpmAlg.ECC).nameAlg(TpmAlg.SHA256)
-        .attributes(ObjectAttributes.fromBits(0x00040072)).scheme(TpmtPublic.Scheme.ECDSA_SHA256)
-        .curveId(TpmAlg.ECC_NIST_P256).eccPoint(x, y).build().encode();
+    return TpmtPublic.builder()
+        .type(TpmAlg.ECC)
+        .nameAlg(TpmAlg.SHA256)
+        .attributes(ObjectAttributes.fromBits(0x00040072))
+        .scheme(TpmtPublic.Scheme.ECDSA_SHA256)
+        .curveId(TpmAlg.ECC_NIST_P256)
+        .eccPoint(x, y)
+        .build()
+        .encode();
   }
 
   // ECC layout: symmetric 10, scheme 12 (+hash 14), curveID 16, kdf 18, x 20 (2+32), y 54.
@@ -52,7 +66,8 @@ class StructureChecksTest {
   }
 
   private static void assertRefused(byte[] b, String field, int offset) {
-    assertThatThrownBy(() -> TpmtPublic.parse(b)).isInstanceOf(TpmFormatException.class)
+    assertThatThrownBy(() -> TpmtPublic.parse(b))
+        .isInstanceOf(TpmFormatException.class)
         .hasMessageStartingWith("TPMT_PUBLIC." + field + ": ")
         .hasMessageEndingWith(" at offset " + offset);
   }
@@ -89,12 +104,14 @@ class StructureChecksTest {
     System.arraycopy(body, 0, wrapped, 2, body.length);
     assertThat(TpmtPublic.parseTpm2b(wrapped).encode()).isEqualTo(body);
     byte[] trailing = Arrays.copyOf(wrapped, wrapped.length + 1);
-    assertThatThrownBy(() -> TpmtPublic.parseTpm2b(trailing)).isInstanceOf(TpmFormatException.class)
+    assertThatThrownBy(() -> TpmtPublic.parseTpm2b(trailing))
+        .isInstanceOf(TpmFormatException.class)
         .hasMessageStartingWith("TPM2B_PUBLIC");
   }
 
   private static void assertNotBuilt(TpmtPublic.Builder b, String message) {
-    assertThatThrownBy(b::build).isInstanceOf(IllegalArgumentException.class)
+    assertThatThrownBy(b::build)
+        .isInstanceOf(IllegalArgumentException.class)
         .hasMessageStartingWith("TPMT_PUBLIC." + message);
   }
 
@@ -109,7 +126,8 @@ class StructureChecksTest {
     assertNotBuilt(r.toBuilder().rsaKeyBits(1000), "keyBits: unsupported RSA key size 1000");
     assertNotBuilt(r.toBuilder().rsaExponent(-1), "exponent: out of u32 range");
     assertNotBuilt(r.toBuilder().rsaExponent(0x1_0000_0000L), "exponent: out of u32 range");
-    assertThat(r.toBuilder().rsaExponent(0xFFFF_FFFFL).build().rsaExponent()).isEqualTo(0xFFFF_FFFFL);
+    assertThat(r.toBuilder().rsaExponent(0xFFFF_FFFFL).build().rsaExponent())
+        .isEqualTo(0xFFFF_FFFFL);
     assertThat(r.toBuilder().rsaExponent(65537).build().rsaExponent()).isEqualTo(65537);
     assertNotBuilt(r.toBuilder().rsaKeyBits(1024), "unique.rsa: ");
     assertNotBuilt(e.toBuilder().curveId(0x0099), "curveID: ");
@@ -117,14 +135,21 @@ class StructureChecksTest {
     assertNotBuilt(e.toBuilder().eccPoint(new byte[31], new byte[32]), "unique.ecc.x: ");
     assertNotBuilt(e.toBuilder().eccPoint(new byte[32], new byte[31]), "unique.ecc.y: ");
     assertNotBuilt(e.toBuilder().eccPoint(new byte[32], new byte[0]), "unique.ecc: ");
-    assertThat(e.toBuilder().kdf(new TpmtPublic.Scheme(TpmAlg.KDF1_SP800_108, TpmAlg.SHA256))
-        .build().kdf().algorithm()).isEqualTo(TpmAlg.KDF1_SP800_108);
+    assertThat(
+            e.toBuilder()
+                .kdf(new TpmtPublic.Scheme(TpmAlg.KDF1_SP800_108, TpmAlg.SHA256))
+                .build()
+                .kdf()
+                .algorithm())
+        .isEqualTo(TpmAlg.KDF1_SP800_108);
     assertThat(e.type()).isEqualTo(TpmAlg.ECC);
     assertThat(r.type()).isEqualTo(TpmAlg.RSA);
     assertThatThrownBy(() -> new TpmtPublic.Symmetric(TpmAlg.NULL, 128, TpmAlg.NULL))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("NULL takes no keyBits");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("NULL takes no keyBits");
     assertThatThrownBy(() -> new TpmtPublic.Symmetric(TpmAlg.NULL, 0, TpmAlg.CFB))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("NULL takes no keyBits");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("NULL takes no keyBits");
   }
 
   @Test
@@ -139,15 +164,22 @@ class StructureChecksTest {
   @Test
   void objectAttributes_setOperations() {
     ObjectAttributes none = ObjectAttributes.NONE;
-    ObjectAttributes fixed = none.with(ObjectAttribute.FIXED_TPM).with(ObjectAttribute.FIXED_PARENT);
-    assertThat(fixed.bits()).isEqualTo(ObjectAttribute.FIXED_TPM.bit() | ObjectAttribute.FIXED_PARENT.bit());
-    assertThat(fixed.asSet()).containsExactlyInAnyOrder(ObjectAttribute.FIXED_TPM,
-        ObjectAttribute.FIXED_PARENT);
+    ObjectAttributes fixed =
+        none.with(ObjectAttribute.FIXED_TPM).with(ObjectAttribute.FIXED_PARENT);
+    assertThat(fixed.bits())
+        .isEqualTo(ObjectAttribute.FIXED_TPM.bit() | ObjectAttribute.FIXED_PARENT.bit());
+    assertThat(fixed.asSet())
+        .containsExactlyInAnyOrder(ObjectAttribute.FIXED_TPM, ObjectAttribute.FIXED_PARENT);
     assertThat(none.asSet()).isEmpty();
-    assertThat(ObjectAttributes.of(EnumSet.of(ObjectAttribute.FIXED_TPM, ObjectAttribute.FIXED_PARENT)))
-        .isEqualTo(fixed).hasSameHashCodeAs(fixed);
+    assertThat(
+            ObjectAttributes.of(
+                EnumSet.of(ObjectAttribute.FIXED_TPM, ObjectAttribute.FIXED_PARENT)))
+        .isEqualTo(fixed)
+        .hasSameHashCodeAs(fixed);
     assertThat(ObjectAttributes.of(Set.of())).isEqualTo(none);
-    assertThat(fixed).isNotEqualTo(none).isNotEqualTo(fixed.with(ObjectAttribute.SIGN))
+    assertThat(fixed)
+        .isNotEqualTo(none)
+        .isNotEqualTo(fixed.with(ObjectAttribute.SIGN))
         .isNotEqualTo("fixed");
     assertThat(fixed.hashCode()).isEqualTo(fixed.bits());
     assertThat(fixed.containsAll(none.with(ObjectAttribute.FIXED_TPM))).isTrue();
@@ -173,10 +205,13 @@ class StructureChecksTest {
     assertThat(digest.nameAlg()).isEqualTo(TpmAlg.SHA256);
     assertThat(digest.size()).isEqualTo(34);
     assertThat(TpmName.compute(TpmAlg.SHA384, rsa()).nameAlg()).isEqualTo(TpmAlg.SHA384);
-    assertThat(digest).isEqualTo(TpmName.compute(TpmAlg.SHA256, rsa()))
+    assertThat(digest)
+        .isEqualTo(TpmName.compute(TpmAlg.SHA256, rsa()))
         .hasSameHashCodeAs(TpmName.compute(TpmAlg.SHA256, rsa()))
         .isNotEqualTo(TpmName.compute(TpmAlg.SHA256, ecc()));
-    assertThat(digest.toString()).isEqualTo("TpmName(" + TpmAlg.name(TpmAlg.SHA256) + " " + Hex.encode(digest.digest()) + ")");
+    assertThat(digest.toString())
+        .isEqualTo(
+            "TpmName(" + TpmAlg.name(TpmAlg.SHA256) + " " + Hex.encode(digest.digest()) + ")");
     TpmName handle = TpmName.ofHandle(0x81010001);
     assertThat(handle.isHandle()).isTrue();
     assertThat(handle.isDigest()).isFalse();
@@ -190,7 +225,8 @@ class StructureChecksTest {
     assertThat(TpmName.EMPTY.toString()).isEqualTo("TpmName(empty)");
     // more than four bytes is a digest name and must have its algorithm's digest size
     assertThatThrownBy(() -> TpmName.of(new byte[] {0, 4, 1, 2, 3}))
-        .isInstanceOf(TpmFormatException.class).hasMessageContaining("must be 22 bytes, got 5");
+        .isInstanceOf(TpmFormatException.class)
+        .hasMessageContaining("must be 22 bytes, got 5");
   }
 
   @Test
@@ -215,25 +251,31 @@ class StructureChecksTest {
     assertThat(Arrays.copyOf(e300, 7)).containsExactly(0x30, 0x82, 0x01, 0x33, 2, 0x82, 0x01);
     assertThat(e300[7] & 0xFF).isEqualTo(0x2C);
     assertThat(e300).hasSize(4 + 4 + 300 + 3);
-    assertThatThrownBy(() -> EcdsaDer.decode(e300)).isInstanceOf(TpmFormatException.class)
+    assertThatThrownBy(() -> EcdsaDer.decode(e300))
+        .isInstanceOf(TpmFormatException.class)
         .hasMessageContaining("unsupported length form at offset 0");
     // the 0x81 form must carry a length of at least 0x80
     byte[] nonMinimal = {0x30, (byte) 0x81, 6, 2, 1, 1, 2, 1, 1};
-    assertThatThrownBy(() -> EcdsaDer.decode(nonMinimal)).isInstanceOf(TpmFormatException.class)
+    assertThatThrownBy(() -> EcdsaDer.decode(nonMinimal))
+        .isInstanceOf(TpmFormatException.class)
         .hasMessageContaining("non-minimal length at offset 0");
     byte[] cut = {0x30, (byte) 0x81};
-    assertThatThrownBy(() -> EcdsaDer.decode(cut)).isInstanceOf(TpmFormatException.class)
+    assertThatThrownBy(() -> EcdsaDer.decode(cut))
+        .isInstanceOf(TpmFormatException.class)
         .hasMessageContaining("non-minimal length at offset 0");
     byte[] tooLong = {0x30, 7, 2, 1, 1, 2, 1, 1};
-    assertThatThrownBy(() -> EcdsaDer.decode(tooLong)).isInstanceOf(TpmFormatException.class)
+    assertThatThrownBy(() -> EcdsaDer.decode(tooLong))
+        .isInstanceOf(TpmFormatException.class)
         .hasMessageContaining("SEQUENCE length exceeds input at offset 0");
     byte[] exact = {0x30, 6, 2, 1, 1, 2, 1, 1};
     assertThat(EcdsaDer.decode(exact)).containsExactly(BigInteger.ONE, BigInteger.ONE);
     byte[] intTooLong = {0x30, 6, 2, 1, 1, 2, 2, 1};
-    assertThatThrownBy(() -> EcdsaDer.decode(intTooLong)).isInstanceOf(TpmFormatException.class)
+    assertThatThrownBy(() -> EcdsaDer.decode(intTooLong))
+        .isInstanceOf(TpmFormatException.class)
         .hasMessageContaining("INTEGER s length exceeds input at offset 5");
     byte[] noTag = {0x30, 0};
-    assertThatThrownBy(() -> EcdsaDer.decode(noTag)).isInstanceOf(TpmFormatException.class)
+    assertThatThrownBy(() -> EcdsaDer.decode(noTag))
+        .isInstanceOf(TpmFormatException.class)
         .hasMessageContaining("expected INTEGER r at offset 2");
   }
 }

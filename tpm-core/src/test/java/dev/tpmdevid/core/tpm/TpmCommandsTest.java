@@ -18,14 +18,33 @@ class TpmCommandsTest {
    */
   @Test
   void activateCredentialFrame() {
-    byte[] cmd = TpmCommands.activateCredential(0x80000001, 0x80000002,
-        TpmCommands.AuthCommand.password(hex("aabb")),
-        TpmCommands.AuthCommand.policy(0x03000000, false), hex("0002 1111 2222"), hex("3333"));
-    String expected = "8002" + "00000036" + "00000147" + "80000001" + "80000002"
-        + "00000014" // authorization size: 9 + 2 (password) + 9
-        + "40000009" + "0000" + "01" + "0002aabb"
-        + "03000000" + "0000" + "00" + "0000"
-        + "0006" + "000211112222" + "0002" + "3333";
+    byte[] cmd =
+        TpmCommands.activateCredential(
+            0x80000001,
+            0x80000002,
+            TpmCommands.AuthCommand.password(hex("aabb")),
+            TpmCommands.AuthCommand.policy(0x03000000, false),
+            hex("0002 1111 2222"),
+            hex("3333"));
+    String expected =
+        "8002"
+            + "00000036"
+            + "00000147"
+            + "80000001"
+            + "80000002"
+            + "00000014" // authorization size: 9 + 2 (password) + 9
+            + "40000009"
+            + "0000"
+            + "01"
+            + "0002aabb"
+            + "03000000"
+            + "0000"
+            + "00"
+            + "0000"
+            + "0006"
+            + "000211112222"
+            + "0002"
+            + "3333";
     assertThat(HexFormat.of().formatHex(cmd)).isEqualTo(expected);
     assertThat(cmd.length).isEqualTo(0x36);
   }
@@ -33,7 +52,8 @@ class TpmCommandsTest {
   @Test
   void passwordIsNotInToString() {
     assertThat(TpmCommands.AuthCommand.password("secret-pw".getBytes()).toString())
-        .doesNotContain("secret").doesNotContain("7365");
+        .doesNotContain("secret")
+        .doesNotContain("7365");
   }
 
   @Test
@@ -46,30 +66,45 @@ class TpmCommandsTest {
   @Test
   void malformedResponsesAreRejected() {
     // size field disagrees
-    assertThatThrownBy(() -> TpmCommands.activateCredentialResponse(
-        hex("8002 00000020 00000000 00000006 0004 01020304 0000 01 0000")))
-        .isInstanceOf(TpmFormatException.class).hasMessageContaining("size field");
+    assertThatThrownBy(
+            () ->
+                TpmCommands.activateCredentialResponse(
+                    hex("8002 00000020 00000000 00000006 0004 01020304 0000 01 0000")))
+        .isInstanceOf(TpmFormatException.class)
+        .hasMessageContaining("size field");
     // certInfo longer than the response
-    assertThatThrownBy(() -> TpmCommands.activateCredentialResponse(
-        hex("8002 00000014 00000000 00000004 0008 0102")))
+    assertThatThrownBy(
+            () ->
+                TpmCommands.activateCredentialResponse(
+                    hex("8002 00000014 00000000 00000004 0008 0102")))
         .isInstanceOf(TpmFormatException.class);
     // error code
     assertThatThrownBy(() -> TpmCommands.activateCredentialResponse(hex("8001 0000000a 00000922")))
-        .isInstanceOf(TpmFormatException.class).hasMessageContaining("0x922");
+        .isInstanceOf(TpmFormatException.class)
+        .hasMessageContaining("0x922");
     // truncated header
     assertThatThrownBy(() -> TpmCommands.activateCredentialResponse(hex("8002 0000")))
         .isInstanceOf(TpmFormatException.class);
     // certInfo outside parameterSize
-    assertThatThrownBy(() -> TpmCommands.activateCredentialResponse(
-        hex("8002 00000019 00000000 00000002 0004 01020304 0000 01 0000")))
-        .isInstanceOf(TpmFormatException.class).hasMessageContaining("parameterSize");
+    assertThatThrownBy(
+            () ->
+                TpmCommands.activateCredentialResponse(
+                    hex("8002 00000019 00000000 00000002 0004 01020304 0000 01 0000")))
+        .isInstanceOf(TpmFormatException.class)
+        .hasMessageContaining("parameterSize");
   }
 
   @Test
   void oversizedParametersAreRefused() {
-    assertThatThrownBy(() -> TpmCommands.activateCredential(1, 2,
-        TpmCommands.AuthCommand.password(null), TpmCommands.AuthCommand.policy(3, false),
-        new byte[0x10000], new byte[0]))
+    assertThatThrownBy(
+            () ->
+                TpmCommands.activateCredential(
+                    1,
+                    2,
+                    TpmCommands.AuthCommand.password(null),
+                    TpmCommands.AuthCommand.policy(3, false),
+                    new byte[0x10000],
+                    new byte[0]))
         .isInstanceOf(IllegalArgumentException.class);
   }
 }

@@ -5,8 +5,8 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
 /**
  * Jazzer fuzz targets for the TPM structure parsers. Property: the only exception that escapes is
  * {@link TpmFormatException}, and accepted input re-encodes byte-exactly. {@code mvn verify} runs
- * them in regression mode over the seeds in {@code TpmParsersFuzzTestInputs/}; fuzz with
- * {@code JAZZER_FUZZ=1 mvn -pl tpm-core test -Dtest=TpmParsersFuzzTest#fuzzTpmtPublic}.
+ * them in regression mode over the seeds in {@code TpmParsersFuzzTestInputs/}; fuzz with {@code
+ * JAZZER_FUZZ=1 mvn -pl tpm-core test -Dtest=TpmParsersFuzzTest#fuzzTpmtPublic}.
  */
 class TpmParsersFuzzTest {
 

@@ -44,14 +44,29 @@ class TpmsAttestTest {
     TpmsAttest a = TpmsAttest.parse(Fixtures.swtpm("certify-rsa-rsa.attest"));
     TpmsAttest built =
         new TpmsAttest(
-            a.qualifiedSigner(), a.extraData(), a.clock(), a.resetCount(), a.restartCount(),
-            a.safe(), a.firmwareVersion(), a.certifiedName(), a.certifiedQualifiedName());
+            a.qualifiedSigner(),
+            a.extraData(),
+            a.clock(),
+            a.resetCount(),
+            a.restartCount(),
+            a.safe(),
+            a.firmwareVersion(),
+            a.certifiedName(),
+            a.certifiedQualifiedName());
     assertThat(built).isEqualTo(a);
     assertThat(built.encode()).isEqualTo(a.encode());
 
     TpmsAttest goAgent =
-        new TpmsAttest(a.qualifiedSigner(), new byte[0], 1, 2, 3, true, 4,
-            a.certifiedName(), a.certifiedQualifiedName());
+        new TpmsAttest(
+            a.qualifiedSigner(),
+            new byte[0],
+            1,
+            2,
+            3,
+            true,
+            4,
+            a.certifiedName(),
+            a.certifiedQualifiedName());
     assertThat(goAgent.encode()).hasSize(141); // docs/protocol.md#attestation-request
   }
 
@@ -77,14 +92,16 @@ class TpmsAttestTest {
     byte[] magic = b.clone();
     magic[0] = 0;
     assertThatThrownBy(() -> TpmsAttest.parse(magic))
-        .hasMessage("TPMS_ATTEST.magic: 0x00544347 is not TPM_GENERATED_VALUE (0xFF544347) at offset 0");
+        .hasMessage(
+            "TPMS_ATTEST.magic: 0x00544347 is not TPM_GENERATED_VALUE (0xFF544347) at offset 0");
     assertThatThrownBy(() -> TpmsAttest.parse(Arrays.copyOf(b, b.length + 1)))
         .hasMessage("TPMS_ATTEST: 1 trailing bytes at offset " + b.length);
     byte[] sha1Name = b.clone();
     sha1Name[9] = 0x04; // qualifiedSigner alg SHA256 -> SHA1 with 32-byte digest
     assertThatThrownBy(() -> TpmsAttest.parse(sha1Name))
-        .hasMessage("TPMS_ATTEST.qualifiedSigner: digest name of 0x0004 (SHA1) must be 22 bytes,"
-            + " got 34 at offset 6");
+        .hasMessage(
+            "TPMS_ATTEST.qualifiedSigner: digest name of 0x0004 (SHA1) must be 22 bytes,"
+                + " got 34 at offset 6");
     byte[] safe = b.clone();
     int safeOffset = 6 + 36 + 6 + 8 + 4 + 4;
     safe[safeOffset] = 2;

@@ -4,7 +4,6 @@ import static dev.tpmdevid.core.tpm.Fixtures.hex;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.tpmdevid.core.tpm.ObjectAttribute;
 import java.math.BigInteger;
 import java.security.KeyPairGenerator;
 import java.security.PublicKey;
@@ -20,20 +19,28 @@ class TpmtPublicTest {
   // docs/protocol.md#templates
   static final String EK_L1 =
       "0001 / 000B / 000300B2 / 0020 837197674484B3F81A90CC8D46A5D724FD52D76E06520B64F2A1DA1B331469AA"
-          + " / 0006 0080 0043 / 0010 / 0800 / 00000000 / 0100" + "00".repeat(256);
+          + " / 0006 0080 0043 / 0010 / 0800 / 00000000 / 0100"
+          + "00".repeat(256);
   static final String SRK_H1 =
       "0001 / 000B / 00030472 / 0000 / 0006 0080 0043 / 0010 / 0800 / 00000000 / 0000";
   static final String SRK_H2 =
       "0023 / 000B / 00030472 / 0000 / 0006 0080 0043 / 0010 / 0003 / 0010 / 0000 / 0000";
-  static final String AK_RSA = "0001 / 000B / 00050072 / 0000 / 0010 / 0014 000B / 0800 / 00000000 / 0000";
+  static final String AK_RSA =
+      "0001 / 000B / 00050072 / 0000 / 0010 / 0014 000B / 0800 / 00000000 / 0000";
   static final byte[] EK_POLICY =
       hex("837197674484B3F81A90CC8D46A5D724FD52D76E06520B64F2A1DA1B331469AA");
 
   @ParameterizedTest
   @ValueSource(
       strings = {
-        "srk-rsa.tpmt", "srk-ecc.tpmt", "ek-rsa.tpmt", "ek-ecc.tpmt", "certify-rsa-rsa.devid.tpmt",
-        "certify-rsa-ecc.devid.tpmt", "certify-ecc-rsa.devid.tpmt", "sign-rsapss.tpmt"
+        "srk-rsa.tpmt",
+        "srk-ecc.tpmt",
+        "ek-rsa.tpmt",
+        "ek-ecc.tpmt",
+        "certify-rsa-rsa.devid.tpmt",
+        "certify-rsa-ecc.devid.tpmt",
+        "certify-ecc-rsa.devid.tpmt",
+        "sign-rsapss.tpmt"
       })
   void swtpmTpmtRoundTripsByteExact(String file) throws Exception {
     byte[] b = Fixtures.swtpm(file);
@@ -187,21 +194,26 @@ class TpmtPublicTest {
   void rejectsReservedAttributesAndBadLengths() {
     assertThatThrownBy(() -> TpmtPublic.parse(hex(AK_RSA.replace("00050072", "00050073"))))
         .hasMessage("TPMT_PUBLIC.objectAttributes: reserved bits set: 0x00000001 at offset 4");
-    assertThatThrownBy(() -> TpmtPublic.parse(hex(AK_RSA.replace("/ 0000 / 0010", "/ 0001 00 / 0010"))))
-        .hasMessageContaining("TPMT_PUBLIC.authPolicy: length 1 is neither 0 nor the nameAlg digest size 32");
+    assertThatThrownBy(
+            () -> TpmtPublic.parse(hex(AK_RSA.replace("/ 0000 / 0010", "/ 0001 00 / 0010"))))
+        .hasMessageContaining(
+            "TPMT_PUBLIC.authPolicy: length 1 is neither 0 nor the nameAlg digest size 32");
     assertThatThrownBy(() -> TpmtPublic.parse(hex(AK_RSA.replace("0800", "0801"))))
         .hasMessageContaining("TPMT_PUBLIC.keyBits: unsupported RSA key size 2049");
-    assertThatThrownBy(() -> TpmtPublic.parse(hex(AK_RSA.replace("/ 0000", "/ 0002 0000").substring(0))))
+    assertThatThrownBy(
+            () -> TpmtPublic.parse(hex(AK_RSA.replace("/ 0000", "/ 0002 0000").substring(0))))
         .isInstanceOf(TpmFormatException.class);
     assertThatThrownBy(() -> TpmtPublic.parse(hex(AK_RSA.replace("0014 000B", "0018 000B"))))
         .hasMessageContaining("TPMT_PUBLIC.scheme: 0x0018 (ECDSA) is not an RSA scheme");
     assertThatThrownBy(() -> TpmtPublic.parse(hex(AK_RSA.replace("0014 000B", "0014 0010"))))
-        .hasMessageContaining("TPMT_PUBLIC.scheme.details.hashAlg: 0x0010 (NULL) is not a hash algorithm");
+        .hasMessageContaining(
+            "TPMT_PUBLIC.scheme.details.hashAlg: 0x0010 (NULL) is not a hash algorithm");
     assertThatThrownBy(() -> TpmtPublic.parse(hex(AK_RSA.replace("000B / 0005", "0099 / 0005"))))
         .hasMessageContaining("TPMT_PUBLIC.nameAlg: unsupported name algorithm 0x0099 (unknown)");
     assertThatThrownBy(() -> TpmtPublic.parse(hex(SRK_H2.replace("0003 / 0010", "0010 / 0010"))))
         .hasMessageContaining("TPMT_PUBLIC.curveID: unsupported curve 0x0010 (BN_P256)");
-    assertThatThrownBy(() -> TpmtPublic.parse(hex(SRK_H2.replace("0006 0080 0043", "0006 0081 0043"))))
+    assertThatThrownBy(
+            () -> TpmtPublic.parse(hex(SRK_H2.replace("0006 0080 0043", "0006 0081 0043"))))
         .hasMessageContaining("TPMT_PUBLIC.symmetric: unsupported keyBits 129");
   }
 
@@ -227,8 +239,11 @@ class TpmtPublicTest {
     assertThatThrownBy(() -> TpmtPublic.parse(hex(SRK_H1)).toPublicKey())
         .hasMessageContaining("template");
     TpmtPublic p521 =
-        TpmtPublic.builder().type(TpmAlg.ECC).curveId(TpmAlg.ECC_NIST_P521)
-            .eccPoint(new byte[66], new byte[66]).build();
+        TpmtPublic.builder()
+            .type(TpmAlg.ECC)
+            .curveId(TpmAlg.ECC_NIST_P521)
+            .eccPoint(new byte[66], new byte[66])
+            .build();
     assertThatThrownBy(p521::toPublicKey).hasMessageContaining("not supported for keys");
   }
 
@@ -240,8 +255,7 @@ class TpmtPublicTest {
     assertThatThrownBy(() -> TpmtPublic.builder().type(TpmAlg.KEYEDHASH).build())
         .isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(
-            () ->
-                TpmtPublic.builder().type(TpmAlg.ECC).eccPoint(new byte[32], new byte[0]).build())
+            () -> TpmtPublic.builder().type(TpmAlg.ECC).eccPoint(new byte[32], new byte[0]).build())
         .isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> ObjectAttributes.fromBits(0x1))
         .isInstanceOf(IllegalArgumentException.class);
@@ -250,8 +264,11 @@ class TpmtPublicTest {
   @Test
   void attributesPrintByName() {
     assertThat(ObjectAttributes.fromBits(0x00050072).toString())
-        .isEqualTo("fixedTPM|fixedParent|sensitiveDataOrigin|userWithAuth|restricted|sign (0x00050072)");
-    assertThat(ObjectAttributes.fromBits(0x00050072).containsAll(ObjectAttributes.fromBits(0x00050032)))
+        .isEqualTo(
+            "fixedTPM|fixedParent|sensitiveDataOrigin|userWithAuth|restricted|sign (0x00050072)");
+    assertThat(
+            ObjectAttributes.fromBits(0x00050072)
+                .containsAll(ObjectAttributes.fromBits(0x00050032)))
         .isTrue();
   }
 }

@@ -17,7 +17,12 @@ class TpmtSignatureTest {
 
   @ParameterizedTest
   @ValueSource(
-      strings = {"certify-rsa-rsa.sig", "certify-rsa-ecc.sig", "certify-ecc-rsa.sig", "sign-rsapss.sig"})
+      strings = {
+        "certify-rsa-rsa.sig",
+        "certify-rsa-ecc.sig",
+        "certify-ecc-rsa.sig",
+        "sign-rsapss.sig"
+      })
   void swtpmSignaturesRoundTrip(String file) throws Exception {
     byte[] b = Fixtures.swtpm(file);
     TpmtSignature s = TpmtSignature.parse(b);
@@ -79,13 +84,18 @@ class TpmtSignatureTest {
         .hasMessage("TPMT_SIGNATURE.signature.rsassa.sig: empty at offset 4");
     assertThatThrownBy(() -> TpmtSignature.parse(hex("0014 000B 0001 00 00")))
         .hasMessage("TPMT_SIGNATURE: 1 trailing bytes at offset 7");
-    assertThatThrownBy(() -> TpmtSignature.parse(hex("0018 000B 0043" + "01".repeat(67) + "0001 01")))
-        .hasMessage("TPMT_SIGNATURE.signature.ecdsa.signatureR: length 67 exceeds maximum 66 at offset 4");
-    assertThatThrownBy(() -> TpmtSignature.fromDerEcdsa(TpmAlg.SHA256, hex("3006 020100 020101"), 32))
+    assertThatThrownBy(
+            () -> TpmtSignature.parse(hex("0018 000B 0043" + "01".repeat(67) + "0001 01")))
+        .hasMessage(
+            "TPMT_SIGNATURE.signature.ecdsa.signatureR: length 67 exceeds maximum 66 at offset 4");
+    assertThatThrownBy(
+            () -> TpmtSignature.fromDerEcdsa(TpmAlg.SHA256, hex("3006 020100 020101"), 32))
         .hasMessageContaining("zero INTEGER r");
-    assertThatThrownBy(() -> TpmtSignature.fromDerEcdsa(TpmAlg.SHA256, hex("3007 02020001 020101"), 32))
+    assertThatThrownBy(
+            () -> TpmtSignature.fromDerEcdsa(TpmAlg.SHA256, hex("3007 02020001 020101"), 32))
         .hasMessageContaining("non-minimal");
-    assertThatThrownBy(() -> TpmtSignature.fromDerEcdsa(TpmAlg.SHA256, hex("3080 020101 020101 0000"), 32))
+    assertThatThrownBy(
+            () -> TpmtSignature.fromDerEcdsa(TpmAlg.SHA256, hex("3080 020101 020101 0000"), 32))
         .isInstanceOf(TpmFormatException.class);
   }
 }

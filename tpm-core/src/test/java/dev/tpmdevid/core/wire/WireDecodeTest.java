@@ -49,8 +49,9 @@ class WireDecodeTest {
   @Test
   void unknownMembersAreSkippedWhateverTheirValue() throws Exception {
     AttestationRequest r =
-        att("{\"X\":{\"a\":[1,{\"b\":null},\"s\",true,-1.5e3]},\"Y\":[[[]]],\"Z\":12345678901234567890,"
-            + "\"DevIDPub\":\"AQID\",\"W\":\"\\u00e9\"}");
+        att(
+            "{\"X\":{\"a\":[1,{\"b\":null},\"s\",true,-1.5e3]},\"Y\":[[[]]],\"Z\":12345678901234567890,"
+                + "\"DevIDPub\":\"AQID\",\"W\":\"\\u00e9\"}");
     assertThat(r.devIdPub()).containsExactly(1, 2, 3);
   }
 
@@ -58,13 +59,15 @@ class WireDecodeTest {
   void credActivationObjectsMergeLikeGoUnlessNullInBetween() throws Exception {
     ChallengeRequest merged =
         ChallengeRequest.fromJson(
-            j("{\"CredActivation\":{\"Credential\":\"AQ==\"},\"CredActivation\":{\"Secret\":\"Ag==\"}}"));
+            j(
+                "{\"CredActivation\":{\"Credential\":\"AQ==\"},\"CredActivation\":{\"Secret\":\"Ag==\"}}"));
     assertThat(merged.credActivation().credential()).containsExactly(1);
     assertThat(merged.credActivation().secret()).containsExactly(2);
     ChallengeRequest reset =
         ChallengeRequest.fromJson(
-            j("{\"CredActivation\":{\"Credential\":\"AQ==\"},\"CredActivation\":null,"
-                + "\"CredActivation\":{\"Secret\":\"Ag==\"}}"));
+            j(
+                "{\"CredActivation\":{\"Credential\":\"AQ==\"},\"CredActivation\":null,"
+                    + "\"CredActivation\":{\"Secret\":\"Ag==\"}}"));
     assertThat(reset.credActivation().credential()).isNull();
     assertThat(reset.credActivation().secret()).containsExactly(2);
     assertThat(ChallengeRequest.fromJson(j("{\"CredActivation\":{}}")).credActivation())
@@ -81,10 +84,30 @@ class WireDecodeTest {
         .containsExactly(1);
     assertThat(att("{\"DevIDPub\":\"+/+/\"}").devIdPub()).hasSize(3);
     for (String bad :
-        new String[] {"AQI", "AQ=", "AQ", "-_-_", "AQ==AQ==", "A===", "====", "AQ= =", "AQ =",
-            "AQ\\tI=", "A", "AQID=", "AQ=A",
-            // padded length without line breaks: the JDK decoder's path must refuse these too
-            "=AAA", "AA=A", "AAA=AAAA", "AQ==AAAA", "AAA*", "AA\\u00e9A", "AQI=====", "AQ==="}) {
+        new String[] {
+          "AQI",
+          "AQ=",
+          "AQ",
+          "-_-_",
+          "AQ==AQ==",
+          "A===",
+          "====",
+          "AQ= =",
+          "AQ =",
+          "AQ\\tI=",
+          "A",
+          "AQID=",
+          "AQ=A",
+          // padded length without line breaks: the JDK decoder's path must refuse these too
+          "=AAA",
+          "AA=A",
+          "AAA=AAAA",
+          "AQ==AAAA",
+          "AAA*",
+          "AA\\u00e9A",
+          "AQI=====",
+          "AQ==="
+        }) {
       assertThatThrownBy(() -> att("{\"DevIDPub\":\"" + bad + "\"}"))
           .as(bad)
           .isInstanceOf(WireFormatException.class)
@@ -103,24 +126,49 @@ class WireDecodeTest {
     assertThatThrownBy(() -> att("{\"DevIDCert\":\"AQID\"}"))
         .hasMessage("AttestationRequest.DevIDCert: expected an array or null, got a string");
     assertThatThrownBy(() -> att("{\"DevIDCert\":[1]}"))
-        .hasMessage("AttestationRequest.DevIDCert[0]: expected a base64 string or null, got a number");
+        .hasMessage(
+            "AttestationRequest.DevIDCert[0]: expected a base64 string or null, got a number");
     assertThatThrownBy(() -> att("{\"EKPub\":true}")).hasMessageContaining("got a boolean");
     assertThatThrownBy(() -> ChallengeResponse.fromJson(j("{\"CredActivation\":{}}")))
-        .hasMessage("ChallengeResponse.CredActivation: expected a base64 string or null, got an object");
+        .hasMessage(
+            "ChallengeResponse.CredActivation: expected a base64 string or null, got an object");
     assertThatThrownBy(() -> ChallengeRequest.fromJson(j("{\"CredActivation\":\"AQID\"}")))
         .hasMessage("ChallengeRequest.CredActivation: expected an object or null, got a string");
-    assertThatThrownBy(
-            () -> ChallengeRequest.fromJson(j("{\"CredActivation\":{\"Secret\":1}}")))
+    assertThatThrownBy(() -> ChallengeRequest.fromJson(j("{\"CredActivation\":{\"Secret\":1}}")))
         .hasMessageContaining("ChallengeRequest.CredActivation.Secret");
   }
 
   @Test
   void documentMustBeExactlyOneObject() throws Exception {
     for (String bad :
-        new String[] {"", " ", "null", "[]", "\"x\"", "1", "true", "{} {}", "{}x", "{},", "{",
-            "{\"DevIDPub\":\"AQ==\",}", "{'DevIDPub':null}", "{\"a\":01}", "{\"a\":NaN}",
-            "{\"a\":\"\u0001\"}", "{\"a\" : [}", "\uFEFF{}", "{} /* c */", "{\"a\":\"\\x\"}", "\u000B{}", "{}\u0000",
-            "{\u00A0}", "{\"a\":+1}", "{\"a\":.5}", "{\"a\":tru}"}) {
+        new String[] {
+          "",
+          " ",
+          "null",
+          "[]",
+          "\"x\"",
+          "1",
+          "true",
+          "{} {}",
+          "{}x",
+          "{},",
+          "{",
+          "{\"DevIDPub\":\"AQ==\",}",
+          "{'DevIDPub':null}",
+          "{\"a\":01}",
+          "{\"a\":NaN}",
+          "{\"a\":\"\u0001\"}",
+          "{\"a\" : [}",
+          "\uFEFF{}",
+          "{} /* c */",
+          "{\"a\":\"\\x\"}",
+          "\u000B{}",
+          "{}\u0000",
+          "{\u00A0}",
+          "{\"a\":+1}",
+          "{\"a\":.5}",
+          "{\"a\":tru}"
+        }) {
       assertThatThrownBy(() -> att(bad)).as(bad).isInstanceOf(WireFormatException.class);
     }
     assertThat(att(" \t\r\n{ \"DevIDPub\" : \"AQ==\" } \n").devIdPub()).containsExactly(1);
@@ -145,15 +193,22 @@ class WireDecodeTest {
     String ok = "{\"X\":" + "[".repeat(20) + "]".repeat(20) + ",\"DevIDPub\":\"AQ==\"}";
     assertThat(att(ok).devIdPub()).containsExactly(1);
     String deep = "{\"X\":" + "[".repeat(10_000) + "]".repeat(10_000) + "}";
-    assertThatThrownBy(() -> att(deep)).isInstanceOf(WireFormatException.class)
+    assertThatThrownBy(() -> att(deep))
+        .isInstanceOf(WireFormatException.class)
         .hasMessageContaining("nesting");
   }
 
   @Test
   void everyTruncationIsRejected() {
     AttestationRequest r =
-        new AttestationRequest(List.of(new byte[40], new byte[7]), new byte[20], new byte[5],
-            new byte[3], null, new byte[1], new byte[2]);
+        new AttestationRequest(
+            List.of(new byte[40], new byte[7]),
+            new byte[20],
+            new byte[5],
+            new byte[3],
+            null,
+            new byte[1],
+            new byte[2]);
     byte[] full = r.toJson();
     for (int len = 0; len < full.length; len++) {
       byte[] prefix = Arrays.copyOf(full, len);
@@ -161,8 +216,9 @@ class WireDecodeTest {
           .as("prefix %d", len)
           .isInstanceOf(WireFormatException.class);
     }
-    byte[] c = new ChallengeRequest(new byte[32], new CredActivation(new byte[68], new byte[256]))
-        .toJson();
+    byte[] c =
+        new ChallengeRequest(new byte[32], new CredActivation(new byte[68], new byte[256]))
+            .toJson();
     for (int len = 0; len < c.length; len++) {
       byte[] prefix = Arrays.copyOf(c, len);
       assertThatThrownBy(() -> ChallengeRequest.fromJson(prefix))
@@ -176,8 +232,8 @@ class WireDecodeTest {
     for (int i = 0; i < 20_000; i++) {
       certs.add(new byte[100]);
     }
-    byte[] big = new AttestationRequest(certs, new byte[1 << 20], null, null, null, null, null)
-        .toJson();
+    byte[] big =
+        new AttestationRequest(certs, new byte[1 << 20], null, null, null, null, null).toJson();
     StringBuilder manyMembers = new StringBuilder("{");
     for (int i = 0; i < 100_000; i++) {
       manyMembers.append("\"k").append(i).append("\":0,");

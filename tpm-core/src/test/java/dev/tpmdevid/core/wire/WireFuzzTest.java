@@ -4,9 +4,9 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
 import java.util.Arrays;
 
 /**
- * Jazzer fuzz targets for the JSON decoders. Property: only {@link WireFormatException} escapes, and
- * a decoded message re-encodes to JSON that decodes to an equal message. Regression mode runs in
- * {@code mvn verify} over {@code WireFuzzTestInputs/}; fuzz with {@code JAZZER_FUZZ=1 mvn -pl
+ * Jazzer fuzz targets for the JSON decoders. Property: only {@link WireFormatException} escapes,
+ * and a decoded message re-encodes to JSON that decodes to an equal message. Regression mode runs
+ * in {@code mvn verify} over {@code WireFuzzTestInputs/}; fuzz with {@code JAZZER_FUZZ=1 mvn -pl
  * tpm-core test -Dtest=WireFuzzTest#fuzzAttestationRequest}.
  */
 class WireFuzzTest {

@@ -59,9 +59,9 @@ class WireGoldenTest {
 
   @Test
   void challengeRequestGolden() throws Exception {
-    ChallengeRequest r =
-        new ChallengeRequest(B010203, new CredActivation(new byte[] {4, 5}, null));
-    String want = "{\"DevID\":\"AQID\",\"CredActivation\":{\"Credential\":\"BAU=\",\"Secret\":null}}";
+    ChallengeRequest r = new ChallengeRequest(B010203, new CredActivation(new byte[] {4, 5}, null));
+    String want =
+        "{\"DevID\":\"AQID\",\"CredActivation\":{\"Credential\":\"BAU=\",\"Secret\":null}}";
     assertThat(json(r.toJson())).isEqualTo(want);
     assertThat(ChallengeRequest.fromJson(want.getBytes(UTF_8))).isEqualTo(r);
 

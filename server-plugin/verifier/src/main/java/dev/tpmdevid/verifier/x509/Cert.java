@@ -45,8 +45,8 @@ public final class Cert {
   }
 
   /**
-   * Wraps an already parsed certificate (trusted configuration input), parsed again as strictly
-   * as untrusted input: Go parses its trust bundles with the same parser.
+   * Wraps an already parsed certificate (trusted configuration input), parsed again as strictly as
+   * untrusted input: Go parses its trust bundles with the same parser.
    */
   public static Cert of(X509Certificate c) throws CertificateException {
     byte[] encoded;

@@ -16,21 +16,24 @@ import org.bouncycastle.jce.provider.BouncyCastleProvider;
  * Parses one DER certificate with the strictness of Go's {@code x509.ParseCertificate}
  * (docs/protocol.md#go-x509, docs/hardening.md): exactly one DER TLV and no trailing data; DER all
  * the way down (definite, minimal lengths, no constructed strings, minimal INTEGER/OID, canonical
- * BOOLEAN and BIT STRING),
- * so a certificate has exactly one encoding and hence one SHA-1 fingerprint; the outer
- * signatureAlgorithm byte-equal to the one inside the TBSCertificate; an ECDSA signature value that
- * is itself DER; issuer and subject attribute values of the string types Go knows, each valid for
- * its type; no negative serial number (Go 1.23+); no duplicate extensions; no critical
- * SubjectKeyIdentifier or AuthorityInfoAccess; a subjectAltName and nameConstraints extension that
- * Go's parser accepts. The JDK parser does the rest of the ASN.1 work; where it refuses what Go
- * accepts (an empty subject with a non-critical subjectAltName) Bouncy Castle parses instead.
+ * BOOLEAN and BIT STRING), so a certificate has exactly one encoding and hence one SHA-1
+ * fingerprint; the outer signatureAlgorithm byte-equal to the one inside the TBSCertificate; an
+ * ECDSA signature value that is itself DER; issuer and subject attribute values of the string types
+ * Go knows, each valid for its type; no negative serial number (Go 1.23+); no duplicate extensions;
+ * no critical SubjectKeyIdentifier or AuthorityInfoAccess; a subjectAltName and nameConstraints
+ * extension that Go's parser accepts. The JDK parser does the rest of the ASN.1 work; where it
+ * refuses what Go accepts (an empty subject with a non-critical subjectAltName) Bouncy Castle
+ * parses instead.
  */
 public final class CertificateParser {
   private static final String OID_SKI = "2.5.29.14";
   private static final String OID_AIA = "1.3.6.1.5.5.7.1.1";
   private static final byte[] OID_ECDSA_PREFIX = {0x2A, (byte) 0x86, 0x48, (byte) 0xCE, 0x3D, 0x04};
 
-  /** Bouncy Castle, built the first time the JDK refuses a certificate (it loads hundreds of classes). */
+  /**
+   * Bouncy Castle, built the first time the JDK refuses a certificate (it loads hundreds of
+   * classes).
+   */
   private static final class Bc {
     static final Provider PROVIDER = new BouncyCastleProvider();
   }
@@ -38,8 +41,13 @@ public final class CertificateParser {
   private CertificateParser() {}
 
   /** What Go's parser extracts that the verifier needs beyond the JDK certificate. */
-  record Parsed(X509Certificate x509, String issuerCommonName, String subjectCommonName,
-      GoNames.Sans sans, GoNames.Constraints constraints, GoPolicies policies) {}
+  record Parsed(
+      X509Certificate x509,
+      String issuerCommonName,
+      String subjectCommonName,
+      GoNames.Sans sans,
+      GoNames.Constraints constraints,
+      GoPolicies policies) {}
 
   /**
    * Returns the certificate, or throws with a terse reason naming what is malformed.
@@ -160,17 +168,21 @@ public final class CertificateParser {
 
   private static X509Certificate jdkOrBc(byte[] der) throws CertificateException {
     try {
-      return (X509Certificate) CertificateFactory.getInstance("X.509")
-          .generateCertificate(new ByteArrayInputStream(der));
+      return (X509Certificate)
+          CertificateFactory.getInstance("X.509")
+              .generateCertificate(new ByteArrayInputStream(der));
     } catch (CertificateException | RuntimeException jdkRefused) {
       // The JDK refuses an empty subject with a non-critical subjectAltName (RFC 5280 says
       // critical); Go accepts it, and so does Bouncy Castle. Everything else the JDK refuses is
       // malformed for us too.
       try {
-        X509Certificate bc = (X509Certificate) CertificateFactory.getInstance("X.509", Bc.PROVIDER)
-            .generateCertificate(new ByteArrayInputStream(der));
+        X509Certificate bc =
+            (X509Certificate)
+                CertificateFactory.getInstance("X.509", Bc.PROVIDER)
+                    .generateCertificate(new ByteArrayInputStream(der));
         Set<String> critical = bc == null ? null : bc.getCriticalExtensionOIDs();
-        if (bc != null && bc.getSubjectX500Principal().getEncoded().length == 2
+        if (bc != null
+            && bc.getSubjectX500Principal().getEncoded().length == 2
             && bc.getExtensionValue(GoExtensionRules.SAN) != null
             && (critical == null || !critical.contains(GoExtensionRules.SAN))) {
           bc.getPublicKey(); // Bouncy Castle decodes the key lazily: fail here, not later
@@ -212,8 +224,8 @@ public final class CertificateParser {
   }
 
   /**
-   * Length of the outer DER element (tag + length + contents) at offset 0, or -1 when the header
-   * is not a definite-length SEQUENCE or runs past the buffer.
+   * Length of the outer DER element (tag + length + contents) at offset 0, or -1 when the header is
+   * not a definite-length SEQUENCE or runs past the buffer.
    */
   static int derElementLength(byte[] der) {
     if (der.length < 2 || (der[0] & 0xFF) != 0x30) {

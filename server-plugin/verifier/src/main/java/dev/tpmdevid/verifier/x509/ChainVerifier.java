@@ -12,9 +12,9 @@ import java.util.Set;
 
 /**
  * Verifies a certificate against a {@link TrustBundle} with the accept/reject semantics of Go's
- * {@code x509.Certificate.Verify} as SPIRE calls it (docs/protocol.md#server-checks steps 5 and 11, #go-x509), and
- * returns <em>all</em> valid chains (leaf first, anchor last) because the {@code ca:fingerprint}
- * selectors are taken from every chain.
+ * {@code x509.Certificate.Verify} as SPIRE calls it (docs/protocol.md#server-checks steps 5 and 11,
+ * #go-x509), and returns <em>all</em> valid chains (leaf first, anchor last) because the {@code
+ * ca:fingerprint} selectors are taken from every chain.
  *
  * <p>The path is built and checked the way Go does it, in our own code (the JDK's PKIX validator is
  * not used: it applies name constraints, key usage and policies by its own rules). Issuers are
@@ -60,8 +60,7 @@ public final class ChainVerifier {
       throw new ChainVerificationException("x509: unhandled critical extension");
     }
     if (!validAt(lx, now)) {
-      throw new ChainVerificationException(
-          "x509: certificate has expired or is not yet valid");
+      throw new ChainVerificationException("x509: certificate has expired or is not yet valid");
     }
     if (roots.contains(leaf)) {
       return List.of(List.of(leaf));
@@ -109,7 +108,9 @@ public final class ChainVerifier {
               + constraintProblem);
     }
     throw new ChainVerificationException(
-        "x509: no valid chains built: " + invalidPolicies + " candidate chains with invalid policies");
+        "x509: no valid chains built: "
+            + invalidPolicies
+            + " candidate chains with invalid policies");
   }
 
   private static final class Search {
@@ -216,7 +217,8 @@ public final class ChainVerifier {
     PublicKey key = parent.x509().getPublicKey();
     if (key instanceof RSAPublicKey
         && ((RSAPublicKey) key).getModulus().bitLength() < MIN_RSA_BITS) {
-      return "crypto/rsa: " + ((RSAPublicKey) key).getModulus().bitLength()
+      return "crypto/rsa: "
+          + ((RSAPublicKey) key).getModulus().bitLength()
           + "-bit keys are insecure (see https://go.dev/pkg/crypto/rsa#hdr-Minimum_key_size)";
     }
     try {

@@ -163,8 +163,10 @@ final class Der {
         break;
       case INTEGER:
       case ENUMERATED:
-        if (len == 0 || (len > 1 && ((b[c] == 0 && (b[c + 1] & 0x80) == 0)
-            || (b[c] == (byte) 0xFF && (b[c + 1] & 0x80) != 0)))) {
+        if (len == 0
+            || (len > 1
+                && ((b[c] == 0 && (b[c + 1] & 0x80) == 0)
+                    || (b[c] == (byte) 0xFF && (b[c + 1] & 0x80) != 0)))) {
           throw new DerException();
         }
         break;
@@ -201,14 +203,18 @@ final class Der {
       throw new DerException();
     }
     int unused = b[c] & 0xFF;
-    if (unused > 7 || (len == 1 && unused != 0)
+    if (unused > 7
+        || (len == 1 && unused != 0)
         || (unused != 0 && (b[e.end() - 1] & ((1 << unused) - 1)) != 0)) {
       throw new DerException();
     }
     return Arrays.copyOfRange(b, c + 1, e.end());
   }
 
-  /** Offset just past the header of the element at {@code off}; the contents length via {@link #length}. */
+  /**
+   * Offset just past the header of the element at {@code off}; the contents length via {@link
+   * #length}.
+   */
   static int headerEnd(byte[] b, int off) {
     int first = b[off + 1] & 0xFF;
     return first < 0x80 ? off + 2 : off + 2 + (first & 0x7F);

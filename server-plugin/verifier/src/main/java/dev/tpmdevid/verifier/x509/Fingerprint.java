@@ -5,7 +5,10 @@ import java.security.NoSuchAlgorithmException;
 import java.security.cert.CertificateEncodingException;
 import java.security.cert.X509Certificate;
 
-/** Certificate fingerprint as SPIRE prints it: lowercase hex SHA-1 over the full DER (docs/protocol.md#spiffe-id). */
+/**
+ * Certificate fingerprint as SPIRE prints it: lowercase hex SHA-1 over the full DER
+ * (docs/protocol.md#spiffe-id).
+ */
 public final class Fingerprint {
   private static final char[] HEX = "0123456789abcdef".toCharArray();
 

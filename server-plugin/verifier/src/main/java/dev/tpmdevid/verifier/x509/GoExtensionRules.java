@@ -12,12 +12,13 @@ import org.bouncycastle.asn1.x509.GeneralSubtree;
 import org.bouncycastle.asn1.x509.NameConstraints;
 
 /**
- * Which critical extensions Go's {@code x509} parser records as <em>unhandled</em> (docs/protocol.md#go-x509),
- * which makes Go's verifier refuse any path through the certificate. Go handles keyUsage,
- * basicConstraints, CRL distribution points, authority key id, certificate policies, policy
- * mappings, policy constraints, inhibitAnyPolicy and extended key usage; a subjectAltName only if
- * it yields a DNS, email, IP or URI name (a TCG EK SAN with only a directoryName does not); name
- * constraints only if every subtree is of one of those four types. Everything else is unhandled.
+ * Which critical extensions Go's {@code x509} parser records as <em>unhandled</em>
+ * (docs/protocol.md#go-x509), which makes Go's verifier refuse any path through the certificate. Go
+ * handles keyUsage, basicConstraints, CRL distribution points, authority key id, certificate
+ * policies, policy mappings, policy constraints, inhibitAnyPolicy and extended key usage; a
+ * subjectAltName only if it yields a DNS, email, IP or URI name (a TCG EK SAN with only a
+ * directoryName does not); name constraints only if every subtree is of one of those four types.
+ * Everything else is unhandled.
  */
 public final class GoExtensionRules {
   static final String SAN = "2.5.29.17";

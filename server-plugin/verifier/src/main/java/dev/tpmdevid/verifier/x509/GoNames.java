@@ -30,16 +30,21 @@ final class GoNames {
   static final int TAG_BMP = 0x1E;
 
   /** Subject alternative names of the four kinds Go uses (lists in certificate order). */
-  record Sans(boolean present, List<String> dns, List<String> emails, List<byte[]> ips,
-      List<String> uris) {
+  record Sans(
+      boolean present, List<String> dns, List<String> emails, List<byte[]> ips, List<String> uris) {
     static final Sans NONE = new Sans(false, List.of(), List.of(), List.of(), List.of());
   }
 
   /** Permitted and excluded subtrees of a nameConstraints extension (IP: address then mask). */
-  record Constraints(List<String> permittedDns, List<String> excludedDns,
-      List<byte[][]> permittedIps, List<byte[][]> excludedIps,
-      List<String> permittedEmails, List<String> excludedEmails,
-      List<String> permittedUris, List<String> excludedUris) {}
+  record Constraints(
+      List<String> permittedDns,
+      List<String> excludedDns,
+      List<byte[][]> permittedIps,
+      List<byte[][]> excludedIps,
+      List<String> permittedEmails,
+      List<String> excludedEmails,
+      List<String> permittedUris,
+      List<String> excludedUris) {}
 
   private GoNames() {}
 
@@ -104,13 +109,14 @@ final class GoNames {
   /** Go's {@code parseASN1String}: the six string types, each checked; anything else refused. */
   static String parseAsn1String(int tag, byte[] v) throws CertificateException {
     switch (tag) {
-      case TAG_T61: {
-        StringBuilder sb = new StringBuilder(v.length);
-        for (byte b : v) {
-          sb.append((char) (b & 0xFF)); // Latin-1, as Go does
+      case TAG_T61:
+        {
+          StringBuilder sb = new StringBuilder(v.length);
+          for (byte b : v) {
+            sb.append((char) (b & 0xFF)); // Latin-1, as Go does
+          }
+          return sb.toString();
         }
-        return sb.toString();
-      }
       case TAG_PRINTABLE:
         for (byte b : v) {
           if (!isPrintable(b)) {
@@ -120,32 +126,37 @@ final class GoNames {
         return new String(v, StandardCharsets.ISO_8859_1);
       case TAG_UTF8:
         try {
-          return StandardCharsets.UTF_8.newDecoder()
+          return StandardCharsets.UTF_8
+              .newDecoder()
               .onMalformedInput(CodingErrorAction.REPORT)
               .onUnmappableCharacter(CodingErrorAction.REPORT)
-              .decode(ByteBuffer.wrap(v)).toString();
+              .decode(ByteBuffer.wrap(v))
+              .toString();
         } catch (CharacterCodingException e) {
           throw new CertificateException("invalid UTF-8 string");
         }
-      case TAG_BMP: {
-        if (v.length % 2 != 0) {
-          throw new CertificateException("invalid BMPString");
-        }
-        int n = v.length;
-        if (n >= 2 && v[n - 1] == 0 && v[n - 2] == 0) {
-          n -= 2; // terminator
-        }
-        StringBuilder sb = new StringBuilder(n / 2);
-        for (int i = 0; i < n; i += 2) {
-          int point = ((v[i] & 0xFF) << 8) | (v[i + 1] & 0xFF);
-          if (point == 0xFFFE || point == 0xFFFF || (point >= 0xFDD0 && point <= 0xFDEF)
-              || (point >= 0xD800 && point <= 0xDFFF)) {
+      case TAG_BMP:
+        {
+          if (v.length % 2 != 0) {
             throw new CertificateException("invalid BMPString");
           }
-          sb.append((char) point);
+          int n = v.length;
+          if (n >= 2 && v[n - 1] == 0 && v[n - 2] == 0) {
+            n -= 2; // terminator
+          }
+          StringBuilder sb = new StringBuilder(n / 2);
+          for (int i = 0; i < n; i += 2) {
+            int point = ((v[i] & 0xFF) << 8) | (v[i + 1] & 0xFF);
+            if (point == 0xFFFE
+                || point == 0xFFFF
+                || (point >= 0xFDD0 && point <= 0xFDEF)
+                || (point >= 0xD800 && point <= 0xDFFF)) {
+              throw new CertificateException("invalid BMPString");
+            }
+            sb.append((char) point);
+          }
+          return sb.toString();
         }
-        return sb.toString();
-      }
       case TAG_IA5:
         if (!isIa5(v)) {
           throw new CertificateException("invalid IA5String");
@@ -165,9 +176,17 @@ final class GoNames {
 
   /** Go's {@code isPrintable}, including its '*' and '&' allowances. */
   static boolean isPrintable(byte b) {
-    return (b >= 'a' && b <= 'z') || (b >= 'A' && b <= 'Z') || (b >= '0' && b <= '9')
-        || (b >= '\'' && b <= ')') || (b >= '+' && b <= '/') || b == ' ' || b == ':'
-        || b == '=' || b == '?' || b == '*' || b == '&';
+    return (b >= 'a' && b <= 'z')
+        || (b >= 'A' && b <= 'Z')
+        || (b >= '0' && b <= '9')
+        || (b >= '\'' && b <= ')')
+        || (b >= '+' && b <= '/')
+        || b == ' '
+        || b == ':'
+        || b == '='
+        || b == '?'
+        || b == '*'
+        || b == '&';
   }
 
   static boolean isIa5(byte[] v) {
@@ -215,18 +234,19 @@ final class GoNames {
           }
           dns.add(new String(v, StandardCharsets.US_ASCII));
           break;
-        case 6: {
-          if (!isIa5(v)) {
-            throw new CertificateException("x509: SAN uniformResourceIdentifier is malformed");
+        case 6:
+          {
+            if (!isIa5(v)) {
+              throw new CertificateException("x509: SAN uniformResourceIdentifier is malformed");
+            }
+            String s = new String(v, StandardCharsets.US_ASCII);
+            String host = uriHost(s);
+            if (!host.isEmpty() && !domainNameValid(host, false)) {
+              throw new CertificateException("x509: cannot parse URI: invalid domain");
+            }
+            uris.add(s);
+            break;
           }
-          String s = new String(v, StandardCharsets.US_ASCII);
-          String host = uriHost(s);
-          if (!host.isEmpty() && !domainNameValid(host, false)) {
-            throw new CertificateException("x509: cannot parse URI: invalid domain");
-          }
-          uris.add(s);
-          break;
-        }
         case 7:
           if (v.length != 4 && v.length != 16) {
             throw new CertificateException("x509: cannot parse IP address of length " + v.length);
@@ -238,8 +258,8 @@ final class GoNames {
       }
       p = n.end();
     }
-    return new Sans(true, List.copyOf(dns), List.copyOf(emails), List.copyOf(ips),
-        List.copyOf(uris));
+    return new Sans(
+        true, List.copyOf(dns), List.copyOf(emails), List.copyOf(ips), List.copyOf(uris));
   }
 
   /** The host of a URI as Go's {@code url.URL.Host} (with port); "" when none. */
@@ -367,8 +387,8 @@ final class GoNames {
                     "x509: failed to parse URI constraint \"" + s + "\"");
               }
               if (looksLikeIp(s)) {
-                throw new CertificateException("x509: failed to parse URI constraint \"" + s
-                    + "\": cannot be IP address");
+                throw new CertificateException(
+                    "x509: failed to parse URI constraint \"" + s + "\": cannot be IP address");
               }
               if (!domainNameValid(s, true)) {
                 throw new CertificateException(
@@ -389,8 +409,14 @@ final class GoNames {
     if (!sawSubtree) {
       throw new CertificateException("x509: empty name constraints extension");
     }
-    return new Constraints(List.copyOf(pDns), List.copyOf(eDns), List.copyOf(pIp),
-        List.copyOf(eIp), List.copyOf(pEmail), List.copyOf(eEmail), List.copyOf(pUri),
+    return new Constraints(
+        List.copyOf(pDns),
+        List.copyOf(eDns),
+        List.copyOf(pIp),
+        List.copyOf(eIp),
+        List.copyOf(pEmail),
+        List.copyOf(eEmail),
+        List.copyOf(pUri),
         List.copyOf(eUri));
   }
 
@@ -398,7 +424,8 @@ final class GoNames {
     if (s.startsWith("[") && s.endsWith("]")) {
       return true;
     }
-    return s.matches("[0-9]{1,3}(\\.[0-9]{1,3}){3}") || (s.contains(":") && s.matches("[0-9a-fA-F:.]+"));
+    return s.matches("[0-9]{1,3}(\\.[0-9]{1,3}){3}")
+        || (s.contains(":") && s.matches("[0-9a-fA-F:.]+"));
   }
 
   /** Go's {@code isValidIPMask}: ones then zeros. */
@@ -413,7 +440,14 @@ final class GoNames {
         continue;
       }
       switch (v) {
-        case 0x00: case 0x80: case 0xC0: case 0xE0: case 0xF0: case 0xF8: case 0xFC: case 0xFE:
+        case 0x00:
+        case 0x80:
+        case 0xC0:
+        case 0xE0:
+        case 0xF0:
+        case 0xF8:
+        case 0xFC:
+        case 0xFE:
           seenZero = true;
           break;
         case 0xFF:

@@ -42,8 +42,12 @@ final class GoPolicies {
   private final int inhibitMapping;
   private final int inhibitAny;
 
-  private GoPolicies(List<String> policies, List<Mapping> mappings, int requireExplicit,
-      int inhibitMapping, int inhibitAny) {
+  private GoPolicies(
+      List<String> policies,
+      List<Mapping> mappings,
+      int requireExplicit,
+      int inhibitMapping,
+      int inhibitAny) {
     this.policies = policies;
     this.mappings = mappings;
     this.requireExplicit = requireExplicit;
@@ -51,7 +55,9 @@ final class GoPolicies {
     this.inhibitAny = inhibitAny;
   }
 
-  /** Reads the four extensions (-1 stands for an absent or negative constraint, as Go ignores it). */
+  /**
+   * Reads the four extensions (-1 stands for an absent or negative constraint, as Go ignores it).
+   */
   static GoPolicies parse(X509Certificate cert) throws CertificateException {
     byte[] cp = value(cert, CERTIFICATE_POLICIES);
     byte[] pm = value(cert, POLICY_MAPPINGS);
@@ -145,7 +151,8 @@ final class GoPolicies {
   private static String hex(byte[] b, Element e) {
     StringBuilder sb = new StringBuilder();
     for (int i = e.contentStart(); i < e.end(); i++) {
-      sb.append(Character.forDigit((b[i] >> 4) & 0xF, 16)).append(Character.forDigit(b[i] & 0xF, 16));
+      sb.append(Character.forDigit((b[i] >> 4) & 0xF, 16))
+          .append(Character.forDigit(b[i] & 0xF, 16));
     }
     return sb.toString();
   }
@@ -254,7 +261,9 @@ final class GoPolicies {
               if (m.issuerPolicy().equals(ANY) || m.subjectPolicy().equals(ANY)) {
                 return false;
               }
-              mapped.computeIfAbsent(m.issuerPolicy(), k -> new ArrayList<>()).add(m.subjectPolicy());
+              mapped
+                  .computeIfAbsent(m.issuerPolicy(), k -> new ArrayList<>())
+                  .add(m.subjectPolicy());
             } else {
               detach(level.remove(m.issuerPolicy()));
             }
@@ -302,7 +311,8 @@ final class GoPolicies {
     Set<String> valid = new HashSet<>();
     for (Map<String, Node> level : levels) {
       for (Node node : level.values()) {
-        if (!node.policy.equals(ANY) && node.parents.size() == 1
+        if (!node.policy.equals(ANY)
+            && node.parents.size() == 1
             && node.parents.iterator().next().policy.equals(ANY)) {
           valid.add(node.policy);
         }
@@ -314,15 +324,19 @@ final class GoPolicies {
   /** Removes childless nodes above the deepest level, deepest first (RFC 9618 pruning). */
   private static void prune(List<Map<String, Node>> levels) {
     for (int d = levels.size() - 2; d > 0; d--) {
-      levels.get(d).values().removeIf(node -> {
-        if (!node.children.isEmpty()) {
-          return false;
-        }
-        for (Node p : node.parents) {
-          p.children.remove(node);
-        }
-        return true;
-      });
+      levels
+          .get(d)
+          .values()
+          .removeIf(
+              node -> {
+                if (!node.children.isEmpty()) {
+                  return false;
+                }
+                for (Node p : node.parents) {
+                  p.children.remove(node);
+                }
+                return true;
+              });
     }
   }
 

@@ -7,14 +7,14 @@ import java.util.Locale;
 
 /**
  * Go's {@code checkChainConstraints} (crypto/x509, Go 1.26) over one candidate chain, leaf first,
- * anchor last: the DNS, email, IP and URI name constraints of every certificate in the chain —
- * the anchor included — apply to the subjectAltName entries of every certificate below it. Only
+ * anchor last: the DNS, email, IP and URI name constraints of every certificate in the chain — the
+ * anchor included — apply to the subjectAltName entries of every certificate below it. Only
  * certificates with a subjectAltName extension are checked (the subject CN is never a name here);
  * below any certificate with a nameConstraints extension, a URI SAN without a host or with an IP
- * address as host is refused, as Go cannot match it.
- * DNS-style matching is a case-insensitive label suffix match; a constraint with a leading period
- * needs at least one more label; an empty constraint matches everything; a wildcard DNS name is
- * also excluded when an excluded constraint names a sibling under the same parent.
+ * address as host is refused, as Go cannot match it. DNS-style matching is a case-insensitive label
+ * suffix match; a constraint with a leading period needs at least one more label; an empty
+ * constraint matches everything; a wildcard DNS name is also excluded when an excluded constraint
+ * names a sibling under the same parent.
  */
 final class NameConstraintsChecker {
   private NameConstraintsChecker() {}
@@ -114,8 +114,8 @@ final class NameConstraintsChecker {
     return null;
   }
 
-  private static String checkDns(String kind, List<String> permitted, List<String> excluded,
-      String name, String shown) {
+  private static String checkDns(
+      String kind, List<String> permitted, List<String> excluded, String name, String shown) {
     if (!permitted.isEmpty() && dnsQuery(permitted, name, true) == null) {
       return kind + " \"" + shown + "\" is not permitted by any constraint";
     }

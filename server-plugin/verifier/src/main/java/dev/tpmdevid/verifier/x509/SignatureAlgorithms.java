@@ -5,9 +5,9 @@ import java.util.Arrays;
 import java.util.Map;
 
 /**
- * Certificate signature algorithms as Go's {@code CheckSignatureFrom} treats them (docs/protocol.md#go-x509):
- * RSA PKCS#1 v1.5 and ECDSA with SHA-256/384/512, RSASSA-PSS and Ed25519 are verified; SHA-1 and
- * MD5 based algorithms are insecure; anything else is unsupported.
+ * Certificate signature algorithms as Go's {@code CheckSignatureFrom} treats them
+ * (docs/protocol.md#go-x509): RSA PKCS#1 v1.5 and ECDSA with SHA-256/384/512, RSASSA-PSS and
+ * Ed25519 are verified; SHA-1 and MD5 based algorithms are insecure; anything else is unsupported.
  */
 final class SignatureAlgorithms {
   private static final Map<String, String> KNOWN =
@@ -31,9 +31,12 @@ final class SignatureAlgorithms {
 
   private static final String RSA_PSS = "1.2.840.113549.1.1.10";
   private static final String ED25519 = "1.3.101.112";
-  private static final byte[] HASH_OID_PREFIX = {0x60, (byte) 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02};
-  private static final byte[] MGF1_OID =
-      {0x2A, (byte) 0x86, 0x48, (byte) 0x86, (byte) 0xF7, 0x0D, 0x01, 0x01, 0x08};
+  private static final byte[] HASH_OID_PREFIX = {
+    0x60, (byte) 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02
+  };
+  private static final byte[] MGF1_OID = {
+    0x2A, (byte) 0x86, 0x48, (byte) 0x86, (byte) 0xF7, 0x0D, 0x01, 0x01, 0x08
+  };
 
   /**
    * Null when Go verifies this certificate's signature algorithm, otherwise the reason it refuses.
@@ -63,8 +66,8 @@ final class SignatureAlgorithms {
     try {
       Der.Element seq = Der.read(p, 0, p.length, Der.SEQUENCE);
       Der.Element hashTag = Der.read(p, seq.contentStart(), seq.end(), 0xA0);
-      byte[] hash = hashAlgorithm(p, Der.read(p, hashTag.contentStart(), hashTag.end(),
-          Der.SEQUENCE));
+      byte[] hash =
+          hashAlgorithm(p, Der.read(p, hashTag.contentStart(), hashTag.end(), Der.SEQUENCE));
       Der.Element mgfTag = Der.read(p, hashTag.end(), seq.end(), 0xA1);
       Der.Element mgf = Der.read(p, mgfTag.contentStart(), mgfTag.end(), Der.SEQUENCE);
       Der.Element mgfOid = Der.read(p, mgf.contentStart(), mgf.end(), Der.OID);
@@ -81,17 +84,22 @@ final class SignatureAlgorithms {
           return false;
         }
       }
-      if (!Arrays.equals(hash, mgfHash) || salt.contentLength() != 1
+      if (!Arrays.equals(hash, mgfHash)
+          || salt.contentLength() != 1
           || hash.length != HASH_OID_PREFIX.length + 1
           || !Arrays.equals(Arrays.copyOf(hash, HASH_OID_PREFIX.length), HASH_OID_PREFIX)) {
         return false;
       }
       int saltLength = p[salt.contentStart()];
       switch (hash[HASH_OID_PREFIX.length]) {
-        case 1: return saltLength == 32; // SHA-256
-        case 2: return saltLength == 48; // SHA-384
-        case 3: return saltLength == 64; // SHA-512
-        default: return false;
+        case 1:
+          return saltLength == 32; // SHA-256
+        case 2:
+          return saltLength == 48; // SHA-384
+        case 3:
+          return saltLength == 64; // SHA-512
+        default:
+          return false;
       }
     } catch (Der.DerException | RuntimeException e) {
       return false;

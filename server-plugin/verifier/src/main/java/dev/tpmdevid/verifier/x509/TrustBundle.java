@@ -11,9 +11,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * An immutable set of trust anchors as Go's {@code CertPool} sees them (docs/protocol.md#server-config, #go-x509):
- * every certificate of the bundle file is an anchor, self-signed or not, indexed by its raw
- * subject bytes. Built once per configuration, so anchors are not parsed again per attestation.
+ * An immutable set of trust anchors as Go's {@code CertPool} sees them
+ * (docs/protocol.md#server-config, #go-x509): every certificate of the bundle file is an anchor,
+ * self-signed or not, indexed by its raw subject bytes. Built once per configuration, so anchors
+ * are not parsed again per attestation.
  */
 public final class TrustBundle {
 

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.tpmdevid.verifier.testing.TestPki;
+import dev.tpmdevid.labpki.TestPki;
 import java.nio.charset.StandardCharsets;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
@@ -43,16 +43,17 @@ class DerAndPemTest {
     assertThat(read(withContent("04 81 80", 128))).isEqualTo(new Der.Element(0x04, 0, 3, 131));
     assertThat(read(withContent("04 82 01 00", 256)).contentLength()).isEqualTo(256);
     assertThat(read(withContent("04 83 01 00 00", 65536)).end()).isEqualTo(65541);
-    assertNotDer("04");            // no length
-    assertNotDer("04 80 00 00");   // indefinite (BER)
-    assertThatThrownBy(() -> read(withContent("04 80", 128))) // indefinite, even with 128 bytes after it
+    assertNotDer("04"); // no length
+    assertNotDer("04 80 00 00"); // indefinite (BER)
+    assertThatThrownBy(
+            () -> read(withContent("04 80", 128))) // indefinite, even with 128 bytes after it
         .isInstanceOf(Der.DerException.class);
     assertThat(read(withContent("04 84 01 00 00 00", 1 << 24)).end()).isEqualTo(6 + (1 << 24));
     assertNotDer("04 81 7F" + "00".repeat(127)); // fits the short form
     assertNotDer("04 82 00 80" + "00".repeat(128)); // leading zero length byte
     assertNotDer("04 85 00 00 00 00 01 00"); // more than 4 length bytes
-    assertNotDer("04 02 00");      // runs past the end
-    assertNotDer("04 81");         // length bytes missing
+    assertNotDer("04 02 00"); // runs past the end
+    assertNotDer("04 81"); // length bytes missing
     assertThatThrownBy(() -> Der.read(hex("04 01 00"), 0, 2)).isInstanceOf(Der.DerException.class);
     assertThat(Der.read(hex("04 01 00 05"), 0, 3).end()).isEqualTo(3);
     assertThatThrownBy(() -> read(withContent("04 82 01 00", 255)))
@@ -63,10 +64,10 @@ class DerAndPemTest {
   void read_highTagNumbers_minimalAndAtLeast31() throws Exception {
     assertThat(read(hex("9F 1F 00")).tag()).isEqualTo(0x9F | (31 << 8));
     assertThat(read(hex("9F 81 00 00")).tag()).isEqualTo(0x9F | (128 << 8));
-    assertNotDer("9F 1E 00");         // 30 fits the low form
-    assertNotDer("9F 80 1F 00");      // leading 0x80: non-minimal
+    assertNotDer("9F 1E 00"); // 30 fits the low form
+    assertNotDer("9F 80 1F 00"); // leading 0x80: non-minimal
     assertNotDer("9F 81 81 81 81 01 00"); // more than 4 base-128 digits
-    assertNotDer("9F 81");            // tag runs past the end
+    assertNotDer("9F 81"); // tag runs past the end
     assertThat(read(hex("9F 81 81 81 01 00")).end()).isEqualTo(6); // 4 digits
     assertThat(read(hex("A0 00")).constructed()).isTrue();
     assertThat(read(hex("80 00")).constructed()).isFalse();
@@ -79,7 +80,8 @@ class DerAndPemTest {
 
   private static void assertBer(String h) {
     byte[] b = hex(h);
-    assertThatThrownBy(() -> Der.requireDer(b, 0, b.length)).as(h)
+    assertThatThrownBy(() -> Der.requireDer(b, 0, b.length))
+        .as(h)
         .isInstanceOf(Der.DerException.class);
   }
 
@@ -100,16 +102,16 @@ class DerAndPemTest {
     assertDer("03 01 00");
     assertDer("03 02 01 02");
     assertDer("03 02 07 80");
-    assertBer("03 02 01 01");   // unused bit set
+    assertBer("03 02 01 01"); // unused bit set
     assertBer("03 02 07 81");
-    assertBer("03 01 01");      // unused bits without content
-    assertBer("03 02 08 00");   // more than 7 unused bits
+    assertBer("03 01 01"); // unused bits without content
+    assertBer("03 02 08 00"); // more than 7 unused bits
     assertBer("03 00");
     assertDer("05 00");
     assertBer("05 01 00");
     assertDer("06 03 2A 81 01");
-    assertBer("06 02 2A 81");   // last arc unfinished
-    assertBer("06 02 80 01");   // non-minimal arc
+    assertBer("06 02 2A 81"); // last arc unfinished
+    assertBer("06 02 80 01"); // non-minimal arc
     assertBer("06 03 2A 80 01");
     assertBer("06 00");
     assertBer("24 03 04 01 00"); // constructed OCTET STRING
@@ -117,7 +119,7 @@ class DerAndPemTest {
     assertDer("31 03 04 01 00");
     assertDer("A0 03 01 01 FF");
     assertBer("A0 03 01 01 01"); // rules apply inside context-specific wrappers
-    assertDer("80 01 01");       // context-specific primitive: no universal rules
+    assertDer("80 01 01"); // context-specific primitive: no universal rules
     assertBer("30 03 01 01 02");
   }
 
@@ -146,8 +148,11 @@ class DerAndPemTest {
     assertThat(Der.length(withContent("30 81 80", 128), 0)).isEqualTo(128);
     assertThat(Der.headerEnd(withContent("30 81 80", 128), 0)).isEqualTo(3);
 
-    X509Certificate c = TestPki.cert("subject cn").issuedBy(TestPki.rootCa("issuer cn"))
-        .key(TestPki.rsa().getPublic()).build();
+    X509Certificate c =
+        TestPki.cert("subject cn")
+            .issuedBy(TestPki.rootCa("issuer cn"))
+            .key(TestPki.rsa().getPublic())
+            .build();
     byte[][] names = Der.issuerAndSubject(c.getTBSCertificate());
     assertThat(names[0]).isEqualTo(c.getIssuerX500Principal().getEncoded());
     assertThat(names[1]).isEqualTo(c.getSubjectX500Principal().getEncoded());

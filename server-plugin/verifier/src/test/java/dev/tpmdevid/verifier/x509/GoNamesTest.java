@@ -12,8 +12,8 @@ import org.junit.jupiter.api.Test;
  * Go's name parsing rules (crypto/x509 parser.go: {@code parseASN1String}, {@code parseName},
  * {@code parseSANExtension}, {@code parseNameConstraintsExtension}, {@code domainNameValid}), one
  * case on each side of every rule. A rule that is looser than Go's lets a certificate through that
- * Go refuses at parse time (issue #14 item 4: a trusted DevID whose CN breaks selector building); one
- * that is stricter refuses a genuine Go agent.
+ * Go refuses at parse time (issue #14 item 4: a trusted DevID whose CN breaks selector building);
+ * one that is stricter refuses a genuine Go agent.
  */
 class GoNamesTest {
   private static byte[] hex(String h) {
@@ -26,7 +26,8 @@ class GoNamesTest {
 
   private static void refused(int tag, byte[] v, String message) {
     assertThatThrownBy(() -> GoNames.parseAsn1String(tag, v))
-        .isInstanceOf(CertificateException.class).hasMessage(message);
+        .isInstanceOf(CertificateException.class)
+        .hasMessage(message);
   }
 
   // ------------------------------------------------------------------ parseASN1String
@@ -36,8 +37,11 @@ class GoNamesTest {
     String all = "azAZ09'()+,-./ :=?*&";
     assertThat(GoNames.parseAsn1String(GoNames.TAG_PRINTABLE, ascii(all))).isEqualTo(all);
     for (char c = 0; c < 128; c++) {
-      boolean expected = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-          || "'()+,-./ :=?*&".indexOf(c) >= 0;
+      boolean expected =
+          (c >= 'a' && c <= 'z')
+              || (c >= 'A' && c <= 'Z')
+              || (c >= '0' && c <= '9')
+              || "'()+,-./ :=?*&".indexOf(c) >= 0;
       assertThat(GoNames.isPrintable((byte) c)).as("char %d", (int) c).isEqualTo(expected);
     }
     assertThat(GoNames.isPrintable((byte) 0xE9)).isFalse();
@@ -48,7 +52,8 @@ class GoNamesTest {
 
   @Test
   void utf8String_validOnly() throws Exception {
-    assertThat(GoNames.parseAsn1String(GoNames.TAG_UTF8, "Gerät €".getBytes(StandardCharsets.UTF_8)))
+    assertThat(
+            GoNames.parseAsn1String(GoNames.TAG_UTF8, "Gerät €".getBytes(StandardCharsets.UTF_8)))
         .isEqualTo("Gerät €");
     refused(GoNames.TAG_UTF8, hex("61 c3 28"), "invalid UTF-8 string");
     refused(GoNames.TAG_UTF8, hex("ed a0 80"), "invalid UTF-8 string"); // encoded surrogate
@@ -64,7 +69,8 @@ class GoNamesTest {
 
   @Test
   void ia5String_asciiOnly() throws Exception {
-    assertThat(GoNames.parseAsn1String(GoNames.TAG_IA5, hex("00 41 7f"))).isEqualTo("\u0000A\u007f");
+    assertThat(GoNames.parseAsn1String(GoNames.TAG_IA5, hex("00 41 7f")))
+        .isEqualTo("\u0000A\u007f");
     refused(GoNames.TAG_IA5, hex("41 80"), "invalid IA5String");
     assertThat(GoNames.isIa5(hex("7f"))).isTrue();
     assertThat(GoNames.isIa5(hex("41 ff"))).isFalse();
@@ -88,7 +94,8 @@ class GoNamesTest {
     assertThat(GoNames.parseAsn1String(GoNames.TAG_BMP, hex("d7 ff fd cf fd f0 ff fd e0 00")))
         .isEqualTo("\ud7ff\ufdcf\ufdf0\ufffd\ue000");
     refused(GoNames.TAG_BMP, hex("00 41 00"), "invalid BMPString");
-    for (String bad : new String[] {"ff fe", "ff ff", "fd d0", "fd ef", "d8 00", "df ff", "dc 00"}) {
+    for (String bad :
+        new String[] {"ff fe", "ff ff", "fd d0", "fd ef", "d8 00", "df ff", "dc 00"}) {
       refused(GoNames.TAG_BMP, hex("00 41 " + bad), "invalid BMPString");
     }
   }
@@ -127,15 +134,24 @@ class GoNamesTest {
     // 2.5.4.4 (surname) and 2.5.4.3.1 are not commonName
     assertThat(GoNames.parseName(hex(tlv("30", tlv("31", tlv("30", "06 03 55 04 04 0c 01 41"))))))
         .isEmpty();
-    assertThat(GoNames.parseName(hex(tlv("30", tlv("31", tlv("30", "06 04 55 04 03 01 0c 01 41"))))))
+    assertThat(
+            GoNames.parseName(hex(tlv("30", tlv("31", tlv("30", "06 04 55 04 03 01 0c 01 41"))))))
         .isEmpty();
     assertThat(GoNames.parseName(hex(tlv("30", tlv("31", tlv("30", "06 03 56 04 03 0c 01 41"))))))
         .isEmpty();
     assertThat(GoNames.parseName(hex(tlv("30", tlv("31", tlv("30", "06 03 55 05 03 0c 01 41"))))))
         .isEmpty();
     // a multi-valued RDN: both attributes read
-    assertThat(GoNames.parseName(hex(tlv("30", tlv("31",
-        tlv("30", "06 03 55 04 03 0c 01 41") + tlv("30", "06 03 55 04 0a 0c 01 42")))))).isEqualTo("A");
+    assertThat(
+            GoNames.parseName(
+                hex(
+                    tlv(
+                        "30",
+                        tlv(
+                            "31",
+                            tlv("30", "06 03 55 04 03 0c 01 41")
+                                + tlv("30", "06 03 55 04 0a 0c 01 42"))))))
+        .isEqualTo("A");
   }
 
   @Test
@@ -145,15 +161,26 @@ class GoNamesTest {
         .hasMessage("x509: invalid RDNSequence");
     assertThatThrownBy(() -> GoNames.parseName(hex(tlv("30", tlv("30", attr)))))
         .hasMessage("x509: invalid RDNSequence");
-    assertThatThrownBy(() -> GoNames.parseName(hex(tlv("30", tlv("31", tlv("31", "06 03 55 04 03 0c 01 41"))))))
+    assertThatThrownBy(
+            () ->
+                GoNames.parseName(hex(tlv("30", tlv("31", tlv("31", "06 03 55 04 03 0c 01 41"))))))
         .hasMessage("x509: invalid RDNSequence: invalid attribute");
-    assertThatThrownBy(() -> GoNames.parseName(hex(tlv("30", tlv("31", tlv("30", "04 03 55 04 03 0c 01 41"))))))
+    assertThatThrownBy(
+            () ->
+                GoNames.parseName(hex(tlv("30", tlv("31", tlv("30", "04 03 55 04 03 0c 01 41"))))))
         .hasMessage("x509: invalid RDNSequence: invalid attribute type");
-    assertThatThrownBy(() -> GoNames.parseName(hex(tlv("30", tlv("31", tlv("30", "06 03 55 04 03"))))))
+    assertThatThrownBy(
+            () -> GoNames.parseName(hex(tlv("30", tlv("31", tlv("30", "06 03 55 04 03"))))))
         .hasMessage("x509: invalid RDNSequence: invalid attribute value");
-    assertThatThrownBy(() -> GoNames.parseName(hex(tlv("30", tlv("31", tlv("30", "06 03 55 04 03 02 01 05"))))))
-        .hasMessage("x509: invalid RDNSequence: invalid attribute value: unsupported string type: 2");
-    assertThatThrownBy(() -> GoNames.parseName(hex(tlv("30", tlv("31", tlv("30", "06 03 55 04 0a 0c 02 c3 28"))))))
+    assertThatThrownBy(
+            () ->
+                GoNames.parseName(hex(tlv("30", tlv("31", tlv("30", "06 03 55 04 03 02 01 05"))))))
+        .hasMessage(
+            "x509: invalid RDNSequence: invalid attribute value: unsupported string type: 2");
+    assertThatThrownBy(
+            () ->
+                GoNames.parseName(
+                    hex(tlv("30", tlv("31", tlv("30", "06 03 55 04 0a 0c 02 c3 28"))))))
         .hasMessage("x509: invalid RDNSequence: invalid attribute value: invalid UTF-8 string");
     assertThatThrownBy(() -> GoNames.parseName(hex("30 05 31 03 30 01")))
         .hasMessage("x509: invalid RDNSequence");
@@ -163,15 +190,17 @@ class GoNamesTest {
 
   @Test
   void parseSans_fourKindsInOrder_otherKindsSkipped() throws Exception {
-    String san = tlv("30",
-        tlv("82", HexFormat.of().formatHex(ascii("a.example")))
-            + tlv("81", HexFormat.of().formatHex(ascii("me@example.com")))
-            + tlv("87", "c0 00 02 01")
-            + tlv("86", HexFormat.of().formatHex(ascii("spiffe://example.org/x")))
-            + tlv("a4", tlv("30", ""))           // directoryName: skipped
-            + tlv("88", "2a 03")                  // registeredID: skipped
-            + tlv("82", HexFormat.of().formatHex(ascii("b.example")))
-            + tlv("87", "20 01 0d b8 00 00 00 00 00 00 00 00 00 00 00 01"));
+    String san =
+        tlv(
+            "30",
+            tlv("82", HexFormat.of().formatHex(ascii("a.example")))
+                + tlv("81", HexFormat.of().formatHex(ascii("me@example.com")))
+                + tlv("87", "c0 00 02 01")
+                + tlv("86", HexFormat.of().formatHex(ascii("spiffe://example.org/x")))
+                + tlv("a4", tlv("30", "")) // directoryName: skipped
+                + tlv("88", "2a 03") // registeredID: skipped
+                + tlv("82", HexFormat.of().formatHex(ascii("b.example")))
+                + tlv("87", "20 01 0d b8 00 00 00 00 00 00 00 00 00 00 00 01"));
     GoNames.Sans s = GoNames.parseSans(hex(san));
     assertThat(s.present()).isTrue();
     assertThat(s.dns()).containsExactly("a.example", "b.example");
@@ -185,7 +214,8 @@ class GoNamesTest {
 
   @Test
   void parseSans_errors_goMessages() {
-    assertThatThrownBy(() -> GoNames.parseSans(hex("31 00"))).hasMessage("x509: invalid subject alternative names");
+    assertThatThrownBy(() -> GoNames.parseSans(hex("31 00")))
+        .hasMessage("x509: invalid subject alternative names");
     assertThatThrownBy(() -> GoNames.parseSans(hex("30 02 82 05")))
         .hasMessage("x509: invalid subject alternative name");
     assertThatThrownBy(() -> GoNames.parseSans(hex(tlv("30", tlv("81", "41 80")))))
@@ -198,24 +228,34 @@ class GoNamesTest {
         .hasMessage("x509: cannot parse IP address of length 3");
     assertThatThrownBy(() -> GoNames.parseSans(hex(tlv("30", tlv("87", "01 02 03 04 05")))))
         .hasMessage("x509: cannot parse IP address of length 5");
-    assertThatThrownBy(() -> GoNames.parseSans(hex(tlv("30", tlv("86",
-        HexFormat.of().formatHex(ascii("https://bad..host/x")))))))
+    assertThatThrownBy(
+            () ->
+                GoNames.parseSans(
+                    hex(
+                        tlv(
+                            "30",
+                            tlv("86", HexFormat.of().formatHex(ascii("https://bad..host/x")))))))
         .hasMessage("x509: cannot parse URI: invalid domain");
-    assertThatThrownBy(() -> GoNames.parseSans(hex(tlv("30", tlv("86",
-        HexFormat.of().formatHex(ascii("http://a b/")))))))
+    assertThatThrownBy(
+            () ->
+                GoNames.parseSans(
+                    hex(tlv("30", tlv("86", HexFormat.of().formatHex(ascii("http://a b/")))))))
         .hasMessage("x509: cannot parse URI");
   }
 
   @Test
   void parseSans_uriWithoutHost_accepted() throws Exception {
-    assertThat(GoNames.parseSans(hex(tlv("30", tlv("86", HexFormat.of().formatHex(ascii("urn:x:y")))))).uris())
+    assertThat(
+            GoNames.parseSans(hex(tlv("30", tlv("86", HexFormat.of().formatHex(ascii("urn:x:y"))))))
+                .uris())
         .containsExactly("urn:x:y");
   }
 
   @Test
   void uriHost_authorityWithoutUserInfo_portKept() throws Exception {
     assertThat(GoNames.uriHost("spiffe://example.org/a")).isEqualTo("example.org");
-    assertThat(GoNames.uriHost("https://user:pw@host.example:8443/p")).isEqualTo("host.example:8443");
+    assertThat(GoNames.uriHost("https://user:pw@host.example:8443/p"))
+        .isEqualTo("host.example:8443");
     assertThat(GoNames.uriHost("https://a@b@host.example/")).isEqualTo("host.example");
     assertThat(GoNames.uriHost("https://@host.example/")).isEqualTo("host.example");
     assertThat(GoNames.uriHost("urn:example:x")).isEmpty();
@@ -264,11 +304,29 @@ class GoNamesTest {
 
   @Test
   void parseConstraints_permittedAndExcludedOfEachKind() throws Exception {
-    GoNames.Constraints c = GoNames.parseConstraints(hex(tlv("30",
-        subtrees("a0", dns("good.example"), ia5("81", "example.com"), ia5("86", ".example.org"),
-            tlv("87", "0a 00 00 00 ff 00 00 00"), tlv("a4", tlv("30", "")))
-            + subtrees("a1", dns(".bad.example"), ia5("81", "root@example.com"), ia5("86", "evil.org"),
-                tlv("87", "20 01 0d b8" + " 00".repeat(12) + " ff ff ff ff" + " 00".repeat(12))))));
+    GoNames.Constraints c =
+        GoNames.parseConstraints(
+            hex(
+                tlv(
+                    "30",
+                    subtrees(
+                            "a0",
+                            dns("good.example"),
+                            ia5("81", "example.com"),
+                            ia5("86", ".example.org"),
+                            tlv("87", "0a 00 00 00 ff 00 00 00"),
+                            tlv("a4", tlv("30", "")))
+                        + subtrees(
+                            "a1",
+                            dns(".bad.example"),
+                            ia5("81", "root@example.com"),
+                            ia5("86", "evil.org"),
+                            tlv(
+                                "87",
+                                "20 01 0d b8"
+                                    + " 00".repeat(12)
+                                    + " ff ff ff ff"
+                                    + " 00".repeat(12))))));
     assertThat(c.permittedDns()).containsExactly("good.example");
     assertThat(c.excludedDns()).containsExactly(".bad.example");
     assertThat(c.permittedEmails()).containsExactly("example.com");
@@ -283,7 +341,8 @@ class GoNamesTest {
 
   @Test
   void parseConstraints_onlyKindsGoDoesNotApply_parsedEmpty() throws Exception {
-    GoNames.Constraints c = GoNames.parseConstraints(hex(tlv("30", subtrees("a0", tlv("a4", tlv("30", ""))))));
+    GoNames.Constraints c =
+        GoNames.parseConstraints(hex(tlv("30", subtrees("a0", tlv("a4", tlv("30", ""))))));
     assertThat(c.permittedDns()).isEmpty();
     assertThat(c.permittedIps()).isEmpty();
     assertThat(c.permittedEmails()).isEmpty();
@@ -298,27 +357,41 @@ class GoNamesTest {
         .hasMessage("x509: invalid NameConstraints extension");
     assertThatThrownBy(() -> GoNames.parseConstraints(hex("30 00")))
         .hasMessage("x509: empty name constraints extension");
-    assertThatThrownBy(() -> GoNames.parseConstraints(hex(tlv("30", tlv("a0", "") + tlv("a1", "")))))
+    assertThatThrownBy(
+            () -> GoNames.parseConstraints(hex(tlv("30", tlv("a0", "") + tlv("a1", "")))))
         .hasMessage("x509: empty name constraints extension");
     assertThatThrownBy(() -> GoNames.parseConstraints(hex(tlv("30", subtrees("a0", dns("a..b"))))))
         .hasMessage("x509: failed to parse dnsName constraint \"a..b\"");
-    assertThatThrownBy(() -> GoNames.parseConstraints(hex(tlv("30", subtrees("a0", tlv("82", "61 80"))))))
+    assertThatThrownBy(
+            () -> GoNames.parseConstraints(hex(tlv("30", subtrees("a0", tlv("82", "61 80"))))))
         .hasMessageStartingWith("x509: failed to parse dnsName constraint");
-    assertThatThrownBy(() -> GoNames.parseConstraints(hex(tlv("30", subtrees("a0", tlv("87", "0a 00 00 00"))))))
+    assertThatThrownBy(
+            () ->
+                GoNames.parseConstraints(hex(tlv("30", subtrees("a0", tlv("87", "0a 00 00 00"))))))
         .hasMessage("x509: IP constraint contained value of length 4");
-    assertThatThrownBy(() -> GoNames.parseConstraints(hex(tlv("30", subtrees("a0", tlv("87", "0a 00 00 00 ff 00 ff 00"))))))
+    assertThatThrownBy(
+            () ->
+                GoNames.parseConstraints(
+                    hex(tlv("30", subtrees("a0", tlv("87", "0a 00 00 00 ff 00 ff 00"))))))
         .hasMessage("x509: IP constraint contained invalid mask");
-    assertThatThrownBy(() -> GoNames.parseConstraints(hex(tlv("30", subtrees("a0", tlv("81", "61 80"))))))
+    assertThatThrownBy(
+            () -> GoNames.parseConstraints(hex(tlv("30", subtrees("a0", tlv("81", "61 80"))))))
         .hasMessageStartingWith("x509: failed to parse rfc822Name constraint");
-    assertThatThrownBy(() -> GoNames.parseConstraints(hex(tlv("30", subtrees("a0", ia5("81", "@example.com"))))))
+    assertThatThrownBy(
+            () ->
+                GoNames.parseConstraints(hex(tlv("30", subtrees("a0", ia5("81", "@example.com"))))))
         .hasMessage("x509: failed to parse rfc822Name constraint \"@example.com\"");
-    assertThatThrownBy(() -> GoNames.parseConstraints(hex(tlv("30", subtrees("a0", ia5("81", "a..b"))))))
+    assertThatThrownBy(
+            () -> GoNames.parseConstraints(hex(tlv("30", subtrees("a0", ia5("81", "a..b"))))))
         .hasMessage("x509: failed to parse rfc822Name constraint \"a..b\"");
-    assertThatThrownBy(() -> GoNames.parseConstraints(hex(tlv("30", subtrees("a0", tlv("86", "61 80"))))))
+    assertThatThrownBy(
+            () -> GoNames.parseConstraints(hex(tlv("30", subtrees("a0", tlv("86", "61 80"))))))
         .hasMessageStartingWith("x509: failed to parse URI constraint");
-    assertThatThrownBy(() -> GoNames.parseConstraints(hex(tlv("30", subtrees("a0", ia5("86", "10.0.0.1"))))))
+    assertThatThrownBy(
+            () -> GoNames.parseConstraints(hex(tlv("30", subtrees("a0", ia5("86", "10.0.0.1"))))))
         .hasMessage("x509: failed to parse URI constraint \"10.0.0.1\": cannot be IP address");
-    assertThatThrownBy(() -> GoNames.parseConstraints(hex(tlv("30", subtrees("a0", ia5("86", "a..b"))))))
+    assertThatThrownBy(
+            () -> GoNames.parseConstraints(hex(tlv("30", subtrees("a0", ia5("86", "a..b"))))))
         .hasMessage("x509: failed to parse URI constraint \"a..b\"");
     assertThatThrownBy(() -> GoNames.parseConstraints(hex(tlv("30", tlv("a0", "04 00")))))
         .hasMessage("x509: invalid NameConstraints extension");
@@ -345,7 +418,9 @@ class GoNamesTest {
       for (int p : prefixes) {
         prefix |= p == v;
       }
-      assertThat(GoNames.validMask(new byte[] {(byte) v, 0})).as("mask %02x 00", v).isEqualTo(prefix);
+      assertThat(GoNames.validMask(new byte[] {(byte) v, 0}))
+          .as("mask %02x 00", v)
+          .isEqualTo(prefix);
     }
     assertThat(GoNames.validMask(new byte[] {(byte) 0x80, (byte) 0x80})).isFalse();
     assertThat(GoNames.validMask(new byte[] {0, 1})).isFalse();

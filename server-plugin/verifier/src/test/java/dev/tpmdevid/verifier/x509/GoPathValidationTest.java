@@ -3,8 +3,8 @@ package dev.tpmdevid.verifier.x509;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.tpmdevid.verifier.testing.TestPki;
-import dev.tpmdevid.verifier.testing.TestPki.Ca;
+import dev.tpmdevid.labpki.TestPki;
+import dev.tpmdevid.labpki.TestPki.Ca;
 import java.math.BigInteger;
 import java.security.KeyPair;
 import java.security.cert.X509Certificate;
@@ -34,9 +34,9 @@ import org.bouncycastle.asn1.x509.PolicyMappings;
 import org.junit.jupiter.api.Test;
 
 /**
- * The path validation that replaced the JDK's PKIX validator, case by case against Go's
- * {@code Verify} (crypto/x509 verify.go, Go 1.26): name constraints of intermediates inside the
- * path by Go's rules (the JDK's false reject), the RSA key-size floor of {@code CheckSignatureFrom},
+ * The path validation that replaced the JDK's PKIX validator, case by case against Go's {@code
+ * Verify} (crypto/x509 verify.go, Go 1.26): name constraints of intermediates inside the path by
+ * Go's rules (the JDK's false reject), the RSA key-size floor of {@code CheckSignatureFrom},
  * pathLen and depth boundaries, and certificate-policy validation (RFC 5280 with RFC 9618's graph,
  * SPIRE's options) including the parse errors Go gives for the four policy extensions.
  */
@@ -50,8 +50,8 @@ class GoPathValidationTest {
     return Cert.parse(x.getEncoded());
   }
 
-  private static List<List<Cert>> verify(X509Certificate leaf, List<X509Certificate> ints, X509Certificate root)
-      throws Exception {
+  private static List<List<Cert>> verify(
+      X509Certificate leaf, List<X509Certificate> ints, X509Certificate root) throws Exception {
     List<Cert> is = new ArrayList<>();
     for (X509Certificate x : ints) {
       is.add(c(x));
@@ -85,15 +85,23 @@ class GoPathValidationTest {
   }
 
   private static Object[] permitDns(boolean critical, String name) {
-    return ext(Extension.nameConstraints, critical, new NameConstraints(new GeneralSubtree[] {
-        new GeneralSubtree(new GeneralName(GeneralName.dNSName, name))}, null));
+    return ext(
+        Extension.nameConstraints,
+        critical,
+        new NameConstraints(
+            new GeneralSubtree[] {new GeneralSubtree(new GeneralName(GeneralName.dNSName, name))},
+            null));
   }
 
   private static Object[] sanDns(String name) {
-    return ext(Extension.subjectAlternativeName, false, new GeneralNames(new GeneralName(GeneralName.dNSName, name)));
+    return ext(
+        Extension.subjectAlternativeName,
+        false,
+        new GeneralNames(new GeneralName(GeneralName.dNSName, name)));
   }
 
-  // ------------------------------------------------------------------ name constraints inside the path
+  // ------------------------------------------------------------------ name constraints inside the
+  // path
 
   @Test
   void intermediateNameConstraints_appliedByGoRules_notTheJdks() throws Exception {
@@ -101,17 +109,43 @@ class GoPathValidationTest {
     Ca inter = ca("constrained", root, permitDns(true, "example.com"));
     // no SAN, CN "node-1": Go never treats the CN as a DNS name (the JDK's PKIX did and refused)
     assertThat(verify(leaf(inter), List.of(inter.cert()), root.cert())).hasSize(1);
-    assertThat(verify(leaf(inter, sanDns("node-1.example.com")), List.of(inter.cert()), root.cert())).hasSize(1);
-    assertThatThrownBy(() -> verify(leaf(inter, sanDns("node-1.evil.com")), List.of(inter.cert()), root.cert()))
-        .hasMessage("x509: a root or intermediate certificate is not authorized to sign for this name: "
-            + "DNS name \"node-1.evil.com\" is not permitted by any constraint");
+    assertThat(
+            verify(leaf(inter, sanDns("node-1.example.com")), List.of(inter.cert()), root.cert()))
+        .hasSize(1);
+    assertThatThrownBy(
+            () ->
+                verify(leaf(inter, sanDns("node-1.evil.com")), List.of(inter.cert()), root.cert()))
+        .hasMessage(
+            "x509: a root or intermediate certificate is not authorized to sign for this name: "
+                + "DNS name \"node-1.evil.com\" is not permitted by any constraint");
     // a non-critical directoryName constraint: Go ignores it (the JDK applied it to the subject)
-    Ca dirConstrained = ca("dir", root, ext(Extension.nameConstraints, false, new NameConstraints(
-        new GeneralSubtree[] {new GeneralSubtree(new GeneralName(new X500Name("O=elsewhere")))}, null)));
-    assertThat(verify(leaf(dirConstrained), List.of(dirConstrained.cert()), root.cert())).hasSize(1);
+    Ca dirConstrained =
+        ca(
+            "dir",
+            root,
+            ext(
+                Extension.nameConstraints,
+                false,
+                new NameConstraints(
+                    new GeneralSubtree[] {
+                      new GeneralSubtree(new GeneralName(new X500Name("O=elsewhere")))
+                    },
+                    null)));
+    assertThat(verify(leaf(dirConstrained), List.of(dirConstrained.cert()), root.cert()))
+        .hasSize(1);
     // ...but critical, Go cannot handle it: unhandled critical extension on the intermediate
-    Ca dirCritical = ca("dirc", root, ext(Extension.nameConstraints, true, new NameConstraints(
-        new GeneralSubtree[] {new GeneralSubtree(new GeneralName(new X500Name("O=elsewhere")))}, null)));
+    Ca dirCritical =
+        ca(
+            "dirc",
+            root,
+            ext(
+                Extension.nameConstraints,
+                true,
+                new NameConstraints(
+                    new GeneralSubtree[] {
+                      new GeneralSubtree(new GeneralName(new X500Name("O=elsewhere")))
+                    },
+                    null)));
     assertThatThrownBy(() -> verify(leaf(dirCritical), List.of(dirCritical.cert()), root.cert()))
         .hasMessageContaining("x509: unhandled critical extension");
   }
@@ -121,10 +155,19 @@ class GoPathValidationTest {
     Ca root = TestPki.rootCa("root");
     Ca upper = ca("upper", root, permitDns(true, "example.com"));
     Ca lower = ca("lower", upper, permitDns(true, "eu.example.com"));
-    assertThat(verify(leaf(lower, sanDns("a.eu.example.com")), List.of(lower.cert(), upper.cert()), root.cert()))
+    assertThat(
+            verify(
+                leaf(lower, sanDns("a.eu.example.com")),
+                List.of(lower.cert(), upper.cert()),
+                root.cert()))
         .hasSize(1);
-    assertThatThrownBy(() -> verify(leaf(lower, sanDns("a.us.example.com")), List.of(lower.cert(), upper.cert()),
-        root.cert())).hasMessageContaining("DNS name \"a.us.example.com\" is not permitted");
+    assertThatThrownBy(
+            () ->
+                verify(
+                    leaf(lower, sanDns("a.us.example.com")),
+                    List.of(lower.cert(), upper.cert()),
+                    root.cert()))
+        .hasMessageContaining("DNS name \"a.us.example.com\" is not permitted");
   }
 
   // ------------------------------------------------------------------ CheckSignatureFrom / isValid
@@ -145,19 +188,29 @@ class GoPathValidationTest {
     Ca root = TestPki.rootCa("root");
     KeyPair k = TestPki.p256();
     X500Name subject = new X500Name("CN=v1-intermediate");
-    org.bouncycastle.cert.X509v1CertificateBuilder b = new org.bouncycastle.cert.jcajce.JcaX509v1CertificateBuilder(
-        X500Name.getInstance(root.cert().getSubjectX500Principal().getEncoded()), BigInteger.TEN,
-        new Date(System.currentTimeMillis() - 3_600_000L), new Date(System.currentTimeMillis() + 86_400_000L),
-        subject, k.getPublic());
-    X509Certificate v1 = new org.bouncycastle.cert.jcajce.JcaX509CertificateConverter().getCertificate(
-        b.build(new org.bouncycastle.operator.jcajce.JcaContentSignerBuilder("SHA256withECDSA").build(root.key())));
+    org.bouncycastle.cert.X509v1CertificateBuilder b =
+        new org.bouncycastle.cert.jcajce.JcaX509v1CertificateBuilder(
+            X500Name.getInstance(root.cert().getSubjectX500Principal().getEncoded()),
+            BigInteger.TEN,
+            new Date(System.currentTimeMillis() - 3_600_000L),
+            new Date(System.currentTimeMillis() + 86_400_000L),
+            subject,
+            k.getPublic());
+    X509Certificate v1 =
+        new org.bouncycastle.cert.jcajce.JcaX509CertificateConverter()
+            .getCertificate(
+                b.build(
+                    new org.bouncycastle.operator.jcajce.JcaContentSignerBuilder("SHA256withECDSA")
+                        .build(root.key())));
     assertThat(v1.getVersion()).isEqualTo(1);
     X509Certificate l = leaf(new Ca(v1, k.getPrivate()));
     assertThatThrownBy(() -> verify(l, List.of(v1), root.cert()))
-        .hasMessage("x509: certificate signed by unknown authority (possibly because of \"x509: certificate "
-            + "is not authorized to sign other certificates\" while trying to verify candidate authority "
-            + "certificate)");
-    // as an anchor, the same v1 certificate may issue (Go's isValid asks CA=true of intermediates only)
+        .hasMessage(
+            "x509: certificate signed by unknown authority (possibly because of \"x509: certificate "
+                + "is not authorized to sign other certificates\" while trying to verify candidate authority "
+                + "certificate)");
+    // as an anchor, the same v1 certificate may issue (Go's isValid asks CA=true of intermediates
+    // only)
     assertThat(verify(l, List.of(), v1)).hasSize(1);
   }
 
@@ -165,14 +218,20 @@ class GoPathValidationTest {
   void intermediatePathLen_countsIntermediatesBelow() throws Exception {
     Ca root = TestPki.rootCa("root");
     KeyPair k0 = TestPki.p256();
-    Ca i0 = new Ca(TestPki.cert("i0").issuedBy(root).key(k0.getPublic()).ca(0).build(), k0.getPrivate());
+    Ca i0 =
+        new Ca(
+            TestPki.cert("i0").issuedBy(root).key(k0.getPublic()).ca(0).build(), k0.getPrivate());
     assertThat(verify(leaf(i0), List.of(i0.cert()), root.cert())).hasSize(1);
     KeyPair k1 = TestPki.p256();
-    Ca i1 = new Ca(TestPki.cert("i1").issuedBy(root).key(k1.getPublic()).ca(1).build(), k1.getPrivate());
+    Ca i1 =
+        new Ca(
+            TestPki.cert("i1").issuedBy(root).key(k1.getPublic()).ca(1).build(), k1.getPrivate());
     Ca below = ca("below", i1);
     assertThat(verify(leaf(below), List.of(below.cert(), i1.cert()), root.cert())).hasSize(1);
     Ca below2 = ca("below2", below);
-    assertThatThrownBy(() -> verify(leaf(below2), List.of(below2.cert(), below.cert(), i1.cert()), root.cert()))
+    assertThatThrownBy(
+            () ->
+                verify(leaf(below2), List.of(below2.cert(), below.cert(), i1.cert()), root.cert()))
         .hasMessageContaining("too many intermediates for path length constraint");
   }
 
@@ -209,11 +268,14 @@ class GoPathValidationTest {
   }
 
   private static Object[] requireExplicit(int n) {
-    return ext(Extension.policyConstraints, true, new PolicyConstraints(BigInteger.valueOf(n), null));
+    return ext(
+        Extension.policyConstraints, true, new PolicyConstraints(BigInteger.valueOf(n), null));
   }
 
   private static Object[] requireExplicitAndInhibitMapping(int require, int inhibit) {
-    return ext(Extension.policyConstraints, true,
+    return ext(
+        Extension.policyConstraints,
+        true,
         new PolicyConstraints(BigInteger.valueOf(require), BigInteger.valueOf(inhibit)));
   }
 
@@ -222,8 +284,12 @@ class GoPathValidationTest {
   }
 
   private static Object[] mapping(String from, String to) {
-    return ext(Extension.policyMappings, true, new PolicyMappings(
-        CertPolicyId.getInstance(new ASN1ObjectIdentifier(from)), CertPolicyId.getInstance(new ASN1ObjectIdentifier(to))));
+    return ext(
+        Extension.policyMappings,
+        true,
+        new PolicyMappings(
+            CertPolicyId.getInstance(new ASN1ObjectIdentifier(from)),
+            CertPolicyId.getInstance(new ASN1ObjectIdentifier(to))));
   }
 
   private static boolean valid(X509Certificate... chain) throws Exception {
@@ -261,10 +327,13 @@ class GoPathValidationTest {
     assertThat(valid(leaf(none, policies(P)), none.cert(), req0.cert(), root.cert())).isFalse();
     // the leaf's own requireExplicitPolicy 0 counts (RFC 5280 6.1.5 (b))
     Ca plain = ca("p", root);
-    assertThat(valid(leaf(plain, policies(P), requireExplicit(0)), plain.cert(), root.cert())).isFalse();
-    assertThat(valid(leaf(plain, policies(P), requireExplicit(1)), plain.cert(), root.cert())).isTrue();
+    assertThat(valid(leaf(plain, policies(P), requireExplicit(0)), plain.cert(), root.cert()))
+        .isFalse();
+    assertThat(valid(leaf(plain, policies(P), requireExplicit(1)), plain.cert(), root.cert()))
+        .isTrue();
     Ca anyInter = ca("a", root, policies(ANY));
-    assertThat(valid(leaf(anyInter, policies(P), requireExplicit(0)), anyInter.cert(), root.cert())).isTrue();
+    assertThat(valid(leaf(anyInter, policies(P), requireExplicit(0)), anyInter.cert(), root.cert()))
+        .isTrue();
   }
 
   @Test
@@ -286,7 +355,8 @@ class GoPathValidationTest {
     Ca below = ca("b", mapper, policies(Q));
     assertThat(valid(leaf(below, policies(Q)), below.cert(), mapper.cert(), root.cert())).isTrue();
     Ca belowP = ca("b", mapper, policies(P));
-    assertThat(valid(leaf(belowP, policies(P)), belowP.cert(), mapper.cert(), root.cert())).isFalse();
+    assertThat(valid(leaf(belowP, policies(P)), belowP.cert(), mapper.cert(), root.cert()))
+        .isFalse();
     Ca anyMapper = ca("m", root, policies(P), mapping(ANY, Q));
     Ca b2 = ca("b", anyMapper, policies(Q));
     assertThat(valid(leaf(b2), b2.cert(), anyMapper.cert(), root.cert())).isFalse();
@@ -298,11 +368,13 @@ class GoPathValidationTest {
     Ca top = ca("t", root, policies(P), requireExplicitAndInhibitMapping(0, 0));
     Ca m2 = ca("m", top, policies(P), mapping(P, Q));
     Ca b4 = ca("b", m2, policies(Q));
-    assertThat(valid(leaf(b4, policies(Q)), b4.cert(), m2.cert(), top.cert(), root.cert())).isFalse();
+    assertThat(valid(leaf(b4, policies(Q)), b4.cert(), m2.cert(), top.cert(), root.cert()))
+        .isFalse();
     Ca top1 = ca("t", root, policies(P), requireExplicitAndInhibitMapping(0, 1));
     Ca m3 = ca("m", top1, policies(P), mapping(P, Q));
     Ca b5 = ca("b", m3, policies(Q));
-    assertThat(valid(leaf(b5, policies(Q)), b5.cert(), m3.cert(), top1.cert(), root.cert())).isTrue();
+    assertThat(valid(leaf(b5, policies(Q)), b5.cert(), m3.cert(), top1.cert(), root.cert()))
+        .isTrue();
   }
 
   @Test
@@ -318,15 +390,29 @@ class GoPathValidationTest {
     Ca mid = ca("m", top, policies(P));
     Ca mapper = ca("x", mid, policies(P), mapping(P, Q));
     Ca below = ca("b", mapper, policies(Q));
-    assertThat(valid(leaf(below, policies(Q)), below.cert(), mapper.cert(), mid.cert(), top.cert(),
-        root.cert())).isFalse();
+    assertThat(
+            valid(
+                leaf(below, policies(Q)),
+                below.cert(),
+                mapper.cert(),
+                mid.cert(),
+                top.cert(),
+                root.cert()))
+        .isFalse();
     Ca mapper2 = ca("x", top, policies(P), mapping(P, Q));
     Ca below2 = ca("b", mapper2, policies(Q));
-    assertThat(valid(leaf(below2, policies(Q)), below2.cert(), mapper2.cert(), top.cert(), root.cert()))
+    assertThat(
+            valid(
+                leaf(below2, policies(Q)), below2.cert(), mapper2.cert(), top.cert(), root.cert()))
         .isTrue();
     // a negative inhibitAnyPolicy is ignored, as Go ignores it
-    Ca negative = ca("n", root, policies(ANY), requireExplicit(0),
-        ext(Extension.inhibitAnyPolicy, false, new ASN1Integer(-1)));
+    Ca negative =
+        ca(
+            "n",
+            root,
+            policies(ANY),
+            requireExplicit(0),
+            ext(Extension.inhibitAnyPolicy, false, new ASN1Integer(-1)));
     assertThat(valid(leaf(negative, policies(ANY)), negative.cert(), root.cert())).isTrue();
   }
 
@@ -335,9 +421,18 @@ class GoPathValidationTest {
     Ca root = TestPki.rootCa("root");
     Ca a = ca("a", root, policies(ANY), requireExplicit(0), inhibitAny(0));
     KeyPair k = TestPki.p256();
-    Ca self = new Ca(TestPki.cert("a").issuedBy(a).key(k.getPublic()).ca(null)
-        .extension(Extension.certificatePolicies, false, new CertificatePolicies(
-            new PolicyInformation(new ASN1ObjectIdentifier(ANY)))).build(), k.getPrivate());
+    Ca self =
+        new Ca(
+            TestPki.cert("a")
+                .issuedBy(a)
+                .key(k.getPublic())
+                .ca(null)
+                .extension(
+                    Extension.certificatePolicies,
+                    false,
+                    new CertificatePolicies(new PolicyInformation(new ASN1ObjectIdentifier(ANY))))
+                .build(),
+            k.getPrivate());
     assertThat(valid(leaf(self, policies(P)), self.cert(), a.cert(), root.cert())).isTrue();
     Ca other = ca("o", a, policies(ANY));
     assertThat(valid(leaf(other, policies(P)), other.cert(), a.cert(), root.cert())).isFalse();
@@ -349,15 +444,33 @@ class GoPathValidationTest {
     Ca req1 = ca("i", root, policies(P), requireExplicit(1));
     // a key-rollover certificate: same subject as its issuer
     KeyPair k = TestPki.p256();
-    Ca self = new Ca(TestPki.cert("i").issuedBy(req1).key(k.getPublic()).ca(null)
-        .extension(Extension.certificatePolicies, false, new CertificatePolicies(
-            new PolicyInformation(new ASN1ObjectIdentifier(P)))).build(), k.getPrivate());
+    Ca self =
+        new Ca(
+            TestPki.cert("i")
+                .issuedBy(req1)
+                .key(k.getPublic())
+                .ca(null)
+                .extension(
+                    Extension.certificatePolicies,
+                    false,
+                    new CertificatePolicies(new PolicyInformation(new ASN1ObjectIdentifier(P))))
+                .build(),
+            k.getPrivate());
     // with the self-issued certificate not counted, explicit policy is still 1 at the leaf
     assertThat(valid(leaf(self), self.cert(), req1.cert(), root.cert())).isFalse();
     Ca req2 = ca("i", root, policies(P), requireExplicit(2));
-    Ca self2 = new Ca(TestPki.cert("i").issuedBy(req2).key(k.getPublic()).ca(null)
-        .extension(Extension.certificatePolicies, false, new CertificatePolicies(
-            new PolicyInformation(new ASN1ObjectIdentifier(P)))).build(), k.getPrivate());
+    Ca self2 =
+        new Ca(
+            TestPki.cert("i")
+                .issuedBy(req2)
+                .key(k.getPublic())
+                .ca(null)
+                .extension(
+                    Extension.certificatePolicies,
+                    false,
+                    new CertificatePolicies(new PolicyInformation(new ASN1ObjectIdentifier(P))))
+                .build(),
+            k.getPrivate());
     assertThat(valid(leaf(self2), self2.cert(), req2.cert(), root.cert())).isTrue();
   }
 
@@ -374,38 +487,108 @@ class GoPathValidationTest {
     Ca root = TestPki.rootCa("root");
     // non-critical, so the JDK keeps the certificate and Go's parse rule is what refuses it
     PolicyInformation p = new PolicyInformation(new ASN1ObjectIdentifier(P));
-    assertThatThrownBy(() -> c(TestPki.cert("l").issuedBy(root).key(TestPki.p256().getPublic())
-        .extension(Extension.certificatePolicies, false, new DERSequence(new ASN1Encodable[] {p, p})).build()))
+    assertThatThrownBy(
+            () ->
+                c(
+                    TestPki.cert("l")
+                        .issuedBy(root)
+                        .key(TestPki.p256().getPublic())
+                        .extension(
+                            Extension.certificatePolicies,
+                            false,
+                            new DERSequence(new ASN1Encodable[] {p, p}))
+                        .build()))
         .hasMessage("x509: invalid certificate policies");
-    assertThatThrownBy(() -> c(TestPki.cert("l").issuedBy(root).key(TestPki.p256().getPublic())
-        .extension(Extension.certificatePolicies, false, new DERSequence(new ASN1Integer(1))).build()))
+    assertThatThrownBy(
+            () ->
+                c(
+                    TestPki.cert("l")
+                        .issuedBy(root)
+                        .key(TestPki.p256().getPublic())
+                        .extension(
+                            Extension.certificatePolicies,
+                            false,
+                            new DERSequence(new ASN1Integer(1)))
+                        .build()))
         .hasMessage("x509: invalid certificate policies");
-    assertThatThrownBy(() -> c(TestPki.cert("l").issuedBy(root).key(TestPki.p256().getPublic())
-        .extension(Extension.policyConstraints, false, new ASN1Integer(1)).build()))
+    assertThatThrownBy(
+            () ->
+                c(
+                    TestPki.cert("l")
+                        .issuedBy(root)
+                        .key(TestPki.p256().getPublic())
+                        .extension(Extension.policyConstraints, false, new ASN1Integer(1))
+                        .build()))
         .hasMessage("x509: invalid policy constraints extension");
-    assertThatThrownBy(() -> c(TestPki.cert("l").issuedBy(root).key(TestPki.p256().getPublic())
-        .extension(Extension.inhibitAnyPolicy, false, new DERSequence()).build()))
+    assertThatThrownBy(
+            () ->
+                c(
+                    TestPki.cert("l")
+                        .issuedBy(root)
+                        .key(TestPki.p256().getPublic())
+                        .extension(Extension.inhibitAnyPolicy, false, new DERSequence())
+                        .build()))
         .hasMessage("x509: invalid inhibit any policy extension");
-    assertThatThrownBy(() -> c(TestPki.cert("l").issuedBy(root).key(TestPki.p256().getPublic())
-        .extension(Extension.policyMappings, false, new DERSequence(new DERSequence(
-            new ASN1ObjectIdentifier(P)))).build()))
+    assertThatThrownBy(
+            () ->
+                c(
+                    TestPki.cert("l")
+                        .issuedBy(root)
+                        .key(TestPki.p256().getPublic())
+                        .extension(
+                            Extension.policyMappings,
+                            false,
+                            new DERSequence(new DERSequence(new ASN1ObjectIdentifier(P))))
+                        .build()))
         .hasMessage("x509: invalid policy mappings extension");
     // values that do not fit Go's int64
-    assertThatThrownBy(() -> c(TestPki.cert("l").issuedBy(root).key(TestPki.p256().getPublic())
-        .extension(Extension.inhibitAnyPolicy, false, new ASN1Integer(BigInteger.ONE.shiftLeft(63))).build()))
+    assertThatThrownBy(
+            () ->
+                c(
+                    TestPki.cert("l")
+                        .issuedBy(root)
+                        .key(TestPki.p256().getPublic())
+                        .extension(
+                            Extension.inhibitAnyPolicy,
+                            false,
+                            new ASN1Integer(BigInteger.ONE.shiftLeft(63)))
+                        .build()))
         .hasMessage("x509: invalid inhibit any policy extension");
     // both fields of policyConstraints, one mapping per entry: parsed
-    Cert ok = c(TestPki.cert("l").issuedBy(root).key(TestPki.p256().getPublic())
-        .extension(Extension.policyConstraints, true, new PolicyConstraints(BigInteger.ONE, BigInteger.TWO))
-        .extension(Extension.policyMappings, true, new PolicyMappings(
-            CertPolicyId.getInstance(new ASN1ObjectIdentifier(P)), CertPolicyId.getInstance(new ASN1ObjectIdentifier(Q))))
-        .extension(Extension.certificatePolicies, false, new CertificatePolicies(new PolicyInformation[] {p,
-            new PolicyInformation(new ASN1ObjectIdentifier(Q))})).build());
+    Cert ok =
+        c(
+            TestPki.cert("l")
+                .issuedBy(root)
+                .key(TestPki.p256().getPublic())
+                .extension(
+                    Extension.policyConstraints,
+                    true,
+                    new PolicyConstraints(BigInteger.ONE, BigInteger.TWO))
+                .extension(
+                    Extension.policyMappings,
+                    true,
+                    new PolicyMappings(
+                        CertPolicyId.getInstance(new ASN1ObjectIdentifier(P)),
+                        CertPolicyId.getInstance(new ASN1ObjectIdentifier(Q))))
+                .extension(
+                    Extension.certificatePolicies,
+                    false,
+                    new CertificatePolicies(
+                        new PolicyInformation[] {
+                          p, new PolicyInformation(new ASN1ObjectIdentifier(Q))
+                        }))
+                .build());
     assertThat(ok.policies().policies()).hasSize(2);
     // an empty policyConstraints SEQUENCE (neither field) and the largest int64 inhibitAnyPolicy
-    assertThat(c(TestPki.cert("l").issuedBy(root).key(TestPki.p256().getPublic())
-        .extension(Extension.policyConstraints, false, new DERSequence())
-        .extension(Extension.inhibitAnyPolicy, false, new ASN1Integer(Long.MAX_VALUE)).build())).isNotNull();
+    assertThat(
+            c(
+                TestPki.cert("l")
+                    .issuedBy(root)
+                    .key(TestPki.p256().getPublic())
+                    .extension(Extension.policyConstraints, false, new DERSequence())
+                    .extension(Extension.inhibitAnyPolicy, false, new ASN1Integer(Long.MAX_VALUE))
+                    .build()))
+        .isNotNull();
     assertThat(ok.policies().mappings()).hasSize(1);
     assertThat(GoPolicies.NONE.policies()).isEmpty();
   }
@@ -435,14 +618,24 @@ class GoPathValidationTest {
     badSig[0] = 0x30;
     badSig[1] = (byte) body.length;
     System.arraycopy(body, 0, badSig, 2, body.length);
-    byte[] forged = new DERSequence(new ASN1Encodable[] {cert.getObjectAt(0), cert.getObjectAt(1),
-        new DERBitString(badSig)}).getEncoded();
-    assertThatThrownBy(() -> CertificateParser.parse(forged)).hasMessage("x509: malformed signature");
+    byte[] forged =
+        new DERSequence(
+                new ASN1Encodable[] {
+                  cert.getObjectAt(0), cert.getObjectAt(1), new DERBitString(badSig)
+                })
+            .getEncoded();
+    assertThatThrownBy(() -> CertificateParser.parse(forged))
+        .hasMessage("x509: malformed signature");
     // trailing bytes after the (r, s) SEQUENCE inside the BIT STRING
     byte[] trailing = java.util.Arrays.copyOf(sig, sig.length + 2);
-    byte[] forged2 = new DERSequence(new ASN1Encodable[] {cert.getObjectAt(0), cert.getObjectAt(1),
-        new DERBitString(trailing)}).getEncoded();
-    assertThatThrownBy(() -> CertificateParser.parse(forged2)).hasMessage("x509: malformed signature");
+    byte[] forged2 =
+        new DERSequence(
+                new ASN1Encodable[] {
+                  cert.getObjectAt(0), cert.getObjectAt(1), new DERBitString(trailing)
+                })
+            .getEncoded();
+    assertThatThrownBy(() -> CertificateParser.parse(forged2))
+        .hasMessage("x509: malformed signature");
   }
 
   @Test
@@ -450,14 +643,23 @@ class GoPathValidationTest {
     Ca root = TestPki.rootCa("root");
     // a critical SAN: its BOOLEAN TRUE is FF in DER; 01 is BER only (the signature stays valid
     // for the JDK's lenient reader, which is why the DER walk must catch it)
-    byte[] crit = TestPki.cert("node-1").issuedBy(root).key(TestPki.p256().getPublic())
-        .extension(Extension.subjectAlternativeName, true, new GeneralNames(new GeneralName(GeneralName.dNSName,
-            "a.example"))).build().getEncoded();
+    byte[] crit =
+        TestPki.cert("node-1")
+            .issuedBy(root)
+            .key(TestPki.p256().getPublic())
+            .extension(
+                Extension.subjectAlternativeName,
+                true,
+                new GeneralNames(new GeneralName(GeneralName.dNSName, "a.example")))
+            .build()
+            .getEncoded();
     String h = HexFormat.of().formatHex(crit);
     int at = h.indexOf("0603551d110101ff");
     assertThat(at).isPositive();
-    byte[] ber = HexFormat.of().parseHex(h.substring(0, at) + "0603551d11010101" + h.substring(at + 16));
+    byte[] ber =
+        HexFormat.of().parseHex(h.substring(0, at) + "0603551d11010101" + h.substring(at + 16));
     assertThat(CertificateParser.parse(crit)).isNotNull();
-    assertThatThrownBy(() -> CertificateParser.parse(ber)).hasMessage("x509: malformed certificate: not DER");
+    assertThatThrownBy(() -> CertificateParser.parse(ber))
+        .hasMessage("x509: malformed certificate: not DER");
   }
 }

@@ -2,9 +2,8 @@ package dev.tpmdevid.verifier.x509;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.tpmdevid.verifier.testing.TestPki;
+import dev.tpmdevid.labpki.TestPki;
 import java.security.KeyPair;
-import java.security.cert.X509Certificate;
 import java.util.HexFormat;
 import java.util.List;
 import org.bouncycastle.asn1.x509.Extension;
@@ -106,12 +105,16 @@ class NameConstraintsCheckerTest {
   @Test
   void dns_permittedAndExcluded_goMessages() {
     GoNames.Constraints c = dns(List.of("good.example"), List.of("bad.good.example"));
-    assertThat(NameConstraintsChecker.checkAgainst(c, dnsSan("a.good.example", "GOOD.example"))).isNull();
+    assertThat(NameConstraintsChecker.checkAgainst(c, dnsSan("a.good.example", "GOOD.example")))
+        .isNull();
     assertThat(NameConstraintsChecker.checkAgainst(c, dnsSan("a.good.example", "a.evil.example")))
         .isEqualTo("DNS name \"a.evil.example\" is not permitted by any constraint");
     assertThat(NameConstraintsChecker.checkAgainst(c, dnsSan("x.bad.good.example")))
-        .isEqualTo("DNS name \"x.bad.good.example\" is excluded by constraint \"bad.good.example\"");
-    assertThat(NameConstraintsChecker.checkAgainst(dns(NO, List.of("evil.example")), dnsSan("good.example")))
+        .isEqualTo(
+            "DNS name \"x.bad.good.example\" is excluded by constraint \"bad.good.example\"");
+    assertThat(
+            NameConstraintsChecker.checkAgainst(
+                dns(NO, List.of("evil.example")), dnsSan("good.example")))
         .isNull();
     assertThat(NameConstraintsChecker.checkAgainst(c, dnsSan("a..good.example")))
         .isEqualTo("x509: cannot parse dnsName \"a..good.example\"");
@@ -124,12 +127,15 @@ class NameConstraintsCheckerTest {
   @Test
   void uri_matchedByHost_portAndUserInfoIgnored_ipAndEmptyHostRefused() {
     GoNames.Constraints c = uris(List.of(".good.example"), List.of("bad.good.example"));
-    assertThat(NameConstraintsChecker.checkAgainst(c, uriSan("spiffe://a.good.example/x"))).isNull();
-    assertThat(NameConstraintsChecker.checkAgainst(c, uriSan("https://u@A.Good.Example:8443/p"))).isNull();
+    assertThat(NameConstraintsChecker.checkAgainst(c, uriSan("spiffe://a.good.example/x")))
+        .isNull();
+    assertThat(NameConstraintsChecker.checkAgainst(c, uriSan("https://u@A.Good.Example:8443/p")))
+        .isNull();
     assertThat(NameConstraintsChecker.checkAgainst(c, uriSan("https://good.example/p")))
         .isEqualTo("URI \"https://good.example/p\" is not permitted by any constraint");
     assertThat(NameConstraintsChecker.checkAgainst(c, uriSan("https://bad.good.example/p")))
-        .isEqualTo("URI \"https://bad.good.example/p\" is excluded by constraint \"bad.good.example\"");
+        .isEqualTo(
+            "URI \"https://bad.good.example/p\" is excluded by constraint \"bad.good.example\"");
     assertThat(NameConstraintsChecker.checkAgainst(c, uriSan("urn:x:y")))
         .isEqualTo("URI with empty host (\"urn:x:y\") cannot be matched against constraints");
     assertThat(NameConstraintsChecker.checkAgainst(NOTHING, uriSan("https://10.0.0.1/")))
@@ -144,12 +150,14 @@ class NameConstraintsCheckerTest {
         .isEqualTo("x509: internal error: URI SAN \"https://a..b/\" failed to parse");
     assertThat(NameConstraintsChecker.checkAgainst(NOTHING, uriSan("http://[::1")))
         .isEqualTo("cannot parse URI \"http://[::1\"");
-    assertThat(NameConstraintsChecker.checkAgainst(NOTHING, uriSan("spiffe://example.org/x"))).isNull();
+    assertThat(NameConstraintsChecker.checkAgainst(NOTHING, uriSan("spiffe://example.org/x")))
+        .isNull();
   }
 
   @Test
   void email_fullMailboxOrDomain_domainCaseInsensitive() {
-    GoNames.Constraints c = emails(List.of("admin@Example.COM", "good.example"), List.of("root@good.example"));
+    GoNames.Constraints c =
+        emails(List.of("admin@Example.COM", "good.example"), List.of("root@good.example"));
     assertThat(NameConstraintsChecker.checkAgainst(c, emailSan("admin@example.com"))).isNull();
     assertThat(NameConstraintsChecker.checkAgainst(c, emailSan("anyone@GOOD.example"))).isNull();
     assertThat(NameConstraintsChecker.checkAgainst(c, emailSan("Admin@example.com")))
@@ -159,14 +167,20 @@ class NameConstraintsCheckerTest {
     assertThat(NameConstraintsChecker.checkAgainst(c, emailSan("a@notgood.example")))
         .isEqualTo("email address \"a@notgood.example\" is not permitted by any constraint");
     assertThat(NameConstraintsChecker.checkAgainst(c, emailSan("root@good.example")))
-        .isEqualTo("email address \"root@good.example\" is excluded by constraint \"root@good.example\"");
-    assertThat(NameConstraintsChecker.checkAgainst(emails(NO, List.of(".evil.example")),
-        emailSan("x@mail.evil.example")))
-        .isEqualTo("email address \"x@mail.evil.example\" is excluded by constraint \".evil.example\"");
-    assertThat(NameConstraintsChecker.checkAgainst(emails(NO, List.of(".evil.example")),
-        emailSan("x@evil.example"))).isNull();
-    assertThat(NameConstraintsChecker.checkAgainst(emails(List.of("only@x.example"), NO),
-        emailSan("other@x.example")))
+        .isEqualTo(
+            "email address \"root@good.example\" is excluded by constraint \"root@good.example\"");
+    assertThat(
+            NameConstraintsChecker.checkAgainst(
+                emails(NO, List.of(".evil.example")), emailSan("x@mail.evil.example")))
+        .isEqualTo(
+            "email address \"x@mail.evil.example\" is excluded by constraint \".evil.example\"");
+    assertThat(
+            NameConstraintsChecker.checkAgainst(
+                emails(NO, List.of(".evil.example")), emailSan("x@evil.example")))
+        .isNull();
+    assertThat(
+            NameConstraintsChecker.checkAgainst(
+                emails(List.of("only@x.example"), NO), emailSan("other@x.example")))
         .isEqualTo("email address \"other@x.example\" is not permitted by any constraint");
     assertThat(NameConstraintsChecker.checkAgainst(NOTHING, emailSan("no-at-sign")))
         .isEqualTo("cannot parse rfc822Name \"no-at-sign\"");
@@ -177,7 +191,10 @@ class NameConstraintsCheckerTest {
 
   @Test
   void ip_networkAndMask_familyMustMatch() {
-    GoNames.Constraints c = ips(List.<byte[][]>of(net("0a000000", "ff000000")), List.<byte[][]>of(net("0a010000", "ffff0000")));
+    GoNames.Constraints c =
+        ips(
+            List.<byte[][]>of(net("0a000000", "ff000000")),
+            List.<byte[][]>of(net("0a010000", "ffff0000")));
     assertThat(NameConstraintsChecker.checkAgainst(c, ipSan("0a020304"))).isNull();
     assertThat(NameConstraintsChecker.checkAgainst(c, ipSan("0b020304")))
         .isEqualTo("IP address \"11.2.3.4\" is not permitted by any constraint");
@@ -185,15 +202,23 @@ class NameConstraintsCheckerTest {
         .isEqualTo("IP address \"10.1.2.3\" is excluded by constraint \"10.1.0.0/16\"");
     // an IPv6 address is never inside an IPv4 range
     assertThat(NameConstraintsChecker.checkAgainst(c, ipSan("0000000000000000000000000a020304")))
-        .startsWith("IP address \"").endsWith("\" is not permitted by any constraint");
+        .startsWith("IP address \"")
+        .endsWith("\" is not permitted by any constraint");
     // the last byte decides
     GoNames.Constraints host = ips(List.<byte[][]>of(net("0a000001", "ffffffff")), List.of());
     assertThat(NameConstraintsChecker.checkAgainst(host, ipSan("0a000001"))).isNull();
     assertThat(NameConstraintsChecker.checkAgainst(host, ipSan("0a000002"))).isNotNull();
-    assertThat(NameConstraintsChecker.checkAgainst(ips(List.of(), List.<byte[][]>of(net("0a000000", "ff000000"))),
-        ipSan("0b000001"))).isNull();
-    assertThat(NameConstraintsChecker.checkAgainst(ips(List.<byte[][]>of(net("0a000000", "ff000000"),
-        net("c0a80000", "ffff0000")), List.of()), ipSan("c0a80101"))).isNull();
+    assertThat(
+            NameConstraintsChecker.checkAgainst(
+                ips(List.of(), List.<byte[][]>of(net("0a000000", "ff000000"))), ipSan("0b000001")))
+        .isNull();
+    assertThat(
+            NameConstraintsChecker.checkAgainst(
+                ips(
+                    List.<byte[][]>of(net("0a000000", "ff000000"), net("c0a80000", "ffff0000")),
+                    List.of()),
+                ipSan("c0a80101")))
+        .isNull();
   }
 
   // ------------------------------------------------------------------ check, over whole chains
@@ -203,8 +228,9 @@ class NameConstraintsCheckerTest {
   }
 
   private static NameConstraints permitDns(String name) {
-    return new NameConstraints(new GeneralSubtree[] {
-        new GeneralSubtree(new GeneralName(GeneralName.dNSName, name))}, null);
+    return new NameConstraints(
+        new GeneralSubtree[] {new GeneralSubtree(new GeneralName(GeneralName.dNSName, name))},
+        null);
   }
 
   private static GeneralNames sanDns(String name) {
@@ -212,15 +238,26 @@ class NameConstraintsCheckerTest {
   }
 
   @Test
-  void check_constraintsApplyOnlyBelowTheirCertificate_andOnlyToCertificatesWithASan() throws Exception {
+  void check_constraintsApplyOnlyBelowTheirCertificate_andOnlyToCertificatesWithASan()
+      throws Exception {
     KeyPair k = TestPki.p256();
-    Cert root = cert(TestPki.cert("r").selfSigned(k).ca(null)
-        .extension(Extension.nameConstraints, true, permitDns("good.example"))
-        .extension(Extension.subjectAlternativeName, false, sanDns("root.evil.example")));
-    Cert inside = cert(TestPki.cert("l").selfSigned(TestPki.p256())
-        .extension(Extension.subjectAlternativeName, false, sanDns("host.good.example")));
-    Cert outside = cert(TestPki.cert("l").selfSigned(TestPki.p256())
-        .extension(Extension.subjectAlternativeName, false, sanDns("host.evil.example")));
+    Cert root =
+        cert(
+            TestPki.cert("r")
+                .selfSigned(k)
+                .ca(null)
+                .extension(Extension.nameConstraints, true, permitDns("good.example"))
+                .extension(Extension.subjectAlternativeName, false, sanDns("root.evil.example")));
+    Cert inside =
+        cert(
+            TestPki.cert("l")
+                .selfSigned(TestPki.p256())
+                .extension(Extension.subjectAlternativeName, false, sanDns("host.good.example")));
+    Cert outside =
+        cert(
+            TestPki.cert("l")
+                .selfSigned(TestPki.p256())
+                .extension(Extension.subjectAlternativeName, false, sanDns("host.evil.example")));
     Cert noSan = cert(TestPki.cert("evil.example").selfSigned(TestPki.p256()));
     // the root's own SAN is outside its own constraint: not checked against itself
     assertThat(NameConstraintsChecker.check(List.of(inside, root))).isNull();
@@ -228,15 +265,25 @@ class NameConstraintsCheckerTest {
         .isEqualTo("DNS name \"host.evil.example\" is not permitted by any constraint");
     assertThat(NameConstraintsChecker.check(List.of(noSan, root))).isNull();
     // a constrained certificate below: its constraints do not apply to the root above it
-    Cert constrainedLeaf = cert(TestPki.cert("l").selfSigned(TestPki.p256())
-        .extension(Extension.nameConstraints, true, permitDns("other.example")));
+    Cert constrainedLeaf =
+        cert(
+            TestPki.cert("l")
+                .selfSigned(TestPki.p256())
+                .extension(Extension.nameConstraints, true, permitDns("other.example")));
     assertThat(NameConstraintsChecker.check(List.of(constrainedLeaf, root))).isNull();
     // two constrained certificates: the leaf must satisfy both
-    Cert inter = cert(TestPki.cert("i").selfSigned(TestPki.p256()).ca(null)
-        .extension(Extension.nameConstraints, true, permitDns("host.good.example")));
+    Cert inter =
+        cert(
+            TestPki.cert("i")
+                .selfSigned(TestPki.p256())
+                .ca(null)
+                .extension(Extension.nameConstraints, true, permitDns("host.good.example")));
     assertThat(NameConstraintsChecker.check(List.of(inside, inter, root))).isNull();
-    Cert sibling = cert(TestPki.cert("l").selfSigned(TestPki.p256())
-        .extension(Extension.subjectAlternativeName, false, sanDns("other.good.example")));
+    Cert sibling =
+        cert(
+            TestPki.cert("l")
+                .selfSigned(TestPki.p256())
+                .extension(Extension.subjectAlternativeName, false, sanDns("other.good.example")));
     assertThat(NameConstraintsChecker.check(List.of(sibling, inter, root)))
         .isEqualTo("DNS name \"other.good.example\" is not permitted by any constraint");
     assertThat(NameConstraintsChecker.check(List.of(inside, noSan))).isNull();
@@ -244,14 +291,33 @@ class NameConstraintsCheckerTest {
 
   @Test
   void check_directoryNameOnlyConstraint_stillRefusesUrisGoCannotMatch() throws Exception {
-    NameConstraints dirOnly = new NameConstraints(new GeneralSubtree[] {new GeneralSubtree(
-        new GeneralName(new org.bouncycastle.asn1.x500.X500Name("O=somewhere")))}, null);
-    Cert ca = cert(TestPki.cert("i").selfSigned(TestPki.p256()).ca(null)
-        .extension(Extension.nameConstraints, false, dirOnly));
-    Cert urn = cert(TestPki.cert("l").selfSigned(TestPki.p256()).extension(Extension.subjectAlternativeName,
-        false, new GeneralNames(new GeneralName(GeneralName.uniformResourceIdentifier, "urn:x:y"))));
-    Cert dns = cert(TestPki.cert("l").selfSigned(TestPki.p256())
-        .extension(Extension.subjectAlternativeName, false, sanDns("anything.example")));
+    NameConstraints dirOnly =
+        new NameConstraints(
+            new GeneralSubtree[] {
+              new GeneralSubtree(
+                  new GeneralName(new org.bouncycastle.asn1.x500.X500Name("O=somewhere")))
+            },
+            null);
+    Cert ca =
+        cert(
+            TestPki.cert("i")
+                .selfSigned(TestPki.p256())
+                .ca(null)
+                .extension(Extension.nameConstraints, false, dirOnly));
+    Cert urn =
+        cert(
+            TestPki.cert("l")
+                .selfSigned(TestPki.p256())
+                .extension(
+                    Extension.subjectAlternativeName,
+                    false,
+                    new GeneralNames(
+                        new GeneralName(GeneralName.uniformResourceIdentifier, "urn:x:y"))));
+    Cert dns =
+        cert(
+            TestPki.cert("l")
+                .selfSigned(TestPki.p256())
+                .extension(Extension.subjectAlternativeName, false, sanDns("anything.example")));
     assertThat(NameConstraintsChecker.check(List.of(urn, ca)))
         .isEqualTo("URI with empty host (\"urn:x:y\") cannot be matched against constraints");
     assertThat(NameConstraintsChecker.check(List.of(dns, ca))).isNull();
@@ -276,10 +342,14 @@ class NameConstraintsCheckerTest {
         .isEqualTo("bad.example.com");
     // a one-label constraint has no parent to compare: only the suffix rule applies
     assertThat(NameConstraintsChecker.dnsQuery(List.of("example"), "*.other", false)).isNull();
-    assertThat(NameConstraintsChecker.dnsQuery(List.of("bad.other.com"), "*.example.com", false)).isNull();
-    assertThat(NameConstraintsChecker.dnsQuery(List.of("a.example.com"), "x.example.com", false)).isNull();
-    assertThat(NameConstraintsChecker.dnsQuery(List.of("nomatch.org", ""), "x.org", false)).isEqualTo("");
+    assertThat(NameConstraintsChecker.dnsQuery(List.of("bad.other.com"), "*.example.com", false))
+        .isNull();
+    assertThat(NameConstraintsChecker.dnsQuery(List.of("a.example.com"), "x.example.com", false))
+        .isNull();
+    assertThat(NameConstraintsChecker.dnsQuery(List.of("nomatch.org", ""), "x.org", false))
+        .isEqualTo("");
     assertThat(NameConstraintsChecker.dnsQuery(List.of(), "", false)).isNull();
-    assertThat(NameConstraintsChecker.dnsQuery(List.of("a.org", "b.org"), "x.b.org", true)).isEqualTo("b.org");
+    assertThat(NameConstraintsChecker.dnsQuery(List.of("a.org", "b.org"), "x.b.org", true))
+        .isEqualTo("b.org");
   }
 }

@@ -18,9 +18,10 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
- * Real vendor EK certificates ({@code testdata/realcerts}, see its PROVENANCE.md) through the EK chain
- * rules of docs/protocol.md#server-checks step 11: anchors = every certificate of the vendor's CA folder, SAN exempt
- * on the leaf only, time = one day after the leaf's notBefore (several are expired today).
+ * Real vendor EK certificates ({@code testdata/realcerts}, see its PROVENANCE.md) through the EK
+ * chain rules of docs/protocol.md#server-checks step 11: anchors = every certificate of the
+ * vendor's CA folder, SAN exempt on the leaf only, time = one day after the leaf's notBefore
+ * (several are expired today).
  */
 class RealEkCertificatesTest {
   private static final Set<String> EK_LEAF_EXEMPT = Set.of("2.5.29.17");
@@ -35,17 +36,21 @@ class RealEkCertificatesTest {
           "infineon_1", "insecure algorithm SHA1-RSA");
 
   /**
-   * The vendored real EK certificates: {@code testdata/realcerts} on the test class path (kept once,
-   * in {@code tpm-core/src/test/resources}, added to this module's test resources by its pom).
-   * Missing data fails the test with the file's name.
+   * The vendored real EK certificates: {@code testdata/realcerts} on the test class path (kept
+   * once, in {@code tpm-core/src/test/resources}, added to this module's test resources by its
+   * pom). Missing data fails the test with the file's name.
    */
   static Path realcerts() {
     String marker = "/testdata/realcerts/PROVENANCE.md";
     java.net.URL url = RealEkCertificatesTest.class.getResource(marker);
     if (url == null || !"file".equals(url.getProtocol())) {
-      throw new AssertionError("test data missing: " + marker.substring(1)
-          + " is not on the test class path as a file (it lives in"
-          + " tpm-core/src/test/resources" + marker + ")");
+      throw new AssertionError(
+          "test data missing: "
+              + marker.substring(1)
+              + " is not on the test class path as a file (it lives in"
+              + " tpm-core/src/test/resources"
+              + marker
+              + ")");
     }
     try {
       return Paths.get(url.toURI()).getParent();
@@ -64,20 +69,27 @@ class RealEkCertificatesTest {
     return TrustBundle.of(certs);
   }
 
-  private static Map<String, String> verifyAll(Path root, String bundleVendorOverride) throws Exception {
+  private static Map<String, String> verifyAll(Path root, String bundleVendorOverride)
+      throws Exception {
     Map<String, String> results = new LinkedHashMap<>();
     Map<String, TrustBundle> bundles = new LinkedHashMap<>();
     try (Stream<Path> files = Files.list(root.resolve("ek-leaf"))) {
       for (Path f : files.filter(x -> x.toString().endsWith(".der")).sorted().toList()) {
         String name = f.getFileName().toString().replace(".der", "");
-        String vendor = bundleVendorOverride != null ? bundleVendorOverride : name.substring(0, name.indexOf('_'));
-        TrustBundle b = bundles.computeIfAbsent(vendor, v -> {
-          try {
-            return vendorBundle(root, v);
-          } catch (Exception e) {
-            throw new IllegalStateException(e);
-          }
-        });
+        String vendor =
+            bundleVendorOverride != null
+                ? bundleVendorOverride
+                : name.substring(0, name.indexOf('_'));
+        TrustBundle b =
+            bundles.computeIfAbsent(
+                vendor,
+                v -> {
+                  try {
+                    return vendorBundle(root, v);
+                  } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                  }
+                });
         Cert leaf = Cert.parse(Files.readAllBytes(f));
         Date at = Date.from(leaf.x509().getNotBefore().toInstant().plus(Duration.ofDays(1)));
         try {
@@ -97,30 +109,33 @@ class RealEkCertificatesTest {
     Map<String, String> results = verifyAll(root, null);
     System.out.println("real EK certificates: " + results);
     assertThat(results).hasSize(17);
-    results.forEach((name, result) -> {
-      if (REJECTED.containsKey(name)) {
-        assertThat(result).as(name).contains(REJECTED.get(name));
-      } else {
-        assertThat(result).as(name).startsWith("OK");
-      }
-    });
+    results.forEach(
+        (name, result) -> {
+          if (REJECTED.containsKey(name)) {
+            assertThat(result).as(name).contains(REJECTED.get(name));
+          } else {
+            assertThat(result).as(name).startsWith("OK");
+          }
+        });
   }
 
   @Test
   void realEkLeaves_failAgainstTheWrongVendor() throws Exception {
     Path root = realcerts();
     Map<String, String> againstNuvoton = verifyAll(root, "nuvoton");
-    againstNuvoton.forEach((name, result) -> {
-      if (!name.startsWith("nuvoton")) {
-        assertThat(result).as(name).contains("unknown authority");
-      }
-    });
+    againstNuvoton.forEach(
+        (name, result) -> {
+          if (!name.startsWith("nuvoton")) {
+            assertThat(result).as(name).contains("unknown authority");
+          }
+        });
     Map<String, String> againstStm = verifyAll(root, "stmicro");
-    againstStm.forEach((name, result) -> {
-      if (!name.startsWith("stmicro")) {
-        assertThat(result).as(name).contains("unknown authority");
-      }
-    });
+    againstStm.forEach(
+        (name, result) -> {
+          if (!name.startsWith("stmicro")) {
+            assertThat(result).as(name).contains("unknown authority");
+          }
+        });
   }
 
   @Test

@@ -8,18 +8,31 @@ import org.junit.jupiter.api.Test;
 
 class TssStructuresTest {
 
-    /** TSS.Java marshals every template back to tpm-core's bytes (what the TPM receives is the one copy). */
-    @Test
-    @SuppressWarnings("deprecation")
-    void templatesSurviveTheTssRoundTrip() {
-        for (TpmtPublic t : new TpmtPublic[] {Templates.EK_RSA, Templates.EK_ECC, Templates.SRK_RSA, Templates.SRK_ECC,
-                Templates.AK_RSA, Templates.AK_ECC, Templates.DEVID_RSA, Templates.DEVID_ECC}) {
-            assertThat(TssStructures.publicArea(t).toTpm()).as(t.toString()).isEqualTo(t.encode());
-        }
+  /**
+   * TSS.Java marshals every template back to tpm-core's bytes (what the TPM receives is the one
+   * copy).
+   */
+  @Test
+  @SuppressWarnings("deprecation")
+  void templatesSurviveTheTssRoundTrip() {
+    for (TpmtPublic t :
+        new TpmtPublic[] {
+          Templates.EK_RSA,
+          Templates.EK_ECC,
+          Templates.SRK_RSA,
+          Templates.SRK_ECC,
+          Templates.AK_RSA,
+          Templates.AK_ECC,
+          Templates.DEVID_RSA,
+          Templates.DEVID_ECC
+        }) {
+      assertThat(TssStructures.publicArea(t).toTpm()).as(t.toString()).isEqualTo(t.encode());
     }
+  }
 
-    @Test
-    void eachCallIsAFreshCopy() {
-        assertThat(TssStructures.publicArea(Templates.EK_RSA)).isNotSameAs(TssStructures.publicArea(Templates.EK_RSA));
-    }
+  @Test
+  void eachCallIsAFreshCopy() {
+    assertThat(TssStructures.publicArea(Templates.EK_RSA))
+        .isNotSameAs(TssStructures.publicArea(Templates.EK_RSA));
+  }
 }

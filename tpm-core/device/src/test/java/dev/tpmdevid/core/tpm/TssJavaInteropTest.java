@@ -57,7 +57,8 @@ class TssJavaInteropTest {
     }
     for (String f : Fixtures.SIGNATURE) {
       byte[] b = Fixtures.swtpm(f);
-      assertThat(TPMT_SIGNATURE.fromTpm(b).toTpm()).as(f)
+      assertThat(TPMT_SIGNATURE.fromTpm(b).toTpm())
+          .as(f)
           .isEqualTo(TpmtSignature.parse(b).encode());
     }
   }
