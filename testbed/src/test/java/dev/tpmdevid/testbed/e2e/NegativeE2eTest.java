@@ -63,7 +63,7 @@ class NegativeE2eTest extends E2eLabTest {
         .isEqualTo(
             "nodeattestor(tpm_devid): unable to verify DevID signature: verification"
                 + " failed: x509: certificate signed by unknown authority (possibly because of \"x509: invalid"
-                + " certificate path\" while trying to verify candidate authority certificate)");
+                + " signature\" while trying to verify candidate authority certificate)");
   }
 
   @Test
@@ -88,7 +88,7 @@ class NegativeE2eTest extends E2eLabTest {
         .isEqualTo(
             "nodeattestor(tpm_devid): cannot verify EK signature: endorsement"
                 + " certificate verification failed: x509: certificate signed by unknown authority (possibly because"
-                + " of \"x509: invalid certificate path\" while trying to verify candidate authority certificate)");
+                + " of \"x509: invalid signature\" while trying to verify candidate authority certificate)");
   }
 
   @Test

@@ -36,15 +36,15 @@ class SpireUntrustedTest {
   static final String JAVA_UNTRUSTED_DEVID =
       PREFIX
           + "unable to verify DevID signature: verification failed: x509: "
-          + "certificate signed by unknown authority (possibly because of \\\"x509: invalid certificate path\\\" while "
+          + "certificate signed by unknown authority (possibly because of \\\"x509: invalid signature\\\" while "
           + "trying to verify candidate authority certificate)\"";
 
   /** The same when our server finds the EK certificate outside endorsement_ca_path. */
   static final String JAVA_UNTRUSTED_EK =
       PREFIX
           + "cannot verify EK signature: endorsement certificate verification "
-          + "failed: x509: certificate signed by unknown authority (possibly because of \\\"x509: invalid certificate "
-          + "path\\\" while trying to verify candidate authority certificate)\"";
+          + "failed: x509: certificate signed by unknown authority (possibly because of \\\"x509: invalid signature"
+          + "\\\" while trying to verify candidate authority certificate)\"";
 
   /**
    * SPIRE's built-in server, DevID: Go's x509 names the configured CA whose subject matches the
