@@ -16,6 +16,7 @@ import dev.tpmdevid.server.PluginHarness.Conversation;
 import dev.tpmdevid.server.PluginHarness.Outcome;
 import dev.tpmdevid.verifier.AttestationFailure;
 import dev.tpmdevid.verifier.AttestationVerifier;
+import dev.tpmdevid.verifier.testing.RequestForge;
 import dev.tpmdevid.verifier.testing.SoftwareAgent;
 import io.grpc.Status;
 import java.security.KeyPair;
@@ -54,33 +55,6 @@ class AttackTest {
 
   // ------------------------------------------------------------------ helpers
 
-  /** A copy of the agent's genuine request with some members replaced (null = keep). */
-  static final class Forge {
-    List<byte[]> devIdCert;
-    byte[] devIdPub;
-    byte[] ekCert;
-    byte[] ekPub;
-    byte[] akPub;
-    byte[] certified;
-    byte[] signature;
-
-    Forge(SoftwareAgent a) {
-      AttestationRequest r = a.attestationRequest();
-      devIdCert = r.devIdCert();
-      devIdPub = r.devIdPub();
-      ekCert = r.ekCert();
-      ekPub = r.ekPub();
-      akPub = r.akPub();
-      certified = r.certifiedDevId();
-      signature = r.certificationSignature();
-    }
-
-    byte[] json() {
-      return new AttestationRequest(devIdCert, devIdPub, ekCert, ekPub, akPub, certified, signature)
-          .toJson();
-    }
-  }
-
   private static Outcome attest(byte[] payload) throws Exception {
     return harness.attest(payload, agent::respond);
   }
@@ -113,12 +87,12 @@ class AttackTest {
           0x00070072 /* decrypt too */
         }) {
       TpmtPublic softAk = withAttributes(agent.akPub, attrs);
-      Forge f = new Forge(agent);
+      RequestForge f = new RequestForge(agent);
       f.akPub = softAk.encode();
       Outcome o = attest(f.json());
       assertRejected(o, Status.Code.INVALID_ARGUMENT, "attestation key attributes check failed");
     }
-    Forge f = new Forge(agent);
+    RequestForge f = new RequestForge(agent);
     f.akPub = withAttributes(agent.akPub, 0x00040072).encode();
     assertRejected(
         attest(f.json()),
@@ -138,7 +112,7 @@ class AttackTest {
       h.configs.configure(
           PluginHarness.TRUST_DOMAIN,
           h.hcl(agent.devIdBundlePem(), attackerTpm.ekBundlePem(), null));
-      Forge f = new Forge(attackerTpm);
+      RequestForge f = new RequestForge(attackerTpm);
       f.devIdCert = agent.devIdCertChain();
       Outcome o =
           h.attest(f.json(), ch -> SoftwareAgent.respondWith(ch, agent.devIdKey, attackerTpm));
@@ -162,7 +136,7 @@ class AttackTest {
     int[] attrs = {0x00040070, 0x00040062, 0x00040052, 0x00060072};
     for (int i = 0; i < attrs.length; i++) {
       TpmtPublic exportable = withAttributes(agent.devIdPub, attrs[i]);
-      Forge f = new Forge(agent);
+      RequestForge f = new RequestForge(agent);
       f.devIdPub = exportable.encode();
       f.certified = agent.certifyInfo(exportable);
       f.signature = agent.signWithAk(f.certified);
@@ -226,7 +200,7 @@ class AttackTest {
     }
 
     for (int i = 0; i < forged.size(); i++) {
-      Forge f = new Forge(agent);
+      RequestForge f = new RequestForge(agent);
       f.certified = forged.get(i);
       f.signature = agent.signWithAk(forged.get(i)); // the AK "signs anything" in this forgery
       Outcome o = attest(f.json());
@@ -261,7 +235,7 @@ class AttackTest {
       TpmtSignature.fromDerEcdsa(TpmAlg.SHA256, ecdsa.sign(), 32).encode()
     };
     for (byte[] sig : sigs) {
-      Forge f = new Forge(agent);
+      RequestForge f = new RequestForge(agent);
       f.signature = sig;
       assertRejected(
           attest(f.json()),
@@ -272,7 +246,7 @@ class AttackTest {
     // RSA signature for an ECC AK
     SoftwareAgent eccAk = SoftwareAgent.of(KeyType.RSA, KeyType.ECC, KeyType.RSA);
     try (PluginHarness h = new PluginHarness(eccAk, null)) {
-      Forge f = new Forge(eccAk);
+      RequestForge f = new RequestForge(eccAk);
       Signature rsa = Signature.getInstance("SHA256withRSA");
       rsa.initSign(agent.akKey.getPrivate());
       rsa.update(f.certified);
@@ -288,7 +262,7 @@ class AttackTest {
     TpmtPublic smallAk =
         TpmtPublic.fromPublicKey(
             small.getPublic(), ObjectAttributes.fromBits(SoftwareAgent.GO_AK_ATTRIBUTES));
-    Forge f = new Forge(agent);
+    RequestForge f = new RequestForge(agent);
     f.akPub = smallAk.encode();
     assertRejected(
         attest(f.json()),
@@ -308,7 +282,7 @@ class AttackTest {
             .kdf(TpmtPublic.Scheme.NULL)
             .eccPoint(c, c)
             .build();
-    Forge g = new Forge(agent);
+    RequestForge g = new RequestForge(agent);
     g.akPub = p521.encode();
     assertRejected(
         attest(g.json()),
@@ -321,7 +295,7 @@ class AttackTest {
   @Test
   void attack06_ekCertKeyDiffersFromEkPub_rejectedByEkKeyMatch() throws Exception {
     SoftwareAgent other = SoftwareAgent.goLike();
-    Forge f = new Forge(agent);
+    RequestForge f = new RequestForge(agent);
     f.ekPub = other.ekPub.encode(); // a TPM whose EK is not the certified one
     assertRejected(
         attest(f.json()),
@@ -329,7 +303,7 @@ class AttackTest {
         "public key in EK certificate differs from public key created via EK template: modulus mismatch");
 
     SoftwareAgent ecc = SoftwareAgent.of(KeyType.ECC, KeyType.RSA, KeyType.RSA);
-    Forge g = new Forge(agent);
+    RequestForge g = new RequestForge(agent);
     g.ekPub = ecc.ekPub.encode();
     assertRejected(
         attest(g.json()),
@@ -355,7 +329,7 @@ class AttackTest {
     bad.add(shortY);
     try (PluginHarness h = new PluginHarness(ecc, null)) {
       for (byte[] ekPub : bad) {
-        Forge f = new Forge(ecc);
+        RequestForge f = new RequestForge(ecc);
         f.ekPub = ekPub;
         assertRejected(
             h.attest(f.json(), ecc::respond),
@@ -562,7 +536,7 @@ class AttackTest {
         });
 
     for (Object[] c : cases) {
-      Forge f = new Forge(agent);
+      RequestForge f = new RequestForge(agent);
       if (c[1] != null) {
         @SuppressWarnings("unchecked")
         List<byte[]> certs = (List<byte[]>) c[1];
@@ -648,14 +622,14 @@ class AttackTest {
       h.configs.configure(
           PluginHarness.TRUST_DOMAIN, h.hcl(agent.devIdBundlePem(), otherTpm.ekBundlePem(), null));
       // (a) copied certificate, the other TPM's own DevID key certified
-      Forge f = new Forge(otherTpm);
+      RequestForge f = new RequestForge(otherTpm);
       f.devIdCert = agent.devIdCertChain();
       assertRejected(
           h.attest(f.json(), otherTpm::respond),
           Status.Code.INVALID_ARGUMENT,
           "DevID certificate key differs from DevID key public blob");
       // (b) copied certificate and copied DevIDPub; the other TPM's AK cannot certify that key
-      Forge g = new Forge(otherTpm);
+      RequestForge g = new RequestForge(otherTpm);
       g.devIdCert = agent.devIdCertChain();
       g.devIdPub = agent.devIdPub.encode();
       assertRejected(
@@ -690,7 +664,7 @@ class AttackTest {
           "attestation payload larger than max_payload_bytes");
     }
     // many certificates
-    Forge many = new Forge(agent);
+    RequestForge many = new RequestForge(agent);
     List<byte[]> certs = new ArrayList<>();
     for (int i = 0; i < 40; i++) {
       certs.add(new byte[] {0x30, 0x00});
@@ -699,7 +673,7 @@ class AttackTest {
     assertRejected(
         attest(many.json()), Status.Code.INVALID_ARGUMENT, "too many DevID certificates");
     // a 64 KiB TPM2B claim inside DevIDPub
-    Forge huge = new Forge(agent);
+    RequestForge huge = new RequestForge(agent);
     byte[] dp = agent.devIdPub.encode();
     dp[8] = (byte) 0xFF; // authPolicy size
     dp[9] = (byte) 0xFF;

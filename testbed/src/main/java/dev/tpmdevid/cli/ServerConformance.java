@@ -130,12 +130,14 @@ final class ServerConformance {
                         expectRejected(
                             attempt(
                                 r.toJson(),
-                                ch -> {
-                                  ChallengeResponse resp = ChallengeResponse.fromJson(s.solve(ch));
-                                  byte[] sig = resp.devId();
-                                  sig[sig.length / 2] ^= 0x01;
-                                  return new ChallengeResponse(sig, resp.credActivation()).toJson();
-                                })))));
+                                ch ->
+                                    tampered(
+                                        s.solve(ch),
+                                        resp -> {
+                                          byte[] sig = resp.devId();
+                                          sig[sig.length / 2] ^= 0x01;
+                                          return new ChallengeResponse(sig, resp.credActivation());
+                                        }))))));
     c.add(
         new Case(
             "wrong-credential-answer",
@@ -147,12 +149,14 @@ final class ServerConformance {
                         expectRejected(
                             attempt(
                                 r.toJson(),
-                                ch -> {
-                                  ChallengeResponse resp = ChallengeResponse.fromJson(s.solve(ch));
-                                  byte[] secret = resp.credActivation();
-                                  secret[0] ^= 0x01;
-                                  return new ChallengeResponse(resp.devId(), secret).toJson();
-                                })))));
+                                ch ->
+                                    tampered(
+                                        s.solve(ch),
+                                        resp -> {
+                                          byte[] secret = resp.credActivation();
+                                          secret[0] ^= 0x01;
+                                          return new ChallengeResponse(resp.devId(), secret);
+                                        }))))));
     c.add(new Case("replayed-response", false, this::replay));
     c.add(new Case("response-before-payload", false, this::responseFirst));
     c.add(new Case("devid-cert-key-differs-from-devidpub", true, this::stolenDevIdKey));
@@ -501,5 +505,12 @@ final class ServerConformance {
       }
     }
     return "";
+  }
+
+  /** A genuine challenge response with one part changed by {@code change}, as JSON. */
+  private static byte[] tampered(
+      byte[] genuineResponseJson, java.util.function.UnaryOperator<ChallengeResponse> change)
+      throws Exception {
+    return change.apply(ChallengeResponse.fromJson(genuineResponseJson)).toJson();
   }
 }

@@ -5,10 +5,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.tpmdevid.core.tpm.ObjectAttributes;
 import dev.tpmdevid.core.tpm.TpmtPublic;
-import dev.tpmdevid.core.wire.AttestationRequest;
 import dev.tpmdevid.labpki.KeyType;
 import dev.tpmdevid.labpki.TestPki;
 import dev.tpmdevid.verifier.AttestationFailure.Reason;
+import dev.tpmdevid.verifier.testing.RequestForge;
 import dev.tpmdevid.verifier.testing.SoftwareAgent;
 import java.nio.charset.StandardCharsets;
 import java.security.cert.X509Certificate;
@@ -248,39 +248,12 @@ class TpmDevIdVerifierTest {
         .hasSize(32);
   }
 
-  /** A payload with one member changed. */
-  static final class Forge {
-    List<byte[]> devIdCert;
-    byte[] devIdPub;
-    byte[] ekCert;
-    byte[] ekPub;
-    byte[] akPub;
-    byte[] certified;
-    byte[] signature;
-
-    Forge(SoftwareAgent a) {
-      AttestationRequest r = a.attestationRequest();
-      devIdCert = r.devIdCert();
-      devIdPub = r.devIdPub();
-      ekCert = r.ekCert();
-      ekPub = r.ekPub();
-      akPub = r.akPub();
-      certified = r.certifiedDevId();
-      signature = r.certificationSignature();
-    }
-
-    byte[] json() {
-      return new AttestationRequest(devIdCert, devIdPub, ekCert, ekPub, akPub, certified, signature)
-          .toJson();
-    }
-  }
-
   /** Both begin and restore must refuse the forged payload with the same reason and message. */
-  private static void assertBothRefuse(Consumer<Forge> forge, Reason reason, String message)
+  private static void assertBothRefuse(Consumer<RequestForge> forge, Reason reason, String message)
       throws Exception {
     TpmDevIdVerifier v = verifier();
     TpmDevIdVerifier.Challenge.State genuine = v.begin(agent.payload()).export();
-    Forge b = new Forge(agent);
+    RequestForge b = new RequestForge(agent);
     forge.accept(b);
     byte[] forged = b.json();
     assertRefused(() -> v.begin(forged), reason, message);
