@@ -18,6 +18,7 @@ import dev.tpmdevid.proto.spire.init.v1.InitRequest;
 import dev.tpmdevid.proto.spire.init.v1.InitResponse;
 import io.grpc.BindableService;
 import io.grpc.Server;
+import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
 import io.grpc.StatusException;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
@@ -238,14 +239,18 @@ public final class GoPluginServer {
    * or {@code 1|1|unix|<path>|grpc}.
    */
   static String handshakeLine(String network, String address) {
-    return CORE_PROTOCOL_VERSION
-        + "|"
-        + APP_PROTOCOL_VERSION
-        + "|"
-        + network
-        + "|"
-        + address
-        + "|grpc\n";
+    // A StringBuilder, not '+': the first indy string concatenation of the process bootstraps
+    // StringConcatFactory (several ms), and this line is on the path to the handshake.
+    return new StringBuilder(64)
+        .append(CORE_PROTOCOL_VERSION)
+        .append('|')
+        .append(APP_PROTOCOL_VERSION)
+        .append('|')
+        .append(network)
+        .append('|')
+        .append(address)
+        .append("|grpc\n")
+        .toString();
   }
 
   private boolean wantsUnixSocket(Map<String, String> env, Options options) {
@@ -354,7 +359,7 @@ public final class GoPluginServer {
   /** The running gRPC server and the go-plugin services around the plugin service. */
   final class Running {
     private final String pluginServiceName;
-    private final BindableService nodeAttestor;
+    private final ServerServiceDefinition boundService;
     private final ConfigHandler config;
     private final Options options;
     private final HealthStatusManager health = new HealthStatusManager();
@@ -373,10 +378,12 @@ public final class GoPluginServer {
         ConfigHandler config,
         Options options) {
       this.pluginServiceName = Objects.requireNonNull(pluginServiceName);
-      this.nodeAttestor = Objects.requireNonNull(nodeAttestor);
+      Objects.requireNonNull(nodeAttestor, "nodeAttestor");
       this.config = Objects.requireNonNull(config);
       this.options = Objects.requireNonNull(options);
-      String bound = nodeAttestor.bindService().getServiceDescriptor().getName();
+      // bound once: each bindService() builds the method descriptors and marshallers again
+      this.boundService = nodeAttestor.bindService();
+      String bound = boundService.getServiceDescriptor().getName();
       if (!bound.equals(pluginServiceName)) {
         throw new IllegalArgumentException(
             "plugin service is " + bound + ", not " + pluginServiceName);
@@ -390,7 +397,7 @@ public final class GoPluginServer {
           .addService(new Stdio())
           .addService(new Init())
           .addService(new Config())
-          .addService(nodeAttestor);
+          .addService(boundService);
     }
 
     /** Binds a unix socket in a fresh private directory under {@code parent}. */
@@ -430,7 +437,10 @@ public final class GoPluginServer {
     }
 
     String address() {
-      return unix != null ? unix.socketPath().toString() : "127.0.0.1:" + server.getPort();
+      // no '+' here either (see handshakeLine)
+      return unix != null
+          ? unix.socketPath().toString()
+          : new StringBuilder("127.0.0.1:").append(server.getPort()).toString();
     }
 
     void awaitStopped() {

@@ -63,9 +63,16 @@ public final class PluginLog {
   /** System property holding the threshold; takes precedence over {@link #LEVEL_ENV}. */
   public static final String LEVEL_PROPERTY = "tpmdevid.log.level";
 
-  private static final DateTimeFormatter TIMESTAMP =
-      DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSSSSS'Z'", Locale.ROOT)
-          .withZone(ZoneOffset.UTC);
+  /**
+   * The {@code @timestamp} format, built on the first line written: java.time's formatter classes
+   * cost several milliseconds to initialise, and a plugin writes nothing before its handshake line
+   * (docs/performance.md, start-up).
+   */
+  private static final class Timestamp {
+    static final DateTimeFormatter FORMAT =
+        DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSSSSS'Z'", Locale.ROOT)
+            .withZone(ZoneOffset.UTC);
+  }
 
   /** Member names the host treats specially; a key/value pair may not override them. */
   private static final java.util.Set<String> RESERVED =
@@ -192,7 +199,7 @@ public final class PluginLog {
     appendString(sb, msg == null ? "" : msg);
     sb.append(",\"@module\":");
     appendString(sb, module);
-    sb.append(",\"@timestamp\":\"").append(TIMESTAMP.format(time)).append('"');
+    sb.append(",\"@timestamp\":\"").append(Timestamp.FORMAT.format(time)).append('"');
     if (t != null) {
       sb.append(",\"error\":");
       appendString(sb, describe(t));
