@@ -63,8 +63,16 @@ final class Floor {
   private final byte[] secret = new byte[34];
   private final SecureRandom rng = new ReplayRandom();
 
-  private record Verify(Signature sig, byte[] data, byte[] signature) {
+  /**
+   * One signature check. {@code nodeKey} is non-null for a key that differs from node to node (AK,
+   * DevID): the verifier is initialised with it on every run, as the pipeline must for a node it
+   * has not seen; the CA keys are the configuration's and are initialised once.
+   */
+  private record Verify(Signature sig, PublicKey nodeKey, byte[] data, byte[] signature) {
     boolean run() throws Exception {
+      if (nodeKey != null) {
+        sig.initVerify(nodeKey);
+      }
       sig.update(data);
       return sig.verify(signature);
     }
@@ -83,8 +91,8 @@ final class Floor {
         new Verify[] {
           certVerify(leaf, mid.getPublicKey()),
           certVerify(ek, agent.ekCa.cert().getPublicKey()),
-          new Verify(verifier(agent.akKey.getPublic()), attest, akSig),
-          new Verify(verifier(agent.devIdKey.getPublic()), nonce, pop),
+          new Verify(verifier(agent.akKey.getPublic()), agent.akKey.getPublic(), attest, akSig),
+          new Verify(verifier(agent.devIdKey.getPublic()), agent.devIdKey.getPublic(), nonce, pop),
         };
     ekKey = agent.ekKey.getPublic();
     if (ekKey instanceof ECPublicKey) {
@@ -118,7 +126,7 @@ final class Floor {
   private static Verify certVerify(X509Certificate cert, PublicKey issuer) throws Exception {
     Signature s = Signature.getInstance(cert.getSigAlgName(), provider(issuer));
     s.initVerify(issuer);
-    return new Verify(s, cert.getTBSCertificate(), cert.getSignature());
+    return new Verify(s, null, cert.getTBSCertificate(), cert.getSignature());
   }
 
   private static Signature verifier(PublicKey key) throws Exception {
