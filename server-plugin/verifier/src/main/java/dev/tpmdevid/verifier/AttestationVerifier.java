@@ -463,7 +463,7 @@ public final class AttestationVerifier {
   public static List<List<Cert>> verifyEkChain(VerificationPolicy config, Cert ekCert)
       throws AttestationFailure {
     String prefix = "cannot verify EK signature: endorsement certificate verification failed: ";
-    if (ekCert.x509().getBasicConstraints() >= 0) {
+    if (ekCert.basicConstraints() >= 0) {
       throw fail(Reason.EK_CHAIN, prefix + "endorsement certificate is a CA certificate");
     }
     TrustBundle roots = config.endorsementRoots();

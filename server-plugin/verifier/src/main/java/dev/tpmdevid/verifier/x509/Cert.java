@@ -76,6 +76,15 @@ public final class Cert {
     return GoNames.parseName(nameDer);
   }
 
+  /**
+   * The basicConstraints path length as {@link X509Certificate#getBasicConstraints}: -1 without the
+   * extension or with CA=false, {@link Integer#MAX_VALUE} for a CA without a limit. Asked only when
+   * the extension is present (the JDK getter builds exceptions for an absent one).
+   */
+  public int basicConstraints() {
+    return CertificateParser.hasExtension(x509, "2.5.29.19") ? x509.getBasicConstraints() : -1;
+  }
+
   /** The certificate-policy extensions as Go reads them. */
   GoPolicies policies() {
     return policies;

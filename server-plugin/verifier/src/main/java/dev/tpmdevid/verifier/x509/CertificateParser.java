@@ -196,8 +196,11 @@ public final class CertificateParser {
     }
   }
 
-  private static byte[] extensionValue(X509Certificate cert, String oid)
-      throws CertificateException {
+  /**
+   * The contents of the extension's OCTET STRING, or null when absent; the one lookup of an
+   * extension value of the verifier.
+   */
+  static byte[] extensionValue(X509Certificate cert, String oid) throws CertificateException {
     // The JDK's getExtensionValue builds and catches two exceptions for an absent extension (a
     // profile of the server had it at ~3 % of an attestation): ask the extension sets first.
     if (!hasExtension(cert, oid)) {
@@ -214,7 +217,11 @@ public final class CertificateParser {
     }
   }
 
-  private static boolean hasExtension(X509Certificate cert, String oid) {
+  /**
+   * True when the certificate has the extension, asked of the extension OID sets: the JDK's getters
+   * for an absent extension build and catch exceptions.
+   */
+  static boolean hasExtension(X509Certificate cert, String oid) {
     Set<String> critical = cert.getCriticalExtensionOIDs();
     if (critical != null && critical.contains(oid)) {
       return true;

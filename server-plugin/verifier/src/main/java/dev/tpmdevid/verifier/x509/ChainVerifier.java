@@ -37,6 +37,7 @@ public final class ChainVerifier {
   static final int MAX_CANDIDATE_CHECKS = 100;
   private static final int MAX_DEPTH = 16;
   private static final int MIN_RSA_BITS = 1024;
+  private static final String BASIC_CONSTRAINTS = "2.5.29.19";
 
   private ChainVerifier() {}
 
@@ -185,7 +186,7 @@ public final class ChainVerifier {
       if (!validAt(c, now)) {
         return "x509: certificate has expired or is not yet valid";
       }
-      int bc = c.getBasicConstraints(); // -1: no basicConstraints or CA=false
+      int bc = parent.basicConstraints(); // -1: no basicConstraints or CA=false
       if (!anchor && bc < 0) {
         return "x509: certificate is not authorized to sign other certificates";
       }
@@ -234,7 +235,7 @@ public final class ChainVerifier {
    * basicConstraints needs CA=true, and a keyUsage extension needs keyCertSign.
    */
   static String issuerConstraintProblem(X509Certificate issuer) {
-    boolean hasBc = issuer.getExtensionValue("2.5.29.19") != null;
+    boolean hasBc = CertificateParser.hasExtension(issuer, BASIC_CONSTRAINTS);
     if ((issuer.getVersion() == 3 && !hasBc) || (hasBc && issuer.getBasicConstraints() < 0)) {
       return "x509: invalid signature: parent certificate cannot sign this kind of certificate";
     }
@@ -254,6 +255,13 @@ public final class ChainVerifier {
     return false;
   }
 
+  /** The raw subjectAltName extension value, or null when absent. */
+  private static byte[] sanValue(X509Certificate c) {
+    return CertificateParser.hasExtension(c, GoExtensionRules.SAN)
+        ? c.getExtensionValue(GoExtensionRules.SAN)
+        : null;
+  }
+
   private static boolean validAt(X509Certificate c, Date now) {
     return !now.before(c.getNotBefore()) && !now.after(c.getNotAfter());
   }
@@ -263,12 +271,18 @@ public final class ChainVerifier {
    * (both absent, or byte-equal), so mutual cross-signatures cannot loop.
    */
   private static boolean alreadyInChain(Cert candidate, List<Cert> chain) {
-    byte[] key = candidate.x509().getPublicKey().getEncoded();
-    byte[] san = candidate.x509().getExtensionValue(GoExtensionRules.SAN);
+    byte[] key = null;
+    byte[] san = null;
     for (Cert c : chain) {
-      if (Arrays.equals(c.rawSubject(), candidate.rawSubject())
-          && Arrays.equals(c.x509().getPublicKey().getEncoded(), key)
-          && Arrays.equals(c.x509().getExtensionValue(GoExtensionRules.SAN), san)) {
+      if (!Arrays.equals(c.rawSubject(), candidate.rawSubject())) {
+        continue;
+      }
+      if (key == null) {
+        key = candidate.x509().getPublicKey().getEncoded();
+        san = sanValue(candidate.x509());
+      }
+      if (Arrays.equals(c.x509().getPublicKey().getEncoded(), key)
+          && Arrays.equals(sanValue(c.x509()), san)) {
         return true;
       }
     }

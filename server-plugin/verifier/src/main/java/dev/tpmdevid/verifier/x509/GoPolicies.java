@@ -13,7 +13,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.bouncycastle.asn1.ASN1OctetString;
 
 /**
  * The certificate-policy fields of one certificate as Go's parser reads them (certificatePolicies,
@@ -158,15 +157,7 @@ final class GoPolicies {
   }
 
   private static byte[] value(X509Certificate cert, String oid) throws CertificateException {
-    byte[] v = cert.getExtensionValue(oid);
-    if (v == null) {
-      return null;
-    }
-    try {
-      return ASN1OctetString.getInstance(v).getOctets();
-    } catch (RuntimeException e) {
-      throw new CertificateException("x509: malformed extension");
-    }
+    return CertificateParser.extensionValue(cert, oid);
   }
 
   List<String> policies() {
