@@ -1,10 +1,7 @@
 package dev.tpmdevid.verifier;
 
-import java.nio.ByteBuffer;
-import java.security.GeneralSecurityException;
 import java.security.InvalidKeyException;
 import java.security.InvalidParameterException;
-import java.security.KeyFactory;
 import java.security.NoSuchAlgorithmException;
 import java.security.PrivateKey;
 import java.security.Provider;
@@ -14,10 +11,8 @@ import java.security.Signature;
 import java.security.SignatureException;
 import java.security.SignatureSpi;
 import java.security.interfaces.ECPublicKey;
-import java.security.spec.X509EncodedKeySpec;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import org.bouncycastle.jce.provider.BouncyCastleProvider;
 
 /**
@@ -44,45 +39,6 @@ final class EcdsaVerification {
   }
 
   private EcdsaVerification() {}
-
-  /** Distinct keys kept converted; the map is emptied when full (a flood of new node keys). */
-  static final int MAX_CONVERTED_KEYS = 64;
-
-  /**
-   * JDK EC public keys converted to Bouncy Castle keys, by their SubjectPublicKeyInfo encoding.
-   * Bouncy Castle keeps its point precomputation (wNAF tables of the key point and of the curve's
-   * generator) on the point objects of the key it verifies with; converting the same CA key again
-   * for every certificate it signed threw that work away each time (docs/performance.md). Public
-   * keys only.
-   */
-  private static final Map<ByteBuffer, PublicKey> CONVERTED = new ConcurrentHashMap<>();
-
-  /** The Bouncy Castle key for {@code key}, converted once per distinct key. */
-  static PublicKey bcKey(ECPublicKey key) throws InvalidKeyException {
-    if (key instanceof org.bouncycastle.jce.interfaces.ECPublicKey) {
-      return key;
-    }
-    byte[] encoded = key.getEncoded();
-    if (encoded == null) {
-      return key;
-    }
-    ByteBuffer id = ByteBuffer.wrap(encoded);
-    PublicKey converted = CONVERTED.get(id);
-    if (converted == null) {
-      try {
-        converted =
-            KeyFactory.getInstance("EC", Bc.PROVIDER)
-                .generatePublic(new X509EncodedKeySpec(encoded));
-      } catch (GeneralSecurityException | RuntimeException e) {
-        throw new InvalidKeyException("not a usable EC public key");
-      }
-      if (CONVERTED.size() >= MAX_CONVERTED_KEYS) {
-        CONVERTED.clear();
-      }
-      CONVERTED.put(id, converted);
-    }
-    return converted;
-  }
 
   /** Puts the provider first (idempotent). */
   static synchronized void install() {
@@ -128,7 +84,7 @@ final class EcdsaVerification {
       if (!(publicKey instanceof ECPublicKey)) {
         throw new InvalidKeyException("not an EC public key");
       }
-      bc.initVerify(bcKey((ECPublicKey) publicKey));
+      bc.initVerify(publicKey);
     }
 
     @Override

@@ -34,7 +34,7 @@ public final class CertificateParser {
    * Bouncy Castle, built the first time the JDK refuses a certificate (it loads hundreds of
    * classes).
    */
-  private static final class Bc {
+  static final class Bc {
     static final Provider PROVIDER = new BouncyCastleProvider();
   }
 

@@ -223,7 +223,7 @@ public final class ChainVerifier {
           + "-bit keys are insecure (see https://go.dev/pkg/crypto/rsa#hdr-Minimum_key_size)";
     }
     try {
-      child.x509().verify(key);
+      child.x509().verify(IssuerKeys.forVerify(key));
       return null;
     } catch (GeneralSecurityException | RuntimeException e) {
       return "x509: invalid signature";
