@@ -45,7 +45,7 @@ final class AesCfb {
       throw new GeneralSecurityException("AES key must be 16 or 32 bytes");
     }
     try {
-      Cipher c = Cipher.getInstance("AES/CFB/NoPadding");
+      Cipher c = Services.cipher("AES/CFB/NoPadding");
       c.init(mode, new SecretKeySpec(key, "AES"), new IvParameterSpec(new byte[BLOCK_SIZE]));
       return c.doFinal(in);
     } catch (RuntimeException e) {

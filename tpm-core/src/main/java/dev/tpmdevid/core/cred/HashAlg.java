@@ -65,7 +65,7 @@ enum HashAlg {
   }
 
   MessageDigest newDigest() throws NoSuchAlgorithmException {
-    return MessageDigest.getInstance(digestName);
+    return Services.digest(digestName);
   }
 
   /**
@@ -73,7 +73,7 @@ enum HashAlg {
    * replaced by the equivalent single zero byte (HMAC pads keys with zeros to the block size).
    */
   Mac newHmac(byte[] key) throws GeneralSecurityException {
-    Mac mac = Mac.getInstance(hmacName);
+    Mac mac = Services.mac(hmacName);
     mac.init(new SecretKeySpec(key.length == 0 ? new byte[1] : key, hmacName));
     return mac;
   }

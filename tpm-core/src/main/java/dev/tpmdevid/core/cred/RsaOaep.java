@@ -43,7 +43,7 @@ final class RsaOaep {
       throws GeneralSecurityException {
     validate(key);
     try {
-      Cipher c = Cipher.getInstance("RSA/ECB/OAEPPadding");
+      Cipher c = Services.cipher("RSA/ECB/OAEPPadding");
       c.init(Cipher.ENCRYPT_MODE, key, params(hash, label), rng);
       return c.doFinal(message);
     } catch (RuntimeException e) {
@@ -54,7 +54,7 @@ final class RsaOaep {
   static byte[] decrypt(RSAPrivateKey key, HashAlg hash, byte[] label, byte[] ciphertext)
       throws GeneralSecurityException {
     try {
-      Cipher c = Cipher.getInstance("RSA/ECB/OAEPPadding");
+      Cipher c = Services.cipher("RSA/ECB/OAEPPadding");
       c.init(Cipher.DECRYPT_MODE, key, params(hash, label));
       return c.doFinal(ciphertext);
     } catch (GeneralSecurityException | RuntimeException e) {

@@ -40,6 +40,20 @@ public final class CertificateParser {
 
   private CertificateParser() {}
 
+  /**
+   * The JDK's X.509 factory, one per thread (a factory instance is not documented as thread-safe),
+   * so that parsing a certificate does not look the service up in the provider list again.
+   */
+  private static final ThreadLocal<CertificateFactory> JDK_FACTORY =
+      ThreadLocal.withInitial(
+          () -> {
+            try {
+              return CertificateFactory.getInstance("X.509");
+            } catch (CertificateException e) {
+              throw new IllegalStateException("no X.509 certificate factory", e);
+            }
+          });
+
   /** What Go's parser extracts that the verifier needs beyond the JDK certificate. */
   record Parsed(
       X509Certificate x509,
@@ -168,9 +182,7 @@ public final class CertificateParser {
 
   private static X509Certificate jdkOrBc(byte[] der) throws CertificateException {
     try {
-      return (X509Certificate)
-          CertificateFactory.getInstance("X.509")
-              .generateCertificate(new ByteArrayInputStream(der));
+      return (X509Certificate) JDK_FACTORY.get().generateCertificate(new ByteArrayInputStream(der));
     } catch (CertificateException | RuntimeException jdkRefused) {
       // The JDK refuses an empty subject with a non-critical subjectAltName (RFC 5280 says
       // critical); Go accepts it, and so does Bouncy Castle. Everything else the JDK refuses is
