@@ -84,10 +84,10 @@ public final class Startup {
       System.out.println("release bundle: " + home.relativize(tarball.get()));
     }
     System.out.printf(
-        Locale.ROOT, "%-24s %14s %14s %14s%n", "plugin", "handshake_ms", "cpu_ms", "idle_rss_MiB");
+        Locale.ROOT, "%-36s %14s %14s %14s%n", "plugin", "handshake_ms", "cpu_ms", "idle_rss_MiB");
     for (Row r : rows) {
       System.out.printf(
-          Locale.ROOT, "%-24s %14.1f %14.0f %14.1f%n", r.name, r.handshakeMs, r.cpuMs, r.rssMib);
+          Locale.ROOT, "%-36s %14.1f %14.0f %14.1f%n", r.name, r.handshakeMs, r.cpuMs, r.rssMib);
     }
     String ours = unpacked != null ? "(release)" : "(checkout)";
     Row ja = find(rows, "java agent " + ours);

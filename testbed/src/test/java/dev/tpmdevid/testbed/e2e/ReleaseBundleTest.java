@@ -205,6 +205,11 @@ class ReleaseBundleTest {
         assertThat(environ).doesNotContain("JAVA_HOME=").contains("PATH=" + path + "\0");
         assertThat(Files.readSymbolicLink(Path.of("/proc", Long.toString(h.pid()), "exe")))
             .isEqualTo(bundle.resolve("runtime/bin/java"));
+        // the JVM accepted its AppCDS archive (it unmaps an archive that does not match the
+        // runtime, the flags or the class path, and then starts slowly, without a word)
+        String plugin = h == lab.agent ? "tpm-devid-agent-plugin" : "tpm-devid-server-plugin";
+        assertThat(Files.readString(Path.of("/proc", Long.toString(h.pid()), "maps")))
+            .contains(bundle.resolve("lib/" + plugin + ".jsa").toString());
       }
       // the tool on the same runtime, same environment: decodes the DevID certificate as JSON
       String[] out =
