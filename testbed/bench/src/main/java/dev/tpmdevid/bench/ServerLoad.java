@@ -253,7 +253,7 @@ public final class ServerLoad {
    * Row {@code java-x} ({@code -Dbench.impls=java,java-x -Dbench.flags="..."}): our plugin jar with
    * the launchers' common flags plus {@code flags} (space-separated) instead of the server's own,
    * to try JVM flags against the launcher's in one run; {@code -Dbench.java=JAVA_HOME} runs it on
-   * another JDK.
+   * another JDK, {@code -Dbench.jar=PATH} another build of the plugin jar (before/after a change).
    */
   static List<String> withFlags(String flags) {
     Path home = PluginCommands.home().orElseThrow();
