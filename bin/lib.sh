@@ -35,6 +35,14 @@ AGENT_PLUGIN_JVM_FLAGS=(-XX:TieredStopAtLevel=1 -XX:CICompilerCount=1 -XX:Reserv
 # full tiered compilation, because the BigInteger intrinsics that make RSA fast are C2's (C1 only costs
 # 2x CPU per attestation); two compiler threads (the minimum with C2), a bounded code cache and heap.
 SERVER_PLUGIN_JVM_FLAGS=(-XX:CICompilerCount=2 -XX:ReservedCodeCacheSize=48m -Xmx128m)
+# Release only: the bundle's runtime is JDK 25 (bin/release), which JDK 17 of a source checkout is not.
+# JDK 24+ print a warning on stderr, which is not a JSON log line, the first time a library uses
+# sun.misc.Unsafe's memory access (protobuf, Netty) or calls a restricted native method (Netty's epoll
+# transport loads its library): both are allowed here. bin/release dumps the AppCDS archives with the
+# same flags (the JVM disables part of an archive whose dump had other module options). Compact object
+# headers (-XX:+UseCompactObjectHeaders) were measured and left out: a 1.2 MB larger archive to hash
+# at every start and no smaller idle resident set (the idle heap is a few MB).
+RELEASE_JVM_FLAGS=(--sun-misc-unsafe-memory-access=allow --enable-native-access=ALL-UNNAMED)
 
 # plugin_jvm_flags NAME : PLUGIN_JVM_FLAGS plus the flags of plugin NAME (tpm-devid-{agent,server}-plugin).
 plugin_jvm_flags() {
@@ -48,50 +56,80 @@ plugin_jvm_flags() {
 # flags to the JVM behind the pinned files' back.
 unset JAVA_TOOL_OPTIONS JDK_JAVA_OPTIONS _JAVA_OPTIONS CLASSPATH
 
-# sha256_list FILE... : one lower-case hex SHA-256 per line, in argument order. OpenSSL's digest is
-# several times faster than coreutils' where it is installed (it counts in every plugin start-up).
-sha256_list() {
+# sha256_lines FILE... : one "<lower-case hex SHA-256> <file>" line per file, in argument order (one
+# process). OpenSSL's digest is several times faster than coreutils' where it is installed (it counts
+# in every plugin start-up).
+sha256_lines() {
   if command -v openssl >/dev/null 2>&1; then
-    openssl dgst -sha256 -r "$@" | cut -d' ' -f1
+    openssl dgst -sha256 -r "$@"
   else
-    sha256sum -- "$@" | cut -d' ' -f1
+    sha256sum -- "$@"
   fi
 }
 
-# The files of the bundled runtime in the order the pins list them (regular files and symlinks, C sort).
-runtime_files() {
-  (cd "$TPM_DEVID_HOME" && find runtime \( -type f -o -type l \) | LC_ALL=C sort)
+# sha256_list FILE... : one lower-case hex SHA-256 per line, in argument order.
+sha256_list() {
+  sha256_lines "$@" | cut -d' ' -f1
 }
 
 # verify_pins NAME : checks every file of RELEASE_PINS ("sha256  path" lines relative to the release
 # root, written by bin/release) and that runtime/ holds no file more or less. On any difference prints
-# ONE line naming the file to stderr and exits 1: the plugin then never starts.
+# ONE line naming the file to stderr and exits 1: the plugin then never starts. It runs before every
+# plugin start: one openssl process hashes every file, the rest is bash built-ins (no find, sort, cut).
 verify_pins() {
-  local name=$1 want_paths have_paths path want got
-  want_paths=$(printf '%s\n' "$RELEASE_PINS" | cut -c67- | grep '^runtime/' || true)
-  have_paths=$(runtime_files)
-  if [ "$want_paths" != "$have_paths" ]; then
-    path=$(diff <(printf '%s\n' "$want_paths") <(printf '%s\n' "$have_paths") | grep -m1 '^[<>]' || true)
+  local name=$1 want path i LC_ALL=C
+  local -a paths=() wants=() want_rt=() have_rt=() gots=() unset_opts=()
+  while read -r want path; do
+    paths+=("$path") wants+=("$want")
+    [[ $path == runtime/* ]] && want_rt+=("$path")
+  done <<<"$RELEASE_PINS"
+  # The regular files and symlinks under runtime/ (dot files too), in C order as bin/release pins them:
+  # bash sorts a glob's matches (in the C locale here) and ** does not follow symlinked directories.
+  for i in globstar dotglob nullglob; do shopt -q "$i" || unset_opts+=("$i"); done
+  shopt -s globstar dotglob nullglob
+  for path in "$TPM_DEVID_HOME"/runtime/**; do
+    if [[ -f $path || -L $path ]]; then have_rt+=("${path#"$TPM_DEVID_HOME"/}"); fi
+  done
+  [ "${#unset_opts[@]}" = 0 ] || shopt -u "${unset_opts[@]}"
+  local IFS=$'\n'
+  if [ "${want_rt[*]}" != "${have_rt[*]}" ]; then
+    path=$(diff <(printf '%s\n' "${want_rt[@]}") <(printf '%s\n' "${have_rt[@]}") | grep -m1 '^[<>]' || true)
     case "$path" in
       '< '*) echo "$name: refusing to start: ${path#< } of the release is missing (reinstall the release)" >&2 ;;
       *) echo "$name: refusing to start: ${path#> } is not part of the release this launcher pins (reinstall the release)" >&2 ;;
     esac
     exit 1
   fi
-  local -a paths=() wants=() gots=()
-  while read -r want path; do paths+=("$path"); wants+=("$want"); done <<<"$RELEASE_PINS"
   for path in "${paths[@]}"; do
     if [ ! -f "$TPM_DEVID_HOME/$path" ]; then
       echo "$name: refusing to start: $path of the release is missing (reinstall the release)" >&2
       exit 1
     fi
   done
-  mapfile -t gots < <(cd "$TPM_DEVID_HOME" && sha256_list "${paths[@]}")
-  local i
+  # Two digest processes, one per core, each over about half of the bytes (largest file first to the
+  # group with fewer bytes): on two cores this halves the wall time of the check (docs/install.md).
+  local size n bytes_a=0 bytes_b=0
+  local -a group_a=() group_b=() got_a=() got_b=()
+  local -A index=()
+  for i in "${!paths[@]}"; do index[${paths[$i]}]=$i; done
+  while IFS=" " read -r size path; do
+    if [ "$bytes_a" -le "$bytes_b" ]; then group_a+=("$path") bytes_a=$((bytes_a + size))
+    else group_b+=("$path") bytes_b=$((bytes_b + size)); fi
+  done < <(cd "$TPM_DEVID_HOME" && stat -c '%s %n' -- "${paths[@]}" | sort -rn)
+  if [ "${#group_b[@]}" -gt 0 ]; then
+    exec {n}< <(cd "$TPM_DEVID_HOME" && sha256_lines "${group_b[@]}")
+    mapfile -t got_a < <(cd "$TPM_DEVID_HOME" && sha256_lines "${group_a[@]}")
+    mapfile -t -u "$n" got_b
+    exec {n}<&-
+  else
+    mapfile -t got_a < <(cd "$TPM_DEVID_HOME" && sha256_lines "${group_a[@]}")
+  fi
+  for i in "${!group_a[@]}"; do gots[${index[${group_a[$i]}]}]=${got_a[$i]:-}; done
+  for i in "${!group_b[@]}"; do gots[${index[${group_b[$i]}]}]=${got_b[$i]:-}; done
   for i in "${!paths[@]}"; do
-    want=${wants[$i]} got=${gots[$i]:-}
-    if [ "$want" != "$got" ]; then
-      echo "$name: refusing to start: ${paths[$i]} does not match the SHA-256 pinned in this launcher (pinned $want, found $got; reinstall the release)" >&2
+    want=${wants[$i]} path=${gots[$i]:-}
+    if [ "$want" != "${path%% *}" ]; then
+      echo "$name: refusing to start: ${paths[$i]} does not match the SHA-256 pinned in this launcher (pinned $want, found ${path%% *}; reinstall the release)" >&2
       exit 1
     fi
   done
@@ -139,7 +177,7 @@ release_classpath() {
 # plugin_main NAME CHECKOUT_JAR ARGS... : runs a plugin. In a release: verify the pins, then exec the
 # bundled runtime with the plugin's AppCDS archive. The archive was dumped with the class path
 # /proc/self/fd/9/lib/... (release_classpath) and fd 9 open on the release root, so it matches wherever the release
-# is unpacked (JDK 17 compares class paths literally). In a checkout: the jar the build made.
+# is unpacked (the JVM compares class paths literally). In a checkout: the jar the build made.
 plugin_main() {
   local name=$1 checkout_jar=$2
   shift 2
@@ -148,7 +186,7 @@ plugin_main() {
     if [ "${1:-}" = --version ]; then print_version "$name"; verify_pins "$name"; exit 0; fi
     verify_pins "$name"
     exec 9<"$TPM_DEVID_HOME"
-    exec "$TPM_DEVID_HOME/runtime/bin/java" "${PLUGIN_JVM_FLAGS[@]}" \
+    exec "$TPM_DEVID_HOME/runtime/bin/java" "${RELEASE_JVM_FLAGS[@]}" "${PLUGIN_JVM_FLAGS[@]}" \
       -XX:SharedArchiveFile="$TPM_DEVID_HOME/lib/$name.jsa" -cp "$(release_classpath /proc/self/fd/9)" \
       "$RELEASE_MAIN" "$@"
   fi

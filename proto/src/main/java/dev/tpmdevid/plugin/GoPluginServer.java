@@ -37,6 +37,8 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -98,21 +100,31 @@ public final class GoPluginServer {
     private final Runnable onDeinit;
     private final Duration exitAfterBrokerLoss;
     private final boolean unixSocket;
+    private final boolean callsOnEventLoop;
 
-    private Options(Runnable onDeinit, Duration exitAfterBrokerLoss, boolean unixSocket) {
+    private Options(
+        Runnable onDeinit,
+        Duration exitAfterBrokerLoss,
+        boolean unixSocket,
+        boolean callsOnEventLoop) {
       this.onDeinit = onDeinit;
       this.exitAfterBrokerLoss = exitAfterBrokerLoss;
       this.unixSocket = unixSocket;
+      this.callsOnEventLoop = callsOnEventLoop;
     }
 
-    /** No Deinit hook; exit 5 s after the host's broker stream is gone for good; TCP listener. */
+    /**
+     * No Deinit hook; exit 5 s after the host's broker stream is gone for good; TCP listener; the
+     * plugin service's calls on gRPC's executor.
+     */
     public static Options defaults() {
-      return new Options(() -> {}, Duration.ofSeconds(5), false);
+      return new Options(() -> {}, Duration.ofSeconds(5), false, false);
     }
 
     /** Runs {@code hook} on {@code Init/Deinit} (SPIRE allows it 10 s); exceptions are logged. */
     public Options onDeinit(Runnable hook) {
-      return new Options(Objects.requireNonNull(hook), exitAfterBrokerLoss, unixSocket);
+      return new Options(
+          Objects.requireNonNull(hook), exitAfterBrokerLoss, unixSocket, callsOnEventLoop);
     }
 
     /**
@@ -120,7 +132,7 @@ public final class GoPluginServer {
      * {@code null} disables it.
      */
     public Options exitAfterBrokerLoss(Duration delay) {
-      return new Options(onDeinit, delay, unixSocket);
+      return new Options(onDeinit, delay, unixSocket, callsOnEventLoop);
     }
 
     /**
@@ -131,7 +143,19 @@ public final class GoPluginServer {
      * {@code tcp}) overrides this choice.
      */
     public Options unixSocket(boolean enabled) {
-      return new Options(onDeinit, exitAfterBrokerLoss, enabled);
+      return new Options(onDeinit, exitAfterBrokerLoss, enabled, callsOnEventLoop);
+    }
+
+    /**
+     * Run the plugin service's handlers (and the go-plugin broker, health, stdio and Init calls)
+     * directly on the transport's event loop thread instead of handing every message over to gRPC's
+     * thread pool (docs/performance.md: the hand-off cost more CPU than it saved). Only for a
+     * plugin service that never blocks: a blocked handler stalls every call on the host's
+     * connection. {@code Configure}, {@code Validate} and {@code Deinit} (which may read files or
+     * dial the broker) still run off the loop, on one control thread.
+     */
+    public Options callsOnEventLoop(boolean enabled) {
+      return new Options(onDeinit, exitAfterBrokerLoss, unixSocket, enabled);
     }
   }
 
@@ -368,6 +392,7 @@ public final class GoPluginServer {
     private final AtomicBoolean stopping = new AtomicBoolean();
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final Object configureLock = new Object();
+    private final Executor control;
     private volatile boolean sawBroker;
     private Server server;
     private UnixSocketListener unix;
@@ -381,6 +406,7 @@ public final class GoPluginServer {
       Objects.requireNonNull(nodeAttestor, "nodeAttestor");
       this.config = Objects.requireNonNull(config);
       this.options = Objects.requireNonNull(options);
+      this.control = options.callsOnEventLoop ? controlThread() : Runnable::run;
       // bound once: each bindService() builds the method descriptors and marshallers again
       this.boundService = nodeAttestor.bindService();
       String bound = boundService.getServiceDescriptor().getName();
@@ -390,7 +416,23 @@ public final class GoPluginServer {
       }
     }
 
+    /**
+     * The one thread that runs Configure, Validate and Deinit when the other calls run on the event
+     * loop (started on first use, daemon).
+     */
+    private Executor controlThread() {
+      return Executors.newSingleThreadExecutor(
+          r -> {
+            Thread t = new Thread(r, "plugin-control");
+            t.setDaemon(true);
+            return t;
+          });
+    }
+
     private NettyServerBuilder withServices(NettyServerBuilder b) {
+      if (options.callsOnEventLoop) {
+        b.directExecutor();
+      }
       return b.addService(health.getHealthService())
           .addService(new Broker())
           .addService(new Controller())
@@ -635,14 +677,17 @@ public final class GoPluginServer {
 
       @Override
       public void deinit(DeinitRequest request, StreamObserver<DeinitResponse> out) {
-        log.debug("deinit");
-        try {
-          options.onDeinit.run();
-        } catch (RuntimeException e) {
-          log.error("deinit hook failed", e);
-        }
-        out.onNext(DeinitResponse.getDefaultInstance());
-        out.onCompleted();
+        control.execute(
+            () -> {
+              log.debug("deinit");
+              try {
+                options.onDeinit.run();
+              } catch (RuntimeException e) {
+                log.error("deinit hook failed", e);
+              }
+              out.onNext(DeinitResponse.getDefaultInstance());
+              out.onCompleted();
+            });
       }
     }
 
@@ -650,6 +695,10 @@ public final class GoPluginServer {
     final class Config extends ConfigGrpc.ConfigImplBase {
       @Override
       public void configure(ConfigureRequest request, StreamObserver<ConfigureResponse> out) {
+        control.execute(() -> doConfigure(request, out));
+      }
+
+      private void doConfigure(ConfigureRequest request, StreamObserver<ConfigureResponse> out) {
         String td = request.getCoreConfiguration().getTrustDomain();
         try {
           synchronized (configureLock) {
@@ -677,6 +726,10 @@ public final class GoPluginServer {
 
       @Override
       public void validate(ValidateRequest request, StreamObserver<ValidateResponse> out) {
+        control.execute(() -> doValidate(request, out));
+      }
+
+      private void doValidate(ValidateRequest request, StreamObserver<ValidateResponse> out) {
         ValidateResponse.Builder resp = ValidateResponse.newBuilder();
         try {
           List<String> notes =

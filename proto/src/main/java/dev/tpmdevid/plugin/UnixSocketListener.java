@@ -34,7 +34,8 @@ final class UnixSocketListener implements AutoCloseable {
     this.log = log;
     this.socket = directory.resolve("plugin.sock");
     this.boss = loop(1, "plugin-uds-boss");
-    this.workers = loop(0, "plugin-uds-worker");
+    // one event loop per core (Netty's default is two); threads start on first use
+    this.workers = loop(Runtime.getRuntime().availableProcessors(), "plugin-uds-worker");
   }
 
   /** An epoll event loop group of daemon threads ({@code threads} 0 = Netty's default count). */

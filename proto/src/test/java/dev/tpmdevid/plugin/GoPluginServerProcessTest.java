@@ -56,6 +56,8 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Runs {@link TestPluginMain} as a child process, the way go-plugin starts it, and talks to it over
@@ -92,10 +94,13 @@ class GoPluginServerProcessTest {
     }
   }
 
-  @Test
-  void servesTheGoPluginProtocolAndExitsOnShutdown() throws Exception {
+  /** Both ways of running the calls: on gRPC's executor (the agent) and on the event loop. */
+  @ParameterizedTest(name = "calls on the event loop: {0}")
+  @ValueSource(booleans = {false, true})
+  void servesTheGoPluginProtocolAndExitsOnShutdown(boolean callsOnEventLoop) throws Exception {
     Map<String, String> env = spireEnv();
     env.put(PluginLog.LEVEL_ENV, "trace");
+    env.put(TestPluginMain.ON_LOOP_ENV, Boolean.toString(callsOnEventLoop));
     Plugin plugin = start(env);
     ManagedChannel ch = channel(plugin.port);
 
@@ -357,6 +362,49 @@ class GoPluginServerProcessTest {
    * The environment go-plugin gives the child, on top of an inherited one
    * (docs/plugin-protocol.md#launch).
    */
+  /**
+   * With the calls on the event loop, Configure still runs off it: the test plugin's Configure
+   * waits for the host-services ConnInfo, which the host sends on the broker stream only once
+   * Configure is under way; had Configure blocked the event loop, that message would wait behind it
+   * and Configure would give up after 5 s without it.
+   */
+  @Test
+  void configureRunsOffTheEventLoop() throws Exception {
+    Map<String, String> env = spireEnv();
+    env.put(PluginLog.LEVEL_ENV, "trace");
+    env.put(TestPluginMain.ON_LOOP_ENV, "true");
+    Plugin plugin = start(env);
+    ManagedChannel ch = channel(plugin.port);
+    CompletableFuture<Status> brokerEnd = new CompletableFuture<>();
+    StreamObserver<ConnInfo> broker =
+        GRPCBrokerGrpc.newStub(ch).startStream(recorder(new ArrayList<>(), brokerEnd));
+    String hostSocket = tmp.resolve("host.sock").toString();
+    startHostServices(hostSocket);
+
+    CompletableFuture<Status> configured = new CompletableFuture<>();
+    ConfigGrpc.newStub(ch)
+        .configure(
+            ConfigureRequest.newBuilder()
+                .setCoreConfiguration(td("example.org"))
+                .setHclConfiguration("devid_ca_path = \"/ca.pem\"\n")
+                .build(),
+            recorder(new ArrayList<>(), configured));
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (!plugin.stderrText().contains("stray stdout line from configure")) {
+      assertThat(System.nanoTime()).as("Configure started within 60 s").isLessThan(deadline);
+      Thread.sleep(20);
+    }
+    broker.onNext(
+        ConnInfo.newBuilder().setServiceId(1).setNetwork("unix").setAddress(hostSocket).build());
+    assertThat(configured.get(60, TimeUnit.SECONDS).getCode()).isEqualTo(Status.Code.OK);
+
+    JsonNode done = find(plugin.stderrJson(), "test plugin configured");
+    assertThat(done.get("host_services_network").asText())
+        .as("the ConnInfo sent during Configure reached the plugin while Configure ran")
+        .isEqualTo("unix");
+    assertThat(done.get("host_health").asText()).isEqualTo("SERVING");
+  }
+
   static Map<String, String> spireEnv() {
     Map<String, String> env = new HashMap<>();
     env.put("NodeAttestor", "NodeAttestor");

@@ -27,6 +27,9 @@ public final class TestPluginMain {
   /** The environment variable that switches this test plugin to a unix socket listener. */
   static final String NETWORK_ENV = "TEST_PLUGIN_NETWORK";
 
+  /** {@code true}: {@link GoPluginServer.Options#callsOnEventLoop} (as the server plugin runs). */
+  static final String ON_LOOP_ENV = "TEST_PLUGIN_CALLS_ON_LOOP";
+
   private static final GoPluginServer SERVER = new GoPluginServer("test_plugin", NETWORK_ENV);
   private static final Set<String> KNOWN = Set.of("devid_ca_path", "max_challenges");
 
@@ -100,6 +103,7 @@ public final class TestPluginMain {
         };
     GoPluginServer.Options options =
         GoPluginServer.Options.defaults().onDeinit(() -> LOG.info("deinit hook ran"));
+    options = options.callsOnEventLoop(Boolean.parseBoolean(System.getenv(ON_LOOP_ENV)));
     String brokerLossMs = System.getenv("TEST_PLUGIN_BROKER_LOSS_MS");
     if (brokerLossMs != null) {
       options = options.exitAfterBrokerLoss(Duration.ofMillis(Long.parseLong(brokerLossMs)));

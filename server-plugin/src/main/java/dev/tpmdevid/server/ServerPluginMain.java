@@ -14,6 +14,12 @@ public final class ServerPluginMain {
     ServerConfigHandler configs = new ServerConfigHandler(Clock.systemUTC());
     NodeAttestorService service = new NodeAttestorService(configs);
     new GoPluginServer("tpm_devid", "TPM_DEVID_PLUGIN_NETWORK")
-        .serve(PLUGIN_SERVICE, service, configs);
+        // the Attest handlers never block (pure CPU; CRL files are re-read by their own poller):
+        // they run on the event loop, without a hand-off per message (docs/performance.md)
+        .serve(
+            PLUGIN_SERVICE,
+            service,
+            configs,
+            GoPluginServer.Options.defaults().callsOnEventLoop(true));
   }
 }

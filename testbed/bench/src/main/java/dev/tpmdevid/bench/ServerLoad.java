@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -58,7 +59,8 @@ public final class ServerLoad {
       double p99,
       double cpuMsPerAtt,
       long hwmKib,
-      double jitMsPerAtt) {}
+      double jitMsPerAtt,
+      double youngGcsPer1000) {}
 
   public static void main(String[] args) throws Exception {
     int count = args.length > 0 ? Integer.parseInt(args[0]) : 1000;
@@ -70,12 +72,27 @@ public final class ServerLoad {
     String hcl = "devid_ca_path = \"" + devIdCa + "\"\nendorsement_ca_path = \"" + ekCa + "\"\n";
     byte[] payload = agent.payload();
 
+    // -Dbench.impls=java,go: only these rows (default: all three)
+    List<String> impls = List.of(System.getProperty("bench.impls", "java,java-c1,go").split(","));
+    // "java" runs the plugin an operator runs: the release bundle's launcher when bin/release has
+    // made one (unpacked into a temporary folder, as Startup does), else the checkout's launcher
+    Path home = PluginCommands.home().orElseThrow();
+    Optional<Path> tarball = Startup.releaseTarball(home);
+    Path unpacked = tarball.isPresent() ? Startup.unpack(tarball.get()) : null;
+    String javaLauncher =
+        unpacked != null
+            ? "release bundle " + home.relativize(tarball.get())
+            : "checkout bin/tpm-devid-server-plugin (no release bundle under target/dist)";
     List<Result> results = new ArrayList<>();
-    for (String impl : new String[] {"java", "java-c1", "go"}) {
+    for (String impl : impls) {
       List<String> cmd =
           switch (impl) {
-            case "java" -> PluginCommands.server();
+            case "java" ->
+                unpacked != null
+                    ? List.of(unpacked.resolve("bin/tpm-devid-server-plugin").toString())
+                    : PluginCommands.server();
             case "java-c1" -> c1Only();
+            case "java-x" -> withFlags(System.getProperty("bench.flags", ""));
             default -> PluginCommands.go(PluginKind.SERVER);
           };
       // -Dbench.jfr=FILE: a JFR recording of our plugin over the measured runs (jcmd, launcher
@@ -91,10 +108,12 @@ public final class ServerLoad {
         for (int n : CONCURRENCY) {
           long cpu0 = cpuTicks(server.pid());
           long jit0 = compilerTicks(server.pid());
+          long gc0 = impl.startsWith("java") ? youngGcs(server.pid()) : -1;
           Result r = run(server, agent, payload, n, count);
           long ticks = cpuTicks(server.pid()) - cpu0;
           long jit =
               Math.max(0, compilerTicks(server.pid()) - jit0); // a compiler thread may have ended
+          long gc1 = gc0 < 0 ? -1 : youngGcs(server.pid());
           results.add(
               new Result(
                   impl,
@@ -105,12 +124,16 @@ public final class ServerLoad {
                   r.p99,
                   ticks * 1000.0 / CLK_TCK / count,
                   hwm(server.pid()),
-                  jit * 1000.0 / CLK_TCK / count));
+                  jit * 1000.0 / CLK_TCK / count,
+                  gc0 < 0 || gc1 < 0 ? Double.NaN : (gc1 - gc0) * 1000.0 / count));
         }
         if (jfr != null) {
           jcmd(server.pid(), "JFR.stop", "name=bench", "filename=" + jfr);
         }
       }
+    }
+    if (unpacked != null) {
+      Startup.deleteTree(unpacked.getParent());
     }
     InProcessServer local = new InProcessServer(agent);
     for (int n : CONCURRENCY) {
@@ -119,15 +142,26 @@ public final class ServerLoad {
       }
       Result r = runLocal(local, agent, payload, n, count);
       results.add(
-          new Result("java-in-process", n, count, r.rate, r.p50, r.p99, Double.NaN, 0, Double.NaN));
+          new Result(
+              "java-in-process",
+              n,
+              count,
+              r.rate,
+              r.p50,
+              r.p99,
+              Double.NaN,
+              0,
+              Double.NaN,
+              Double.NaN));
     }
 
     System.out.println();
     System.out.println(
         "Server plugins through gRPC (all-RSA payload, software agent in the driver JVM)");
+    System.out.println("java = " + javaLauncher);
     System.out.printf(
         Locale.ROOT,
-        "%-16s %4s %6s %10s %9s %9s %13s %8s %8s %12s%n",
+        "%-16s %4s %6s %10s %9s %9s %13s %8s %8s %12s %11s%n",
         "impl",
         "N",
         "count",
@@ -137,11 +171,12 @@ public final class ServerLoad {
         "plugin_cpu_ms",
         "jit_ms",
         "app_ms",
-        "peak_rss_MiB");
+        "peak_rss_MiB",
+        "ygc_per_1k");
     for (Result r : results) {
       System.out.printf(
           Locale.ROOT,
-          "%-16s %4d %6d %10.1f %9.2f %9.2f %13.3f %8.3f %8.3f %12.1f%n",
+          "%-16s %4d %6d %10.1f %9.2f %9.2f %13.3f %8.3f %8.3f %12.1f %11.1f%n",
           r.impl,
           r.n,
           r.count,
@@ -151,10 +186,14 @@ public final class ServerLoad {
           r.cpuMsPerAtt,
           r.jitMsPerAtt,
           r.cpuMsPerAtt - r.jitMsPerAtt,
-          r.hwmKib / 1024.0);
+          r.hwmKib / 1024.0,
+          r.youngGcsPer1000);
     }
     double minVsGo = Double.MAX_VALUE;
     double minVsLocal = Double.MAX_VALUE;
+    if (!impls.containsAll(List.of("java", "java-c1", "go"))) {
+      return; // the ratios need all three rows
+    }
     for (int n : CONCURRENCY) {
       Result j = find(results, "java", n);
       Result g = find(results, "go", n);
@@ -210,6 +249,35 @@ public final class ServerLoad {
         home.resolve("server-plugin/target/tpm-devid-server-plugin.jar").toString());
   }
 
+  /**
+   * Row {@code java-x} ({@code -Dbench.impls=java,java-x -Dbench.flags="..."}): our plugin jar with
+   * the launchers' common flags plus {@code flags} (space-separated) instead of the server's own,
+   * to try JVM flags against the launcher's in one run; {@code -Dbench.java=JAVA_HOME} runs it on
+   * another JDK, {@code -Dbench.jar=PATH} another build of the plugin jar (before/after a change).
+   */
+  static List<String> withFlags(String flags) {
+    Path home = PluginCommands.home().orElseThrow();
+    String javaHome = System.getProperty("bench.java", System.getProperty("java.home"));
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(
+                Path.of(javaHome, "bin", "java").toString(),
+                "-Xlog:disable",
+                "-Xlog:all=warning:stderr",
+                "-XX:+DisplayVMOutputToStderr",
+                "-XX:+UseSerialGC",
+                "-Xshare:auto"));
+    for (String f : flags.trim().split("\\s+")) {
+      if (!f.isEmpty()) {
+        cmd.add(f);
+      }
+    }
+    cmd.addAll(
+        List.of(
+            "-jar", home.resolve("server-plugin/target/tpm-devid-server-plugin.jar").toString()));
+    return cmd;
+  }
+
   static void jcmd(long pid, String... args) throws Exception {
     List<String> c =
         new ArrayList<>(
@@ -224,6 +292,32 @@ public final class ServerLoad {
             .start();
     if (p.waitFor() != 0) {
       throw new IllegalStateException("jcmd " + String.join(" ", args) + " failed");
+    }
+  }
+
+  /**
+   * Young collections so far of a JVM (jstat's YGC column), -1 when jstat cannot attach (e.g. a
+   * bundled runtime of another JDK version).
+   */
+  static long youngGcs(long pid) {
+    try {
+      Process p =
+          new ProcessBuilder(
+                  Path.of(System.getProperty("java.home"), "bin", "jstat").toString(),
+                  "-gc",
+                  Long.toString(pid))
+              .redirectErrorStream(true)
+              .start();
+      List<String> lines = new String(p.getInputStream().readAllBytes()).lines().toList();
+      if (p.waitFor() != 0 || lines.size() < 2) {
+        return -1;
+      }
+      List<String> head = List.of(lines.get(0).trim().split("\\s+"));
+      String[] vals = lines.get(1).trim().split("\\s+");
+      int i = head.indexOf("YGC");
+      return i < 0 ? -1 : Long.parseLong(vals[i]);
+    } catch (Exception e) {
+      return -1;
     }
   }
 
@@ -286,7 +380,16 @@ public final class ServerLoad {
     double secs = (System.nanoTime() - t0) / 1e9;
     Arrays.sort(lat);
     return new Result(
-        "", n, count, count / secs, lat[count / 2] / 1e6, lat[(int) (count * 0.99)] / 1e6, 0, 0, 0);
+        "",
+        n,
+        count,
+        count / secs,
+        lat[count / 2] / 1e6,
+        lat[(int) (count * 0.99)] / 1e6,
+        0,
+        0,
+        0,
+        0);
   }
 
   /**

@@ -24,9 +24,10 @@ import java.util.stream.Stream;
  * <p>Two builds of ours: the launchers of the source checkout (the jar the build made, no AppCDS
  * archive) and, when {@code bin/release} has made {@code target/dist/tpm-devid-*.tar.gz} ({@code
  * bin/test} does), the launchers of that bundle unpacked into a temporary folder: its own runtime,
- * its AppCDS archives and the launcher's check of every pinned file, what an operator runs. Prints
- * {@code ratio handshake-java-vs-go} and {@code ratio rss-java-vs-go} (agent and server summed) for
- * the release bundle when there is one, else for the checkout.
+ * its AppCDS archives and the launcher's check of every pinned file, what an operator runs, and the
+ * same launcher with its pin check made a no-op (what the check costs). Prints {@code ratio
+ * handshake-java-vs-go} and {@code ratio rss-java-vs-go} (agent and server summed) for the release
+ * bundle when there is one, else for the checkout.
  *
  * <p>The CPU column is robust to a loaded machine (waiting for a core costs none); the wall-clock
  * handshake is not.
@@ -57,6 +58,12 @@ public final class Startup {
                   List.of(unpacked.resolve("bin/tpm-devid-" + k + "-plugin").toString()),
                   kind,
                   runs));
+          rows.add(
+              measure(
+                  "java " + k + " (release, no pin check)",
+                  List.of(withoutPinCheck(unpacked, "tpm-devid-" + k + "-plugin").toString()),
+                  kind,
+                  runs));
         }
         rows.add(measure("go " + k, PluginCommands.go(kind), kind, runs));
       }
@@ -77,10 +84,10 @@ public final class Startup {
       System.out.println("release bundle: " + home.relativize(tarball.get()));
     }
     System.out.printf(
-        Locale.ROOT, "%-24s %14s %14s %14s%n", "plugin", "handshake_ms", "cpu_ms", "idle_rss_MiB");
+        Locale.ROOT, "%-36s %14s %14s %14s%n", "plugin", "handshake_ms", "cpu_ms", "idle_rss_MiB");
     for (Row r : rows) {
       System.out.printf(
-          Locale.ROOT, "%-24s %14.1f %14.0f %14.1f%n", r.name, r.handshakeMs, r.cpuMs, r.rssMib);
+          Locale.ROOT, "%-36s %14.1f %14.0f %14.1f%n", r.name, r.handshakeMs, r.cpuMs, r.rssMib);
     }
     String ours = unpacked != null ? "(release)" : "(checkout)";
     Row ja = find(rows, "java agent " + ours);
@@ -133,6 +140,29 @@ public final class Startup {
       }
       return top.get(0);
     }
+  }
+
+  /**
+   * A copy of the bundle's launcher {@code bin/NAME}, next to it, whose pin check is a no-op: the
+   * difference to the launcher's row is what checking every pinned file costs at start-up. For this
+   * benchmark only (an operator's launcher always checks).
+   */
+  static Path withoutPinCheck(Path bundle, String launcher) throws IOException {
+    String text = Files.readString(bundle.resolve("bin/" + launcher));
+    int at = text.lastIndexOf("\nplugin_main ");
+    if (at < 0) {
+      throw new IllegalStateException("bin/" + launcher + " of the bundle has no plugin_main line");
+    }
+    Path copy = bundle.resolve("bin/" + launcher + "-nocheck");
+    Files.writeString(
+        copy,
+        text.substring(0, at)
+            + "\nverify_pins() { :; }  # benchmark only: no pin check"
+            + text.substring(at));
+    if (!copy.toFile().setExecutable(true)) {
+      throw new IOException("cannot make " + copy + " executable");
+    }
+    return copy;
   }
 
   static void deleteTree(Path dir) throws IOException {

@@ -111,15 +111,49 @@ class ReleaseBundleTest {
     assertThat(run(bundle, "sha256sum", "-c", "--strict", "--quiet", "SHA256SUMS")).isEmpty();
   }
 
+  /**
+   * The runtime is a jlink image of a JDK 21 or newer (its AppCDS dump is reproducible) without the
+   * modules only unused code paths refer to: no AWT/java.beans (java.desktop), no JDBC (java.sql),
+   * no compiler, no jmods. The attestation and CLI tests below run on exactly this runtime.
+   */
   @Test
   void runtimeHoldsOnlyTheLinkedModules() throws Exception {
-    String release = Files.readString(bundle.resolve("runtime/release"));
-    assertThat(release)
-        .contains("java.base")
-        .contains("jdk.crypto.ec")
-        .doesNotContain("jdk.compiler")
-        .doesNotContain("java.se\"");
+    java.util.Properties release = new java.util.Properties();
+    try (var in = Files.newBufferedReader(bundle.resolve("runtime/release"))) {
+      release.load(in);
+    }
+    String version = release.getProperty("JAVA_VERSION", "").replace("\"", "");
+    assertThat(Integer.parseInt(version.split("\\.")[0]))
+        .as("feature version of the bundled runtime (" + version + ")")
+        .isGreaterThanOrEqualTo(21);
+    List<String> modules = List.of(release.getProperty("MODULES", "").replace("\"", "").split(" "));
+    assertThat(modules)
+        .contains("java.base", "java.naming", "jdk.unsupported")
+        .doesNotContain("java.desktop", "java.sql", "jdk.compiler", "java.se");
     assertThat(bundle.resolve("runtime/jmods")).doesNotExist();
+  }
+
+  /**
+   * The CycloneDX SBOM lists exactly the jars of lib/ (name and version): nothing the bundle does
+   * not carry (benchmarks, test-only or compile-only dependencies) and nothing missing.
+   */
+  @Test
+  void sbomListsExactlyTheBundledJars() throws Exception {
+    Path sbom;
+    try (Stream<Path> s = Files.list(bundle.resolve("sbom"))) {
+      sbom = s.filter(p -> p.toString().endsWith(".cdx.json")).findFirst().orElseThrow();
+    }
+    com.fasterxml.jackson.databind.JsonNode bom =
+        new com.fasterxml.jackson.databind.ObjectMapper().readTree(sbom.toFile());
+    List<String> components = new ArrayList<>();
+    for (com.fasterxml.jackson.databind.JsonNode c : bom.get("components")) {
+      components.add(c.get("name").asText() + "-" + c.get("version").asText() + ".jar");
+    }
+    List<String> jars;
+    try (Stream<Path> s = Files.list(bundle.resolve("lib"))) {
+      jars = s.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".jar")).toList();
+    }
+    assertThat(components).doesNotHaveDuplicates().containsExactlyInAnyOrderElementsOf(jars);
   }
 
   /**
@@ -162,11 +196,58 @@ class ReleaseBundleTest {
                       tpm.pki().devIdIntermediate().certificate(),
                       tpm.pki().devIdRoot().certificate())));
       for (PluginHost h : List.of(lab.agent, lab.server)) {
+        // stderr is hclog JSON only: no JVM warning (sun.misc.Unsafe, native access) of the
+        // bundled runtime, from start-up through a full attestation
+        assertThat(h.logs())
+            .isNotEmpty()
+            .allSatisfy(l -> assertThat(l.json()).as(l.raw()).isTrue());
         String environ = Files.readString(Path.of("/proc", Long.toString(h.pid()), "environ"));
         assertThat(environ).doesNotContain("JAVA_HOME=").contains("PATH=" + path + "\0");
         assertThat(Files.readSymbolicLink(Path.of("/proc", Long.toString(h.pid()), "exe")))
             .isEqualTo(bundle.resolve("runtime/bin/java"));
+        // the JVM accepted its AppCDS archive (it unmaps an archive that does not match the
+        // runtime, the flags or the class path, and then starts slowly, without a word)
+        String plugin = h == lab.agent ? "tpm-devid-agent-plugin" : "tpm-devid-server-plugin";
+        assertThat(Files.readString(Path.of("/proc", Long.toString(h.pid()), "maps")))
+            .contains(bundle.resolve("lib/" + plugin + ".jsa").toString());
       }
+      // the tool on the same runtime, same environment: decodes the DevID certificate as JSON
+      String[] out =
+          runWithPath(
+              dir,
+              path,
+              bundle.resolve("bin/tpm-devid").toString(),
+              "inspect",
+              "--json",
+              tpm.devIdCertPath().toString());
+      assertThat(out[1]).as("the tool's stderr").isEmpty();
+      com.fasterxml.jackson.databind.JsonNode json =
+          new com.fasterxml.jackson.databind.ObjectMapper().readTree(out[0]);
+      assertThat(json.isArray()).as(out[0]).isTrue();
+      assertThat(out[0]).contains("CN=bundle-" + keys);
+    }
+  }
+
+  /**
+   * Runs a command with nothing in its environment but PATH; returns its stdout and stderr. A
+   * non-zero exit fails with both.
+   */
+  static String[] runWithPath(Path cwd, Path path, String... cmd) throws Exception {
+    Path err = Files.createTempFile("tdrel", ".err");
+    try {
+      ProcessBuilder b =
+          new ProcessBuilder(cmd).directory(cwd.toFile()).redirectError(err.toFile());
+      b.environment().clear();
+      b.environment().put("PATH", path.toString());
+      Process p = b.start();
+      p.getOutputStream().close();
+      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      assertThat(p.waitFor(5, TimeUnit.MINUTES)).as(String.join(" ", cmd) + " finished").isTrue();
+      String e = Files.readString(err);
+      assertThat(p.exitValue()).as(String.join(" ", cmd) + ": " + out + e).isZero();
+      return new String[] {out, e};
+    } finally {
+      Files.deleteIfExists(err);
     }
   }
 
