@@ -331,7 +331,7 @@ public final class TpmtPublic {
   public static TpmtPublic parse(byte[] bytes) throws TpmFormatException {
     Objects.requireNonNull(bytes, "bytes");
     TpmReader r = new TpmReader(bytes);
-    TpmtPublic p = read(r, "TPMT_PUBLIC");
+    TpmtPublic p = read(r);
     r.expectEnd("TPMT_PUBLIC");
     return p;
   }
@@ -348,71 +348,74 @@ public final class TpmtPublic {
     return parse(body);
   }
 
-  static TpmtPublic read(TpmReader r, String s) throws TpmFormatException {
+  /** Field-path prefix of the error messages (a constant, so every field path is one too). */
+  private static final String S = "TPMT_PUBLIC";
+
+  static TpmtPublic read(TpmReader r) throws TpmFormatException {
     int start = r.offset();
     Builder b = new Builder();
     int off = r.offset();
-    b.type = r.u16(s + ".type");
+    b.type = r.u16(S + ".type");
     if (b.type != TpmAlg.RSA && b.type != TpmAlg.ECC) {
-      throw TpmFormatException.at(s + ".type", typeProblem(b.type), off);
+      throw TpmFormatException.at(S + ".type", typeProblem(b.type), off);
     }
     off = r.offset();
-    b.nameAlg = r.u16(s + ".nameAlg");
-    check(nameAlgProblem(b.nameAlg), s + ".nameAlg", off);
+    b.nameAlg = r.u16(S + ".nameAlg");
+    check(nameAlgProblem(b.nameAlg), S + ".nameAlg", off);
     off = r.offset();
-    int attrs = (int) r.u32(s + ".objectAttributes");
+    int attrs = (int) r.u32(S + ".objectAttributes");
     int reserved = attrs & ~ObjectAttributes.DEFINED_MASK;
     if (reserved != 0) {
       throw TpmFormatException.at(
-          s + ".objectAttributes", String.format("reserved bits set: 0x%08X", reserved), off);
+          S + ".objectAttributes", String.format("reserved bits set: 0x%08X", reserved), off);
     }
     b.attributes = ObjectAttributes.fromBits(attrs);
     off = r.offset();
-    b.authPolicy = r.tpm2b(s + ".authPolicy", MAX_DIGEST);
-    check(authPolicyProblem(b.nameAlg, b.authPolicy.length), s + ".authPolicy", off);
+    b.authPolicy = r.tpm2b(S + ".authPolicy", MAX_DIGEST);
+    check(authPolicyProblem(b.nameAlg, b.authPolicy.length), S + ".authPolicy", off);
 
     off = r.offset();
-    int symAlg = r.u16(s + ".symmetric.algorithm");
+    int symAlg = r.u16(S + ".symmetric.algorithm");
     int symBits = 0;
     int symMode = TpmAlg.NULL;
     if (symAlg != TpmAlg.NULL) {
-      symBits = r.u16(s + ".symmetric.keyBits");
-      symMode = r.u16(s + ".symmetric.mode");
+      symBits = r.u16(S + ".symmetric.keyBits");
+      symMode = r.u16(S + ".symmetric.mode");
     }
-    check(Symmetric.problem(symAlg, symBits, symMode), s + ".symmetric", off);
+    check(Symmetric.problem(symAlg, symBits, symMode), S + ".symmetric", off);
     b.symmetric = new Symmetric(symAlg, symBits, symMode);
 
     off = r.offset();
-    int schemeAlg = r.u16(s + ".scheme.scheme");
-    check(schemeProblem(b.type, schemeAlg), s + ".scheme", off);
-    b.scheme = readSchemeDetails(r, schemeAlg, s + ".scheme.details.hashAlg");
+    int schemeAlg = r.u16(S + ".scheme.scheme");
+    check(schemeProblem(b.type, schemeAlg), S + ".scheme", off);
+    b.scheme = readSchemeDetails(r, schemeAlg, S + ".scheme.details.hashAlg");
 
     if (b.type == TpmAlg.RSA) {
       off = r.offset();
-      b.rsaKeyBits = r.u16(s + ".keyBits");
-      check(rsaKeyBitsProblem(b.rsaKeyBits), s + ".keyBits", off);
-      b.rsaExponent = r.u32(s + ".exponent");
+      b.rsaKeyBits = r.u16(S + ".keyBits");
+      check(rsaKeyBitsProblem(b.rsaKeyBits), S + ".keyBits", off);
+      b.rsaExponent = r.u32(S + ".exponent");
       off = r.offset();
-      b.unique1 = r.tpm2b(s + ".unique.rsa", MAX_RSA_BYTES);
-      check(uniqueLengthProblem(b.unique1.length, b.rsaKeyBits / 8), s + ".unique.rsa", off);
+      b.unique1 = r.tpm2b(S + ".unique.rsa", MAX_RSA_BYTES);
+      check(uniqueLengthProblem(b.unique1.length, b.rsaKeyBits / 8), S + ".unique.rsa", off);
     } else {
       off = r.offset();
-      b.curveId = r.u16(s + ".curveID");
-      check(curveProblem(b.curveId), s + ".curveID", off);
+      b.curveId = r.u16(S + ".curveID");
+      check(curveProblem(b.curveId), S + ".curveID", off);
       off = r.offset();
-      int kdfAlg = r.u16(s + ".kdf.scheme");
-      check(kdfProblem(kdfAlg), s + ".kdf", off);
-      b.kdf = readSchemeDetails(r, kdfAlg, s + ".kdf.details.hashAlg");
+      int kdfAlg = r.u16(S + ".kdf.scheme");
+      check(kdfProblem(kdfAlg), S + ".kdf", off);
+      b.kdf = readSchemeDetails(r, kdfAlg, S + ".kdf.details.hashAlg");
       int size = TpmAlg.curveByteSize(b.curveId);
       off = r.offset();
-      b.unique1 = r.tpm2b(s + ".unique.ecc.x", MAX_ECC_BYTES);
-      check(uniqueLengthProblem(b.unique1.length, size), s + ".unique.ecc.x", off);
+      b.unique1 = r.tpm2b(S + ".unique.ecc.x", MAX_ECC_BYTES);
+      check(uniqueLengthProblem(b.unique1.length, size), S + ".unique.ecc.x", off);
       off = r.offset();
-      b.unique2 = r.tpm2b(s + ".unique.ecc.y", MAX_ECC_BYTES);
-      check(uniqueLengthProblem(b.unique2.length, size), s + ".unique.ecc.y", off);
+      b.unique2 = r.tpm2b(S + ".unique.ecc.y", MAX_ECC_BYTES);
+      check(uniqueLengthProblem(b.unique2.length, size), S + ".unique.ecc.y", off);
       if (b.unique1.length != b.unique2.length) {
         throw TpmFormatException.at(
-            s + ".unique.ecc", "x and y must both be empty or both be coordinates", off);
+            S + ".unique.ecc", "x and y must both be empty or both be coordinates", off);
       }
     }
     TpmtPublic p;
@@ -420,7 +423,7 @@ public final class TpmtPublic {
       p = new TpmtPublic(b);
     } catch (IllegalArgumentException e) {
       // Unreachable when the checks above are complete; kept so no RuntimeException escapes.
-      throw TpmFormatException.at(s, e.getMessage(), start);
+      throw TpmFormatException.at(S, e.getMessage(), start);
     }
     return p;
   }

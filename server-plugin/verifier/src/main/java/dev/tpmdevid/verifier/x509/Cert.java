@@ -28,14 +28,10 @@ public final class Cert {
     this.sans = parsed.sans();
     this.constraints = parsed.constraints();
     this.policies = parsed.policies();
-    byte[][] names;
-    try {
-      names = Der.issuerAndSubject(x509.getTBSCertificate());
-    } catch (RuntimeException e) {
-      throw new CertificateException("x509: malformed certificate");
-    }
-    this.rawIssuer = names[0];
-    this.rawSubject = names[1];
+    // the raw Names of the strict DER walk (the same bytes as in the TBSCertificate; not walked
+    // again)
+    this.rawIssuer = parsed.rawIssuer();
+    this.rawSubject = parsed.rawSubject();
   }
 
   /** Strict Go-style parse of untrusted DER (see {@link CertificateParser}). */

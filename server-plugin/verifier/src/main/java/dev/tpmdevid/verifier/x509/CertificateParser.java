@@ -57,6 +57,8 @@ public final class CertificateParser {
   /** What Go's parser extracts that the verifier needs beyond the JDK certificate. */
   record Parsed(
       X509Certificate x509,
+      byte[] rawIssuer,
+      byte[] rawSubject,
       String issuerCommonName,
       String subjectCommonName,
       GoNames.Sans sans,
@@ -105,7 +107,8 @@ public final class CertificateParser {
     if (nc != null) {
       constraints = GoNames.parseConstraints(nc);
     }
-    return new Parsed(cert, issuerCn, subjectCn, sans, constraints, GoPolicies.parse(cert));
+    return new Parsed(
+        cert, names[0], names[1], issuerCn, subjectCn, sans, constraints, GoPolicies.parse(cert));
   }
 
   /**
