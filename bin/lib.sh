@@ -60,10 +60,11 @@ unset JAVA_TOOL_OPTIONS JDK_JAVA_OPTIONS _JAVA_OPTIONS CLASSPATH
 # process). OpenSSL's digest is several times faster than coreutils' where it is installed (it counts
 # in every plugin start-up).
 sha256_lines() {
+  [ "$#" -gt 0 ] || return 0   # never a digest of stdin
   if command -v openssl >/dev/null 2>&1; then
-    openssl dgst -sha256 -r "$@"
+    openssl dgst -sha256 -r "$@" </dev/null
   else
-    sha256sum -- "$@"
+    sha256sum -- "$@" </dev/null
   fi
 }
 
@@ -115,7 +116,11 @@ verify_pins() {
   while IFS=" " read -r size path; do
     if [ "$bytes_a" -le "$bytes_b" ]; then group_a+=("$path") bytes_a=$((bytes_a + size))
     else group_b+=("$path") bytes_b=$((bytes_b + size)); fi
-  done < <(cd "$TPM_DEVID_HOME" && stat -c '%s %n' -- "${paths[@]}" | sort -rn)
+  done < <(cd "$TPM_DEVID_HOME" && stat -c '%s %n' -- "${paths[@]}" 2>/dev/null | sort -rn)
+  # Without stat or sort (or if they listed fewer files): one group of every file, one process.
+  if [ $((${#group_a[@]} + ${#group_b[@]})) -ne "${#paths[@]}" ]; then
+    group_a=("${paths[@]}") group_b=()
+  fi
   if [ "${#group_b[@]}" -gt 0 ]; then
     exec {n}< <(cd "$TPM_DEVID_HOME" && sha256_lines "${group_b[@]}")
     mapfile -t got_a < <(cd "$TPM_DEVID_HOME" && sha256_lines "${group_a[@]}")

@@ -55,6 +55,7 @@ class ReleaseBundleTest {
           "grep",
           "find",
           "sort",
+          "stat",
           "diff",
           "sha256sum",
           "openssl");
@@ -550,10 +551,41 @@ class ReleaseBundleTest {
     }
   }
 
+  /**
+   * The pin check splits the files into two groups by size ({@code stat}) and hashes them in two
+   * processes; on a node without {@code stat} it hashes them all in one, and still refuses a
+   * changed byte (here in the runtime's largest file).
+   */
+  @Test
+  void thePinCheckStillRunsWithoutStat(@TempDir Path dir) throws Exception {
+    Path path = nodePath(dir, "stat");
+    assertThat(path.resolve("stat")).doesNotExist();
+    String launcher = bundle.resolve("bin/tpm-devid-agent-plugin").toString();
+    assertThat(runWithPath(bundle, path, launcher, "--version")[0])
+        .contains("tpm-devid-agent-plugin");
+    String file = "runtime/lib/modules";
+    String pinned = sha256(bundle.resolve(file));
+    try (ChangedByte changed = ChangedByte.in(bundle.resolve(file))) {
+      ProcessBuilder b = new ProcessBuilder(launcher, "--version").directory(bundle.toFile());
+      b.environment().clear();
+      b.environment().put("PATH", path.toString());
+      b.redirectOutput(ProcessBuilder.Redirect.DISCARD);
+      Process p = b.start();
+      p.getOutputStream().close();
+      String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+      assertThat(p.waitFor(5, TimeUnit.MINUTES)).as("launcher finished").isTrue();
+      assertThat(p.exitValue()).as(err).isEqualTo(1);
+      assertThat(err.strip()).isEqualTo(refusal("tpm-devid-agent-plugin", file, pinned));
+    }
+  }
+
   /** A directory of symlinks to the tools the launchers use, and nothing else (no java). */
-  private static Path nodePath(Path dir) throws IOException {
+  private static Path nodePath(Path dir, String... without) throws IOException {
     Path bin = Files.createDirectories(dir.resolve("node-bin"));
     for (String tool : NODE_TOOLS) {
+      if (List.of(without).contains(tool)) {
+        continue;
+      }
       for (String d : List.of("/usr/bin", "/bin")) {
         Path p = Path.of(d, tool);
         if (Files.isExecutable(p) && !Files.exists(bin.resolve(tool))) {
