@@ -560,22 +560,23 @@ class ReleaseBundleTest {
   void thePinCheckStillRunsWithoutStat(@TempDir Path dir) throws Exception {
     Path path = nodePath(dir, "stat");
     assertThat(path.resolve("stat")).doesNotExist();
-    String launcher = bundle.resolve("bin/tpm-devid-agent-plugin").toString();
-    assertThat(runWithPath(bundle, path, launcher, "--version")[0])
-        .contains("tpm-devid-agent-plugin");
+    PluginHost.Builder agent =
+        PluginHost.builder(
+                PluginKind.AGENT, List.of(bundle.resolve("bin/tpm-devid-agent-plugin").toString()))
+            .clearEnvironment()
+            .environment("PATH", path.toString());
+    try (PluginHost ok = agent.start()) {
+      assertThat(ok.pid()).isPositive();
+    }
     String file = "runtime/lib/modules";
     String pinned = sha256(bundle.resolve(file));
     try (ChangedByte changed = ChangedByte.in(bundle.resolve(file))) {
-      ProcessBuilder b = new ProcessBuilder(launcher, "--version").directory(bundle.toFile());
-      b.environment().clear();
-      b.environment().put("PATH", path.toString());
-      b.redirectOutput(ProcessBuilder.Redirect.DISCARD);
-      Process p = b.start();
-      p.getOutputStream().close();
-      String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
-      assertThat(p.waitFor(5, TimeUnit.MINUTES)).as("launcher finished").isTrue();
-      assertThat(p.exitValue()).as(err).isEqualTo(1);
-      assertThat(err.strip()).isEqualTo(refusal("tpm-devid-agent-plugin", file, pinned));
+      assertThatThrownBy(agent::start)
+          .isInstanceOf(PluginLoadException.class)
+          .satisfies(
+              e ->
+                  assertThat(e.getMessage().split("\n")[2].strip())
+                      .isEqualTo(refusal("tpm-devid-agent-plugin", file, pinned)));
     }
   }
 
