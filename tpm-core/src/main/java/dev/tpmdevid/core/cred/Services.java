@@ -6,6 +6,7 @@ import java.security.NoSuchAlgorithmException;
 import java.security.Provider;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 import javax.crypto.Cipher;
 import javax.crypto.Mac;
 
@@ -23,33 +24,52 @@ final class Services {
 
   private Services() {}
 
+  /**
+   * {@code getInstance(name)} when {@code provider} is null, else {@code getInstance(name,
+   * provider)}.
+   */
+  @FunctionalInterface
+  private interface Factory<T, E extends GeneralSecurityException> {
+    T get(String name, Provider provider) throws E;
+  }
+
   static Cipher cipher(String transformation) throws GeneralSecurityException {
-    Provider p = CIPHERS.get(transformation);
-    if (p == null) {
-      Cipher c = Cipher.getInstance(transformation);
-      CIPHERS.putIfAbsent(transformation, c.getProvider());
-      return c;
-    }
-    return Cipher.getInstance(transformation, p);
+    return instance(
+        CIPHERS,
+        transformation,
+        (n, p) -> p == null ? Cipher.getInstance(n) : Cipher.getInstance(n, p),
+        Cipher::getProvider);
   }
 
   static Mac mac(String algorithm) throws NoSuchAlgorithmException {
-    Provider p = MACS.get(algorithm);
-    if (p == null) {
-      Mac m = Mac.getInstance(algorithm);
-      MACS.putIfAbsent(algorithm, m.getProvider());
-      return m;
-    }
-    return Mac.getInstance(algorithm, p);
+    return instance(
+        MACS,
+        algorithm,
+        (n, p) -> p == null ? Mac.getInstance(n) : Mac.getInstance(n, p),
+        Mac::getProvider);
   }
 
   static MessageDigest digest(String algorithm) throws NoSuchAlgorithmException {
-    Provider p = DIGESTS.get(algorithm);
-    if (p == null) {
-      MessageDigest d = MessageDigest.getInstance(algorithm);
-      DIGESTS.putIfAbsent(algorithm, d.getProvider());
-      return d;
+    return instance(
+        DIGESTS,
+        algorithm,
+        (n, p) -> p == null ? MessageDigest.getInstance(n) : MessageDigest.getInstance(n, p),
+        MessageDigest::getProvider);
+  }
+
+  /** The first call per name asks the JCA and remembers the provider it chose. */
+  private static <T, E extends GeneralSecurityException> T instance(
+      Map<String, Provider> chosen,
+      String name,
+      Factory<T, E> factory,
+      Function<T, Provider> providerOf)
+      throws E {
+    Provider p = chosen.get(name);
+    if (p != null) {
+      return factory.get(name, p);
     }
-    return MessageDigest.getInstance(algorithm, p);
+    T t = factory.get(name, null);
+    chosen.putIfAbsent(name, providerOf.apply(t));
+    return t;
   }
 }
