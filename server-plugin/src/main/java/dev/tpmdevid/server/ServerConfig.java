@@ -111,17 +111,7 @@ record ServerConfig(
   }
 
   ServerConfig withClock(Clock c) {
-    return new ServerConfig(
-        trustDomain,
-        devIdRoots,
-        endorsementRoots,
-        challengeTimeout,
-        maxPayloadBytes,
-        allowEccEk,
-        allowEccAk,
-        c,
-        devIdRevocation,
-        endorsementRevocation);
+    return copy(c, new SecureRandom());
   }
 
   /** Stops the CRL polling of this snapshot (streams still holding it keep checking). */
@@ -136,6 +126,11 @@ record ServerConfig(
 
   /** The same configuration drawing nonces and secrets from {@code random}. */
   ServerConfig withRandom(SecureRandom random) {
+    return copy(clock, random);
+  }
+
+  /** This configuration with another clock and random source (the same bundles and CRL stores). */
+  private ServerConfig copy(Clock c, SecureRandom random) {
     return new ServerConfig(
         trustDomain,
         devIdRoots,
@@ -144,7 +139,7 @@ record ServerConfig(
         maxPayloadBytes,
         allowEccEk,
         allowEccAk,
-        clock,
+        c,
         devIdRevocation,
         endorsementRevocation,
         verifier(
@@ -153,7 +148,7 @@ record ServerConfig(
             maxPayloadBytes,
             allowEccEk,
             allowEccAk,
-            clock,
+            c,
             devIdRevocation,
             endorsementRevocation,
             random));
